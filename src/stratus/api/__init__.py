@@ -1,0 +1,1 @@
+"""Shared HTTP machinery: app assembly, context, policy, microversions, errors, paging."""

@@ -1,0 +1,54 @@
+"""FastAPI dependencies every handler uses: the request context (authenticated or not)."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from stratus.api.context import RequestContext
+from stratus.api.microversion import MicroversionPolicy
+from stratus.api.runtime import Runtime
+from stratus.kit.errors import NotFound, Unauthorized
+
+TOKEN_HEADER = "x-auth-token"
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+async def _context(request: Request, *, required: bool) -> RequestContext:
+    runtime = get_runtime(request)
+    state = request.scope.setdefault("state", {})
+    token = request.headers.get(TOKEN_HEADER)
+    auth = None
+    if token:
+        if runtime.validator is None:
+            raise Unauthorized("The request you have made requires authentication.")
+        try:
+            auth = await runtime.validator.validate(token)
+        except NotFound:
+            raise Unauthorized("The request you have made requires authentication.") from None
+    elif required:
+        raise Unauthorized("The request you have made requires authentication.")
+    ctx = RequestContext(
+        request_id=state.get("request_id", ""), auth=auth, policy=runtime.policy, token=token
+    )
+    policy: MicroversionPolicy | None = getattr(request.app.state, "microversion", None)
+    if policy is not None:
+        ctx.version = policy.negotiate({k.lower(): v for k, v in request.headers.items()})
+        state["version"] = ctx.version
+    return ctx
+
+
+async def authenticated_context(request: Request) -> RequestContext:
+    return await _context(request, required=True)
+
+
+async def optional_context(request: Request) -> RequestContext:
+    return await _context(request, required=False)
+
+
+Ctx = Annotated[RequestContext, Depends(authenticated_context)]
+AnonCtx = Annotated[RequestContext, Depends(optional_context)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

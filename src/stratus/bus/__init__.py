@@ -1,0 +1,1 @@
+"""The message bus: typed call / cast / fanout between API workers and agents."""

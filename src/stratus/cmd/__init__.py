@@ -1,0 +1,1 @@
+"""Console entry points; the only place that wires everything together."""

@@ -1,0 +1,1 @@
+"""The OpenStack services, one package per service type."""
