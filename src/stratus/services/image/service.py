@@ -1,0 +1,786 @@
+"""Image domain logic: the status machine, visibility and sharing, JSON-patch updates, data
+upload/download through the store, interoperable import and quotas."""
+
+import json
+import math
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from stratus.api.context import RequestContext
+from stratus.api.runtime import Runtime
+from stratus.kit.ids import is_uuid_like, uuid_str
+from stratus.kit.timeutil import utcnow
+from stratus.quota.engine import OverQuota, QuotaResource
+from stratus.services.image import policies, repository
+from stratus.services.image.errors import (
+    ImageConflict,
+    ImageForbidden,
+    ImageGone,
+    ImageInvalid,
+    ImageNotFound,
+    ImageQuotaExceeded,
+    MemberNotFound,
+    TagNotFound,
+)
+from stratus.services.image.models import Image, ImageMember
+from stratus.services.image.repository import MIB, ImageFilters, Viewer
+from stratus.services.image.store import FileStore, QuotaExceeded, SizeMismatch
+
+DISK_FORMATS = (
+    "ami",
+    "ari",
+    "aki",
+    "vhd",
+    "vhdx",
+    "vmdk",
+    "raw",
+    "qcow2",
+    "vdi",
+    "iso",
+    "ploop",
+)
+CONTAINER_FORMATS = ("ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compressed")
+VISIBILITIES = ("public", "private", "shared", "community")
+STATUSES = (
+    "queued",
+    "saving",
+    "active",
+    "killed",
+    "deleted",
+    "pending_delete",
+    "deactivated",
+    "uploading",
+    "importing",
+)
+MEMBER_STATUSES = ("pending", "accepted", "rejected")
+IMPORT_METHODS = ("glance-direct",)
+
+# Attributes the caller can never set; those of the schema Glance marks readOnly.
+READ_ONLY = (
+    "checksum",
+    "created_at",
+    "updated_at",
+    "size",
+    "virtual_size",
+    "status",
+    "self",
+    "file",
+    "schema",
+    "direct_url",
+    "os_hash_algo",
+    "os_hash_value",
+    "stores",
+)
+RESERVED = ("location", "deleted", "deleted_at", "locations")
+CORE_MUTABLE = (
+    "name",
+    "visibility",
+    "protected",
+    "os_hidden",
+    "min_ram",
+    "min_disk",
+    "disk_format",
+    "container_format",
+    "tags",
+    "owner",
+)
+# Glance's defaults for image_property_quota, image_tag_quota, image_member_quota and
+# image_size_cap.
+PROPERTY_QUOTA = 128
+TAG_QUOTA = 128
+MEMBER_QUOTA = 128
+SIZE_CAP = 1099511627776
+
+QUOTA_COUNT = "image.image_count_total"
+QUOTA_SIZE = "image.image_size_total"
+QUOTA_STAGE = "image.image_stage_total"
+QUOTA_UPLOADING = "image.image_count_uploading"
+
+
+@dataclass
+class ImageData:
+    image: Image
+    properties: dict[str, str]
+    tags: list[str]
+
+
+def _schema_error(message: str) -> ImageInvalid:
+    return ImageInvalid(f"Provided object does not match schema 'image': {message}")
+
+
+def _mib(value: int) -> int:
+    return math.ceil(value / MIB)
+
+
+def register_quotas(runtime: Runtime) -> None:
+    """Glance's unified-limit resources; unlimited unless a limit is set for the project."""
+
+    async def size_total(session: AsyncSession, project_id: str) -> int:
+        return _mib(await repository.bytes_owned(session, project_id))
+
+    async def stage_total(session: AsyncSession, project_id: str) -> int:
+        return _mib(await repository.staged_bytes(session, project_id))
+
+    runtime.quota.register(QuotaResource(QUOTA_COUNT, -1, repository.count_owned))
+    runtime.quota.register(QuotaResource(QUOTA_SIZE, -1, size_total))
+    runtime.quota.register(QuotaResource(QUOTA_STAGE, -1, stage_total))
+    runtime.quota.register(QuotaResource(QUOTA_UPLOADING, -1, repository.count_uploading))
+
+
+def _check_value(key: str, value: Any) -> None:
+    """Validate one attribute against Glance's image schema."""
+    if key == "name":
+        if value is not None and (not isinstance(value, str) or len(value) > 255):
+            raise _schema_error(f"{value!r} is not valid under any of the given schemas")
+    elif key == "visibility":
+        if value not in VISIBILITIES:
+            raise _schema_error(f"{value!r} is not one of {list(VISIBILITIES)}")
+    elif key in ("protected", "os_hidden"):
+        if not isinstance(value, bool):
+            raise _schema_error(f"{value!r} is not of type 'boolean'")
+    elif key in ("min_ram", "min_disk"):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise _schema_error(f"{value!r} is not valid for '{key}': an integer >= 0")
+    elif key == "disk_format":
+        if value is not None and value not in DISK_FORMATS:
+            raise _schema_error(f"{value!r} is not one of {[*DISK_FORMATS, None]}")
+    elif key == "container_format":
+        if value is not None and value not in CONTAINER_FORMATS:
+            raise _schema_error(f"{value!r} is not one of {[*CONTAINER_FORMATS, None]}")
+    elif key == "tags":
+        if not isinstance(value, list) or any(
+            not isinstance(t, str) or len(t) > 255 for t in value
+        ):
+            raise _schema_error(f"{value!r} is not valid for 'tags': an array of strings")
+    elif key == "owner":
+        if value is not None and (not isinstance(value, str) or len(value) > 255):
+            raise _schema_error(f"{value!r} is not valid for 'owner'")
+    elif key == "id":
+        if not isinstance(value, str) or not is_uuid_like(value):
+            raise _schema_error(f"{value!r} is not a 'uuid'")
+    else:
+        if len(key) > 255:
+            raise _schema_error(f"property name {key[:40]!r}... is too long")
+        if not isinstance(value, str):
+            raise _schema_error(f"{value!r} is not of type 'string'")
+        if len(value) > 65535:
+            raise _schema_error(f"value of {key!r} is too long")
+
+
+def _check_settable(key: str) -> None:
+    if key in READ_ONLY:
+        raise ImageForbidden(f"Attribute '{key}' is read-only.")
+    if key in RESERVED or key.startswith("os_glance"):
+        raise ImageForbidden(f"Attribute '{key}' is reserved.")
+
+
+class ImageService:
+    def __init__(self, runtime: Runtime, store: FileStore) -> None:
+        self.runtime = runtime
+        self.db = runtime.db
+        self.store = store
+
+    # -- helpers -------------------------------------------------------------------------
+
+    @staticmethod
+    def viewer(ctx: RequestContext) -> Viewer:
+        return Viewer(project_id=ctx.project_id, is_admin=ctx.is_admin)
+
+    async def _target(
+        self, session: AsyncSession, ctx: RequestContext, image: Image
+    ) -> dict[str, Any]:
+        member_id = None
+        if ctx.project_id and image.owner != ctx.project_id:
+            entry = await repository.member(session, image.id, ctx.project_id)
+            if entry is not None:
+                member_id = ctx.project_id
+        return {
+            "project_id": image.owner,
+            "owner": image.owner,
+            "visibility": image.visibility,
+            "member_id": member_id,
+            "id": image.id,
+        }
+
+    async def _visible(
+        self, session: AsyncSession, ctx: RequestContext, image_id: str, *, lock: bool = False
+    ) -> Image:
+        image = await repository.get(session, image_id, self.viewer(ctx))
+        if image is None:
+            raise ImageNotFound(image_id)
+        return image
+
+    async def _load(self, session: AsyncSession, images: list[Image]) -> list[ImageData]:
+        ids = [i.id for i in images]
+        props = await repository.properties(session, ids)
+        tags = await repository.tags(session, ids)
+        return [ImageData(i, props[i.id], tags[i.id]) for i in images]
+
+    async def _one(self, session: AsyncSession, image: Image) -> ImageData:
+        return (await self._load(session, [image]))[0]
+
+    def _check_visibility_change(
+        self, ctx: RequestContext, target: dict[str, Any], vis: str
+    ) -> None:
+        if vis == "public":
+            ctx.can(policies.PUBLICIZE_IMAGE, target)
+        elif vis == "community":
+            ctx.can(policies.COMMUNITIZE_IMAGE, target)
+
+    async def _claim(
+        self, session: AsyncSession, project: str | None, deltas: dict[str, int]
+    ) -> None:
+        if project is None:
+            return
+        try:
+            await self.runtime.quota.claim(session, project, deltas)
+        except OverQuota as err:
+            raise ImageQuotaExceeded(
+                f"Quota exceeded for {err.resource.split('.', 1)[-1]}: limit {err.limit}, "
+                f"in use {err.in_use}, requested {err.requested}."
+            ) from None
+
+    # -- images --------------------------------------------------------------------------
+
+    async def create(self, ctx: RequestContext, body: Any) -> ImageData:
+        if not isinstance(body, dict):
+            raise ImageInvalid("Body expected in request.")
+        for key in body:
+            _check_settable(key)
+        for key, value in body.items():
+            _check_value(key, value)
+        owner = body.get("owner", ctx.project_id)
+        visibility = body.get("visibility", "shared")
+        target = {"project_id": owner, "owner": owner, "visibility": visibility}
+        ctx.can(policies.ADD_IMAGE, target)
+        self._check_visibility_change(ctx, target, visibility)
+        core_keys = {"id", *CORE_MUTABLE}
+        props = {k: v for k, v in body.items() if k not in core_keys}
+        tags = list(dict.fromkeys(body.get("tags") or []))
+        if len(props) > PROPERTY_QUOTA:
+            raise ImageQuotaExceeded("Maximum number of image properties exceeded.")
+        if len(tags) > TAG_QUOTA:
+            raise ImageQuotaExceeded("Maximum number of image tags exceeded.")
+        now = utcnow()
+        image = Image(
+            id=body.get("id") or uuid_str(),
+            name=body.get("name"),
+            status="queued",
+            visibility=visibility,
+            owner=owner,
+            protected=body.get("protected", False),
+            os_hidden=body.get("os_hidden", False),
+            disk_format=body.get("disk_format"),
+            container_format=body.get("container_format"),
+            min_disk=body.get("min_disk", 0),
+            min_ram=body.get("min_ram", 0),
+            created_at=now,
+            updated_at=now,
+        )
+        async with self.db.session() as session:
+            if await repository.get(session, image.id) is not None:
+                raise ImageConflict(f"Image with identifier {image.id} already exists!")
+            await self._claim(session, owner, {QUOTA_COUNT: 1})
+            await repository.add(session, image)
+            await repository.set_properties(session, image.id, props)
+            await repository.set_tags(session, image.id, tags)
+        return ImageData(image, props, tags)
+
+    async def get(self, ctx: RequestContext, image_id: str) -> ImageData:
+        async with self.db.reader() as session:
+            image = await self._visible(session, ctx, image_id)
+            ctx.can(policies.GET_IMAGE, await self._target(session, ctx, image))
+            return await self._one(session, image)
+
+    async def list_images(
+        self,
+        ctx: RequestContext,
+        filters: ImageFilters,
+        *,
+        sort: list[tuple[str, str]],
+        limit: int,
+        marker: str | None,
+    ) -> list[ImageData]:
+        ctx.can(policies.GET_IMAGES)
+        viewer = self.viewer(ctx)
+        async with self.db.reader() as session:
+            marker_image = None
+            if marker is not None:
+                marker_image = await repository.get(session, marker, viewer)
+                if marker_image is None:
+                    raise ImageInvalid(f"Invalid marker. Image {marker} could not be found.")
+            images = await repository.list_images(
+                session, viewer, filters, sort=sort, limit=limit, marker=marker_image
+            )
+            return await self._load(session, images)
+
+    async def update(self, ctx: RequestContext, image_id: str, changes: Any) -> ImageData:
+        ops = _parse_patch(changes)
+        async with self.db.session() as session:
+            image = await self._visible(session, ctx, image_id)
+            target = await self._target(session, ctx, image)
+            ctx.can(policies.MODIFY_IMAGE, target)
+            data = await self._one(session, image)
+            state: dict[str, Any] = {k: getattr(image, k) for k in CORE_MUTABLE if k != "tags"}
+            state["tags"] = list(data.tags)
+            props = dict(data.properties)
+            for op, key, value in ops:
+                _apply(op, key, value, state, props)
+            for key in CORE_MUTABLE:
+                if key == "tags":
+                    continue
+                if state[key] != getattr(image, key):
+                    _check_value(key, state[key])
+            for key, value in props.items():
+                if data.properties.get(key) != value:
+                    _check_value(key, value)
+            _check_value("tags", state["tags"])
+            if len(props) > PROPERTY_QUOTA:
+                raise ImageQuotaExceeded("Maximum number of image properties exceeded.")
+            if len(set(state["tags"])) > TAG_QUOTA:
+                raise ImageQuotaExceeded("Maximum number of image tags exceeded.")
+            for key in ("disk_format", "container_format"):
+                if state[key] != getattr(image, key) and image.status != "queued":
+                    raise ImageForbidden(
+                        f"Attribute {key} can be only replaced for a queued image."
+                    )
+            if state["owner"] != image.owner and not ctx.is_admin:
+                raise ImageForbidden("Owner can't be updated by non admin.")
+            if state["visibility"] != image.visibility:
+                self._check_visibility_change(ctx, target, state["visibility"])
+            for key in CORE_MUTABLE:
+                if key != "tags":
+                    setattr(image, key, state[key])
+            image.updated_at = utcnow()
+            if props != data.properties:
+                await repository.set_properties(session, image.id, props)
+            tags = list(dict.fromkeys(state["tags"]))
+            if tags != data.tags:
+                await repository.set_tags(session, image.id, tags)
+            await session.flush()
+            return ImageData(image, props, sorted(tags))
+
+    async def delete(self, ctx: RequestContext, image_id: str) -> None:
+        async with self.db.session() as session:
+            image = await self._visible(session, ctx, image_id)
+            ctx.can(policies.DELETE_IMAGE, await self._target(session, ctx, image))
+            if image.protected:
+                raise ImageForbidden(f"Image {image_id} is protected and cannot be deleted.")
+            location, staged = image.location, image.staged
+            await repository.remove(session, image)
+        # The row is gone (committed): only now drop the bytes.
+        await self.store.delete(location)
+        if staged:
+            await self.store.delete(json.loads(staged)["key"])
+
+    async def deactivate(self, ctx: RequestContext, image_id: str) -> None:
+        await self._flip(ctx, image_id, policies.DEACTIVATE, "active", "deactivated")
+
+    async def reactivate(self, ctx: RequestContext, image_id: str) -> None:
+        await self._flip(ctx, image_id, policies.REACTIVATE, "deactivated", "active")
+
+    async def _flip(
+        self, ctx: RequestContext, image_id: str, rule: str, source: str, dest: str
+    ) -> None:
+        async with self.db.session() as session:
+            image = await self._visible(session, ctx, image_id)
+            ctx.can(rule, await self._target(session, ctx, image))
+            if image.status == dest:
+                return
+            if image.status != source:
+                verb = "deactivate" if dest == "deactivated" else "reactivate"
+                raise ImageForbidden(f"Not allowed to {verb} image in status '{image.status}'")
+            image.status = dest
+            image.updated_at = utcnow()
+
+    # -- tags ----------------------------------------------------------------------------
+
+    async def add_tag(self, ctx: RequestContext, image_id: str, tag: str) -> None:
+        if len(tag) > 255:
+            raise ImageInvalid(
+                f"Provided object does not match schema 'image': {tag!r} is too long"
+            )
+        async with self.db.session() as session:
+            image = await self._visible(session, ctx, image_id)
+            ctx.can(policies.MODIFY_IMAGE, await self._target(session, ctx, image))
+            tags = (await repository.tags(session, [image.id]))[image.id]
+            if tag in tags:
+                return
+            if len(tags) + 1 > TAG_QUOTA:
+                raise ImageQuotaExceeded("Maximum number of image tags exceeded.")
+            await repository.set_tags(session, image.id, [*tags, tag])
+            image.updated_at = utcnow()
+
+    async def delete_tag(self, ctx: RequestContext, image_id: str, tag: str) -> None:
+        async with self.db.session() as session:
+            image = await self._visible(session, ctx, image_id)
+            ctx.can(policies.MODIFY_IMAGE, await self._target(session, ctx, image))
+            tags = (await repository.tags(session, [image.id]))[image.id]
+            if tag not in tags:
+                raise TagNotFound(f"Tag {tag} not found")
+            await repository.set_tags(session, image.id, [t for t in tags if t != tag])
+            image.updated_at = utcnow()
+
+    # -- data ----------------------------------------------------------------------------
+
+    async def upload(
+        self,
+        ctx: RequestContext,
+        image_id: str,
+        chunks: AsyncIterator[bytes],
+        *,
+        content_length: int | None,
+        store_id: str | None = None,
+    ) -> None:
+        """queued → saving → active; on failure back to queued (rejected data) or killed
+        (broken stream), and the partial bytes are removed."""
+        if store_id is not None and store_id != self.store.id:
+            raise ImageInvalid(f"Store for identifier {store_id} not found")
+        async with self.db.session() as session:
+            image = await self._visible(session, ctx, image_id)
+            ctx.can(policies.UPLOAD_IMAGE, await self._target(session, ctx, image))
+            if image.status != "queued":
+                raise ImageConflict(
+                    f"Image status transition from {image.status} to saving is not allowed"
+                )
+            if image.disk_format is None or image.container_format is None:
+                raise ImageInvalid(
+                    "Properties container_format, disk_format must be set prior to saving data."
+                )
+            remaining = await self._remaining_bytes(session, image.owner, QUOTA_SIZE)
+            if content_length is not None and (
+                content_length > SIZE_CAP or (remaining is not None and content_length > remaining)
+            ):
+                raise ImageQuotaExceeded(
+                    "Image storage media is full or the image exceeds the allowed size: "
+                    f"{content_length} bytes."
+                )
+            await self._claim(session, image.owner, {QUOTA_UPLOADING: 1})
+            image.status = "saving"
+            image.updated_at = utcnow()
+            disk_format, owner = image.disk_format, image.owner
+        limit = SIZE_CAP if remaining is None else min(SIZE_CAP, remaining)
+        try:
+            written = await self.store.write(
+                chunks, key=image_id, disk_format=disk_format, max_bytes=limit
+            )
+        except QuotaExceeded:
+            await self._set_status(image_id, "saving", "queued")
+            raise ImageQuotaExceeded(
+                "Denying attempt to upload image because it exceeds the quota."
+            ) from None
+        except SizeMismatch:
+            await self._set_status(image_id, "saving", "queued")
+            raise ImageInvalid("Image size does not match the data received.") from None
+        except BaseException:
+            await self._set_status(image_id, "saving", "killed")
+            raise
+        try:
+            async with self.db.session() as session:
+                image_row = await repository.get(session, image_id)
+                if image_row is None or image_row.status != "saving":
+                    raise ImageGone(
+                        f"Image {image_id} could not be found after upload. "
+                        "The image may have been deleted during the upload."
+                    )
+                await self._claim(session, owner, {QUOTA_SIZE: _mib(written.size)})
+                self._activate(
+                    image_row,
+                    written.key,
+                    written.size,
+                    written.md5,
+                    written.sha512,
+                    written.virtual_size,
+                )
+        except ImageQuotaExceeded:
+            await self.store.delete(written.key)
+            await self._set_status(image_id, "saving", "queued")
+            raise
+        except BaseException:
+            await self.store.delete(written.key)
+            raise
+
+    def _activate(
+        self,
+        image: Image,
+        key: str,
+        size: int,
+        md5: str,
+        sha512: str,
+        virtual_size: int | None,
+    ) -> None:
+        image.location = key
+        image.store = self.store.id
+        image.size = size
+        image.checksum = md5
+        image.os_hash_algo = "sha512"
+        image.os_hash_value = sha512
+        image.virtual_size = virtual_size
+        image.status = "active"
+        image.updated_at = utcnow()
+
+    async def _remaining_bytes(
+        self, session: AsyncSession, owner: str | None, resource: str
+    ) -> int | None:
+        if owner is None:
+            return None
+        limits = await self.runtime.quota.limits(session, owner, resource)
+        limit = limits.get(resource, -1)
+        if limit < 0:
+            return None
+        used = await self.runtime.quota.resource(resource).counter(session, owner)
+        return max(0, (limit - used) * MIB)
+
+    async def _set_status(self, image_id: str, expected: str, status: str) -> None:
+        async with self.db.session() as session:
+            image = await repository.get(session, image_id)
+            if image is not None and image.status == expected:
+                image.status = status
+                image.updated_at = utcnow()
+
+    async def download(self, ctx: RequestContext, image_id: str) -> tuple[ImageData, str | None]:
+        """The image and the key of its bytes (None when it has no data)."""
+        async with self.db.reader() as session:
+            image = await self._visible(session, ctx, image_id)
+            ctx.can(policies.DOWNLOAD_IMAGE, await self._target(session, ctx, image))
+            if image.status == "deactivated" and not ctx.is_admin:
+                raise ImageForbidden(
+                    "The requested image has been deactivated. Image data download is forbidden."
+                )
+            data = await self._one(session, image)
+        if image.location is None or image.status not in ("active", "deactivated"):
+            return data, None
+        return data, image.location
+
+    def read(self, key: str, start: int, end: int | None) -> AsyncIterator[bytes]:
+        return self.store.read(key, start, end)
+
+    # -- interoperable import --------------------------------------------------------------
+
+    async def stage(self, ctx: RequestContext, image_id: str, chunks: AsyncIterator[bytes]) -> None:
+        async with self.db.session() as session:
+            image = await self._visible(session, ctx, image_id)
+            ctx.can(policies.UPLOAD_IMAGE, await self._target(session, ctx, image))
+            if image.status != "queued":
+                raise ImageConflict(
+                    f"Image status transition from {image.status} to uploading is not allowed"
+                )
+            remaining = await self._remaining_bytes(session, image.owner, QUOTA_STAGE)
+            image.status = "uploading"
+            image.updated_at = utcnow()
+            disk_format = image.disk_format
+        key = f"staging/{image_id}"
+        limit = SIZE_CAP if remaining is None else min(SIZE_CAP, remaining)
+        try:
+            written = await self.store.write(
+                chunks, key=key, disk_format=disk_format, max_bytes=limit
+            )
+        except QuotaExceeded:
+            await self._set_status(image_id, "uploading", "queued")
+            raise ImageQuotaExceeded(
+                "Denying attempt to stage image because it exceeds the quota."
+            ) from None
+        except BaseException:
+            await self._set_status(image_id, "uploading", "queued")
+            raise
+        try:
+            async with self.db.session() as session:
+                row = await repository.get(session, image_id)
+                if row is None or row.status != "uploading":
+                    raise ImageGone(f"Image {image_id} could not be found after upload.")
+                row.staged = json.dumps(
+                    {
+                        "key": written.key,
+                        "size": written.size,
+                        "md5": written.md5,
+                        "sha512": written.sha512,
+                        "virtual_size": written.virtual_size,
+                    }
+                )
+                row.updated_at = utcnow()
+        except BaseException:
+            await self.store.delete(written.key)
+            raise
+
+    async def import_(self, ctx: RequestContext, image_id: str, body: Any) -> None:
+        method = body.get("method") if isinstance(body, dict) else None
+        name = method.get("name") if isinstance(method, dict) else None
+        if not isinstance(name, str):
+            raise ImageInvalid("Import request requires a 'method' field with a 'name'.")
+        if name not in IMPORT_METHODS:
+            raise ImageInvalid(f"Import method {name} is not valid.")
+        stores = body.get("stores")
+        if stores is not None and (
+            not isinstance(stores, list) or any(s != self.store.id for s in stores)
+        ):
+            raise ImageInvalid(f"Store for identifier {stores} not found")
+        async with self.db.session() as session:
+            image = await self._visible(session, ctx, image_id)
+            ctx.can(policies.MODIFY_IMAGE, await self._target(session, ctx, image))
+            if image.status != "uploading" or image.staged is None:
+                raise ImageConflict(
+                    "Image needs to be staged before 'glance-direct' method can be used"
+                )
+            if image.container_format is None or image.disk_format is None:
+                raise ImageInvalid(
+                    "'disk_format' needs to be set before import"
+                    if image.disk_format is None
+                    else "'container_format' needs to be set before import"
+                )
+            staged = json.loads(image.staged)
+            await self._claim(session, image.owner, {QUOTA_SIZE: _mib(int(staged["size"]))})
+            await self.store.rename(staged["key"], image.id)
+            image.staged = None
+            self._activate(
+                image,
+                image.id,
+                int(staged["size"]),
+                staged["md5"],
+                staged["sha512"],
+                staged["virtual_size"],
+            )
+
+    # -- members -------------------------------------------------------------------------
+
+    async def _member_image(
+        self, session: AsyncSession, ctx: RequestContext, image_id: str, rule: str
+    ) -> tuple[Image, dict[str, Any]]:
+        image = await self._visible(session, ctx, image_id)
+        target = await self._target(session, ctx, image)
+        ctx.can(rule, target)
+        return image, target
+
+    async def add_member(self, ctx: RequestContext, image_id: str, member_id: Any) -> ImageMember:
+        if not isinstance(member_id, str) or not member_id or len(member_id) > 255:
+            raise ImageInvalid("Member to be added not specified")
+        async with self.db.session() as session:
+            image, _ = await self._member_image(session, ctx, image_id, policies.ADD_MEMBER)
+            if image.owner != ctx.project_id and not ctx.is_admin:
+                raise ImageForbidden("Only the image owner may add members.")
+            if image.visibility != "shared":
+                raise ImageForbidden(
+                    f"Image {image_id} could not be shared: only shared images have members."
+                )
+            if await repository.member(session, image_id, member_id) is not None:
+                raise ImageConflict(f"Member {member_id} is duplicated for image {image_id}")
+            if await repository.count_members(session, image_id) >= MEMBER_QUOTA:
+                raise ImageQuotaExceeded("Maximum number of image members exceeded.")
+            now = utcnow()
+            entry = ImageMember(
+                image_id=image_id,
+                member=member_id,
+                status="pending",
+                created_at=now,
+                updated_at=now,
+            )
+            await repository.add_member(session, entry)
+            return entry
+
+    async def list_members(self, ctx: RequestContext, image_id: str) -> list[ImageMember]:
+        async with self.db.reader() as session:
+            image, _ = await self._member_image(session, ctx, image_id, policies.GET_MEMBERS)
+            if image.visibility != "shared":
+                raise ImageForbidden("Only shared images have members.")
+            entries = await repository.members(session, image_id)
+            if ctx.is_admin or image.owner == ctx.project_id:
+                return entries
+            return [e for e in entries if e.member == ctx.project_id]
+
+    async def get_member(self, ctx: RequestContext, image_id: str, member_id: str) -> ImageMember:
+        async with self.db.reader() as session:
+            image, _ = await self._member_image(session, ctx, image_id, policies.GET_MEMBER)
+            entry = await repository.member(session, image_id, member_id)
+            visible = ctx.is_admin or image.owner == ctx.project_id or member_id == ctx.project_id
+            if entry is None or not visible:
+                raise MemberNotFound(f"Member {member_id} not found for image {image_id}")
+            return entry
+
+    async def update_member(
+        self, ctx: RequestContext, image_id: str, member_id: str, status: Any
+    ) -> ImageMember:
+        if status not in MEMBER_STATUSES:
+            raise ImageInvalid(f"Invalid status: {status}")
+        async with self.db.session() as session:
+            image = await self._visible(session, ctx, image_id)
+            entry = await repository.member(session, image_id, member_id)
+            if entry is None:
+                raise MemberNotFound(f"Member {member_id} not found for image {image_id}")
+            target = await self._target(session, ctx, image)
+            target["member_id"] = member_id
+            ctx.can(policies.MODIFY_MEMBER, target)
+            if member_id != ctx.project_id and not ctx.is_admin:
+                raise ImageForbidden("Only the member may change its membership status.")
+            entry.status = status
+            entry.updated_at = utcnow()
+            await session.flush()
+            return entry
+
+    async def delete_member(self, ctx: RequestContext, image_id: str, member_id: str) -> None:
+        async with self.db.session() as session:
+            image, _ = await self._member_image(session, ctx, image_id, policies.DELETE_MEMBER)
+            if image.owner != ctx.project_id and not ctx.is_admin:
+                raise ImageForbidden("Only the image owner may remove members.")
+            entry = await repository.member(session, image_id, member_id)
+            if entry is None:
+                raise MemberNotFound(f"Member {member_id} not found for image {image_id}")
+            await repository.remove_member(session, entry)
+
+
+_PATH_RE = re.compile(r"^/([^/]+)$")
+
+
+def _parse_patch(changes: Any) -> list[tuple[str, str, Any]]:
+    """JSON-patch (openstack-images-v2.1) → (op, attribute, value) triples."""
+    if not isinstance(changes, list):
+        raise ImageInvalid("Request body must be a JSON array of operation objects.")
+    out: list[tuple[str, str, Any]] = []
+    for change in changes:
+        if not isinstance(change, dict):
+            raise ImageInvalid("Operations must be JSON objects.")
+        op = change.get("op")
+        if op not in ("add", "remove", "replace"):
+            raise ImageInvalid(
+                f"Invalid operation: `{op}`. It must be one of the following: add, remove, replace."
+            )
+        path = change.get("path")
+        if not isinstance(path, str):
+            raise ImageInvalid("Unable to find `path` in JSON Schema change.")
+        match = _PATH_RE.match(path)
+        if not match:
+            if path.startswith("/locations"):
+                raise ImageForbidden(
+                    "It's not allowed to update locations if locations are invisible."
+                )
+            raise ImageInvalid(f"Invalid JSON pointer for this resource: '{path}'")
+        key = match.group(1).replace("~1", "/").replace("~0", "~")
+        if op != "remove" and "value" not in change:
+            raise ImageInvalid(f'Operation "{op}" requires a member named "value".')
+        _check_settable(key)
+        out.append((op, key, change.get("value")))
+    return out
+
+
+def _apply(op: str, key: str, value: Any, state: dict[str, Any], props: dict[str, str]) -> None:
+    core = key in state
+    if op == "add":
+        if core:
+            state[key] = value
+        else:
+            props[key] = value
+    elif op == "replace":
+        if core:
+            state[key] = value
+        elif key in props:
+            props[key] = value
+        else:
+            raise ImageConflict(f"Property {key} does not exist.")
+    else:
+        if core or key == "id":
+            raise ImageForbidden(f"Property {key} may not be removed.")
+        if key not in props:
+            raise ImageConflict(f"Property {key} does not exist.")
+        del props[key]
