@@ -1,0 +1,394 @@
+"""What the cloud under test really offers, read from the cloud itself.
+
+Catalog → which services Tempest may test; version documents → microversion ranges; probes →
+feature flags. A flag is switched on only on evidence (a route answering, a behaviour observed):
+a wrong "on" turns into failures, a wrong "off" into silent skips, and both would be lies.
+Every decision is recorded in ``Facts.notes`` and printed with the run.
+"""
+
+import contextlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .cloud import Credentials
+from .openstack_http import Response, Session, request
+
+# Tempest's [service_available] option → the catalog service type(s) that satisfy it.
+SERVICE_AVAILABLE = {
+    "nova": ("compute",),
+    "neutron": ("network",),
+    "cinder": ("block-storage", "volumev3"),
+    "glance": ("image",),
+    "swift": ("object-store",),
+    "heat": ("orchestration",),
+    "barbican": ("key-manager",),
+    "placement": ("placement",),
+}
+
+
+@dataclass
+class Facts:
+    creds: Credentials
+    endpoints: dict[str, str] = field(default_factory=dict)
+    available: dict[str, bool] = field(default_factory=dict)
+    # section -> option -> value, each backed by a note saying why.
+    options: dict[str, dict[str, str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def set(self, section: str, option: str, value: str, why: str) -> None:
+        self.options.setdefault(section, {})[option] = value
+        self.notes.append(f"[{section}] {option} = {value}  ({why})")
+
+    def flag(self, section: str, option: str, on: bool, why: str) -> None:
+        self.set(section, option, "true" if on else "false", why)
+
+
+def _implemented(resp: Response) -> bool:
+    return resp.ok
+
+
+def _describe(resp: Response) -> str:
+    return f"HTTP {resp.status}"
+
+
+def _version_range(doc: Any) -> tuple[str, str] | None:
+    """(min, max) from a version document: {"version": {...}} or {"versions": [...]}."""
+    if not isinstance(doc, dict):
+        return None
+    entries: list[Any] = []
+    if isinstance(doc.get("version"), dict):
+        entries = [doc["version"]]
+    elif isinstance(doc.get("versions"), list):
+        entries = doc["versions"]
+    elif isinstance(doc.get("versions"), dict):
+        entries = list(doc["versions"].get("values") or [])
+    for entry in entries:
+        if not isinstance(entry, dict) or entry.get("status", "CURRENT") not in (
+            "CURRENT",
+            "current",
+            "SUPPORTED",
+            "stable",
+        ):
+            continue
+        lo = entry.get("min_version") or ""
+        hi = entry.get("max_version") or entry.get("version") or ""
+        if lo and hi:
+            return str(lo), str(hi)
+    return None
+
+
+def _version_root(url: str) -> str:
+    """The service's versioned root: strip a trailing project id (cinder's /v3/{project})."""
+    parts = url.rstrip("/").split("/")
+    if len(parts[-1]) == 32 and all(c in "0123456789abcdef" for c in parts[-1]):
+        parts = parts[:-1]
+    return "/".join(parts)
+
+
+def probe_identity(s: Session, facts: Facts) -> None:
+    v3 = facts.creds.auth_url
+    facts.flag("identity-feature-enabled", "api_v2", False, "Stratus serves Keystone v3 only")
+    facts.flag("identity-feature-enabled", "api_v2_admin", False, "Keystone v3 only")
+    facts.flag("identity-feature-enabled", "api_v3", True, "GET /v3 answered 200")
+    facts.flag("identity-feature-enabled", "domain_specific_drivers", False, "not offered")
+    facts.flag("identity-feature-enabled", "immutable_user_source", False, "users are writable")
+    facts.flag("identity-feature-enabled", "federation", False, "no federation")
+    facts.flag("identity-feature-enabled", "external_idp", False, "no external IdP")
+
+    trusts = s.call("GET", v3 + "/OS-TRUST/trusts")
+    facts.flag(
+        "identity-feature-enabled",
+        "trust",
+        _implemented(trusts),
+        f"GET /v3/OS-TRUST/trusts → {_describe(trusts)}",
+    )
+    rules = s.call("GET", f"{v3}/users/{s.user_id}/access_rules")
+    facts.flag(
+        "identity-feature-enabled",
+        "access_rules",
+        _implemented(rules),
+        f"GET /v3/users/{{id}}/access_rules → {_describe(rules)}",
+    )
+    locked, why = _probe_lockout(s, v3)
+    facts.flag("identity-feature-enabled", "security_compliance", locked, why)
+    # Tempest's defaults equal the values `StratusProcess` configures; keep them explicit.
+    facts.set("identity", "user_lockout_failure_attempts", "2", "Stratus started with 2")
+    facts.set("identity", "user_lockout_duration", "5", "Stratus started with 5 s")
+    facts.set("identity", "user_unique_last_password_count", "2", "Stratus started with 2")
+
+
+def _login(v3: str, user_id: str, password: str) -> int:
+    body = {
+        "auth": {
+            "identity": {
+                "methods": ["password"],
+                "password": {"user": {"id": user_id, "password": password}},
+            }
+        }
+    }
+    return request("POST", v3 + "/auth/tokens", body=body).status
+
+
+def _probe_lockout(s: Session, v3: str) -> tuple[bool, str]:
+    """Security compliance really works when two bad passwords lock a user out."""
+    name = "conformance-lockout-" + secrets.token_hex(4)
+    password = "Pw-" + secrets.token_hex(8)
+    created = s.call(
+        "POST",
+        v3 + "/users",
+        body={"user": {"name": name, "password": password, "domain_id": "default"}},
+    )
+    if created.status != 201:
+        return False, f"could not create a probe user: {_describe(created)}"
+    user_id = created.body["user"]["id"]
+    try:
+        if _login(v3, user_id, password) != 201:
+            return False, "probe user could not log in"
+        bad = [_login(v3, user_id, "wrong-" + password) for _ in range(2)]
+        after = _login(v3, user_id, password)
+        if bad == [401, 401] and after == 401:
+            return True, "2 bad passwords locked the probe user out"
+        return False, f"no lockout observed (bad logins {bad}, then good login {after})"
+    finally:
+        with contextlib.suppress(Exception):
+            s.call("DELETE", f"{v3}/users/{user_id}")
+
+
+def probe_compute(s: Session, facts: Facts) -> None:
+    url = facts.endpoints["compute"]
+    doc = s.call("GET", url + "/")
+    rng = _version_range(doc.body) if doc.ok else None
+    if rng:
+        facts.set("compute", "min_microversion", rng[0], "compute version document")
+        facts.set("compute", "max_microversion", rng[1], "compute version document")
+    else:
+        facts.notes.append(f"compute version document unusable ({_describe(doc)}): 2.1 only")
+    flavors = s.call("GET", url + "/flavors/detail")
+    if flavors.ok:
+        found = sorted(
+            flavors.body.get("flavors", []), key=lambda f: (f.get("ram", 0), f.get("vcpus", 0))
+        )
+        for spec in (
+            {"name": "conformance.tiny", "ram": 128},
+            {"name": "conformance.small", "ram": 256},
+        ):
+            if len(found) >= 2:
+                break
+            made = s.call(
+                "POST",
+                url + "/flavors",
+                body={"flavor": {**spec, "vcpus": 1, "disk": 1}},
+            )
+            if made.ok:
+                found.append(made.body["flavor"])
+            else:
+                facts.notes.append(f"could not create flavor {spec['name']}: {_describe(made)}")
+        if found:
+            facts.set("compute", "flavor_ref", found[0]["id"], "smallest flavor")
+            alt = found[1] if len(found) > 1 else found[0]
+            facts.set("compute", "flavor_ref_alt", alt["id"], "second smallest flavor")
+    # No compute feature has a cheap, honest probe yet: each stays off until a probe shows it.
+    for opt in COMPUTE_FEATURES:
+        facts.flag("compute-feature-enabled", opt, False, "no probe shows it works yet")
+
+
+COMPUTE_FEATURES = (
+    "disk_config",
+    "change_password",
+    "console_output",
+    "resize",
+    "pause",
+    "shelve",
+    "shelve_migrate",
+    "suspend",
+    "cold_migration",
+    "live_migration",
+    "metadata_service",
+    "vnc_console",
+    "spice_console",
+    "serial_console",
+    "rescue",
+    "stable_rescue",
+    "enable_instance_password",
+    "interface_attach",
+    "snapshot",
+    "personality",
+    "attach_encrypted_volume",
+    "config_drive",
+    "swap_volume",
+    "volume_multiattach",
+    "unified_limits",
+)
+
+
+def probe_network(s: Session, facts: Facts) -> None:
+    url = facts.endpoints["network"]
+    base = url if url.endswith("/v2.0") else url + "/v2.0"
+    exts = s.call("GET", base + "/extensions")
+    aliases = sorted(e["alias"] for e in (exts.body or {}).get("extensions", [])) if exts.ok else []
+    facts.set(
+        "network-feature-enabled",
+        "api_extensions",
+        ",".join(aliases) if aliases else "None",
+        f"GET /v2.0/extensions → {len(aliases)} aliases",
+    )
+    facts.flag("network-feature-enabled", "ipv6", False, "not probed yet")
+    facts.flag(
+        "network-feature-enabled",
+        "floating_ips",
+        "router" in aliases,
+        "router (L3) extension present" if "router" in aliases else "no router extension",
+    )
+    facts.flag(
+        "network-feature-enabled", "port_security", "port-security" in aliases, "extension list"
+    )
+    nets = s.call("GET", base + "/networks?router:external=true")
+    public = [n for n in (nets.body or {}).get("networks", [])] if nets.ok else []
+    if not public and "external-net" in aliases:
+        made = s.call(
+            "POST",
+            base + "/networks",
+            body={"network": {"name": "conformance-public", "router:external": True}},
+        )
+        if made.ok:
+            net = made.body["network"]
+            s.call(
+                "POST",
+                base + "/subnets",
+                body={
+                    "subnet": {
+                        "network_id": net["id"],
+                        "cidr": "172.24.4.0/24",
+                        "ip_version": 4,
+                        "name": "conformance-public-subnet",
+                    }
+                },
+            )
+            public = [net]
+        else:
+            facts.notes.append(f"could not create the external network: {_describe(made)}")
+    if public:
+        facts.set("network", "public_network_id", public[0]["id"], "external network")
+        facts.set("network", "floating_network_name", public[0]["name"], "external network")
+
+
+def probe_volume(s: Session, facts: Facts) -> None:
+    stype = "block-storage" if "block-storage" in facts.endpoints else "volumev3"
+    url = facts.endpoints[stype]
+    facts.set("volume", "catalog_type", stype, "catalog")
+    doc = s.call("GET", _version_root(url) + "/")
+    rng = _version_range(doc.body) if doc.ok else None
+    if rng:
+        facts.set("volume", "min_microversion", rng[0], "volume version document")
+        facts.set("volume", "max_microversion", rng[1], "volume version document")
+    exts = s.call("GET", url + "/extensions")
+    aliases = sorted(e["alias"] for e in (exts.body or {}).get("extensions", [])) if exts.ok else []
+    facts.set(
+        "volume-feature-enabled",
+        "api_extensions",
+        ",".join(aliases) if aliases else "None",
+        f"GET /extensions → {len(aliases)} aliases",
+    )
+    for opt in ("backup", "manage_snapshot", "manage_volume", "extend_attached_volume"):
+        facts.flag("volume-feature-enabled", opt, False, "no probe shows it works yet")
+
+
+def probe_image(s: Session, facts: Facts) -> None:
+    url = facts.endpoints["image"]
+    base = url if url.endswith("/v2") else url + "/v2"
+    listed = s.call("GET", base + "/images?status=active")
+    ids = [i["id"] for i in (listed.body or {}).get("images", [])] if listed.ok else []
+    for n in range(len(ids), 2):
+        name = f"conformance-image-{n + 1}"
+        made = s.call(
+            "POST",
+            base + "/images",
+            body={"name": name, "disk_format": "raw", "container_format": "bare"},
+        )
+        if not made.ok:
+            facts.notes.append(f"could not create image {name}: {_describe(made)}")
+            break
+        image_id = made.body["id"]
+        put = s.call(
+            "PUT",
+            f"{base}/images/{image_id}/file",
+            raw=b"\0" * 1024,
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        if not put.ok:
+            facts.notes.append(f"could not upload image data: {_describe(put)}")
+            break
+        ids.append(image_id)
+    if ids:
+        facts.set("compute", "image_ref", ids[0], "active image")
+        facts.set("compute", "image_ref_alt", ids[1] if len(ids) > 1 else ids[0], "active image")
+    for opt in ("import_image", "manage_locations", "os_glance_reserved"):
+        facts.flag("image-feature-enabled", opt, False, "no probe shows it works yet")
+
+
+def probe_object_store(s: Session, facts: Facts) -> None:
+    url = facts.endpoints["object-store"]
+    root = url.split("/v1")[0]
+    info = request("GET", root + "/info")
+    if info.ok and isinstance(info.body, dict):
+        apis = sorted(k for k in info.body if k != "swift")
+        facts.flag("object-storage-feature-enabled", "discoverability", True, "GET /info → 200")
+        facts.set(
+            "object-storage-feature-enabled",
+            "discoverable_apis",
+            ",".join(apis) if apis else "None",
+            "GET /info keys",
+        )
+    else:
+        facts.flag(
+            "object-storage-feature-enabled", "discoverability", False, f"GET /info → {info.status}"
+        )
+    facts.flag("object-storage-feature-enabled", "container_sync", False, "not offered")
+    facts.flag("object-storage-feature-enabled", "object_versioning", False, "not probed yet")
+
+
+def probe_placement(s: Session, facts: Facts) -> None:
+    doc = s.call("GET", facts.endpoints["placement"] + "/")
+    rng = _version_range(doc.body) if doc.ok else None
+    if rng:
+        facts.set("placement", "min_microversion", rng[0], "placement version document")
+        facts.set("placement", "max_microversion", rng[1], "placement version document")
+
+
+PROBES: dict[str, Callable[[Session, Facts], None]] = {
+    "compute": probe_compute,
+    "network": probe_network,
+    "block-storage": probe_volume,
+    "image": probe_image,
+    "object-store": probe_object_store,
+    "placement": probe_placement,
+}
+
+
+def discover(creds: Credentials) -> Facts:
+    """Log in as admin, read the catalog, probe each service; raises if the cloud is unusable."""
+    session = Session(creds)
+    session.authenticate()
+    facts = Facts(creds=creds, endpoints=session.endpoints())
+    if "admin" not in session.roles:
+        facts.notes.append(f"WARNING: the admin account has roles {session.roles}, not admin")
+    for option, types in SERVICE_AVAILABLE.items():
+        present = any(t in facts.endpoints for t in types)
+        facts.available[option] = present
+        where = next((t for t in types if t in facts.endpoints), types[0])
+        facts.notes.append(
+            f"[service_available] {option} = {str(present).lower()}  "
+            f"(catalog {'has' if present else 'lacks'} {where})"
+        )
+    if "volumev3" in facts.endpoints and "block-storage" not in facts.endpoints:
+        facts.endpoints["block-storage"] = facts.endpoints["volumev3"]
+    probe_identity(session, facts)
+    for stype, probe in PROBES.items():
+        if stype in facts.endpoints:
+            try:
+                probe(session, facts)
+            except Exception as exc:  # a broken probe must not hide the rest of the run
+                facts.notes.append(f"probe {stype} failed: {exc!r}")
+    return facts
