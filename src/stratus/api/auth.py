@@ -51,6 +51,9 @@ class AuthInfo:
             "is_admin_project": self.is_admin_project,
             "trust_id": self.trust_id,
             "application_credential_id": self.application_credential_id,
+            "token.domain.id": self.domain_id,
+            "token.project.domain.id": self.project_domain_id,
+            "token.user.domain.id": self.user_domain_id,
         }
 
 

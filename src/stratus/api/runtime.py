@@ -9,6 +9,7 @@ from stratus.api.policy import PolicyEngine
 from stratus.bus.base import Bus
 from stratus.conf import Settings
 from stratus.db import Database
+from stratus.quota import QuotaEngine
 
 
 @dataclass
@@ -18,6 +19,7 @@ class Runtime:
     bus: Bus
     policy: PolicyEngine
     validator: CachingValidator | None = None
+    quota: QuotaEngine = field(default_factory=QuotaEngine)
     # service type -> that service's client object (see services/<type>/client.py)
     clients: dict[str, Any] = field(default_factory=dict)
 

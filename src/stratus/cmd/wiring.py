@@ -2,10 +2,7 @@
 
 import asyncio
 import logging
-from typing import Any
 
-from starlette.applications import Starlette
-from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from stratus.api.policy import PolicyEngine
@@ -41,6 +38,31 @@ class LazyApp:
         await app(scope, receive, send)
 
 
+class Dispatcher:
+    """Routes by path prefix to each service's app. ``/compute`` and ``/compute/...`` both reach
+    the compute app (the bare prefix answers as its root, where version documents live)."""
+
+    def __init__(self, routes: list[tuple[str, ASGIApp]], fallback: ASGIApp) -> None:
+        # Longest prefix first, so "/identity" never shadows a longer mount.
+        self.routes = sorted(routes, key=lambda r: len(r[0]), reverse=True)
+        self.fallback = fallback
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            return
+        path: str = scope["path"]
+        for prefix, app in self.routes:
+            if path == prefix or path.startswith(prefix + "/"):
+                child = dict(scope)
+                child["root_path"] = scope.get("root_path", "") + prefix
+                if path == prefix:
+                    child["path"] = prefix + "/"
+                    child["raw_path"] = child["path"].encode()
+                await app(child, receive, send)
+                return
+        await self.fallback(scope, receive, send)
+
+
 class Cloud:
     """One running cloud: what ``stratus up`` serves and the test fixture runs in-process."""
 
@@ -55,16 +77,14 @@ class Cloud:
         self.asgi = self._assemble()
         self.first_start = False
 
-    def _assemble(self) -> Starlette:
-        routes: list[Any] = []
-        identity = self.apps["identity"]
+    def _assemble(self) -> "Dispatcher":
+        routes: list[tuple[str, ASGIApp]] = []
         for spec in self.specs:
             app = self.apps[spec.service_type]
             for mount in (spec.mount, *spec.extra_mounts):
-                routes.append(Mount(mount, app=app))
+                routes.append((mount, app))
         # Keystone also answers at the root: "/" (version list) and "/v3".
-        routes.append(Mount("", app=identity))
-        return Starlette(routes=routes, lifespan=None)
+        return Dispatcher(routes, fallback=self.apps["identity"])
 
     async def start(self) -> None:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)

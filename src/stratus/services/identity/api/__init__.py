@@ -1,0 +1,1 @@
+"""Identity HTTP API: one router module per group of nouns."""
