@@ -1,0 +1,1 @@
+"""Placement: resource providers, inventories, traits, aggregates, allocations, candidates."""

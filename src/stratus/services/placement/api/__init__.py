@@ -1,0 +1,1 @@
+"""Placement's HTTP layer: routing table, handlers, schemas, microversions."""

@@ -1,0 +1,311 @@
+"""Allocation candidates, computed over a snapshot of provider facts: which providers (in
+one tree, plus sharing providers reached through aggregates) can satisfy every request
+group, honouring traits, aggregates, in_tree, group_policy, same_subtree and root_required.
+Pure functions: the service loads the facts, this module decides."""
+
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from stratus.services.placement.repository import ProviderFacts
+
+
+@dataclass
+class RequestGroup:
+    suffix: str
+    resources: dict[int, int] = field(default_factory=dict)
+    required: list[set[int]] = field(default_factory=list)
+    forbidden: set[int] = field(default_factory=set)
+    member_of: list[set[str]] = field(default_factory=list)
+    forbidden_aggs: set[str] = field(default_factory=set)
+    in_tree: str | None = None
+
+    @property
+    def use_same_provider(self) -> bool:
+        return self.suffix != ""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One way to satisfy one group (or, merged, the whole request)."""
+
+    anchor: int
+    resources: tuple[tuple[int, int, int], ...]  # (rp id, rc id, amount)
+    mappings: tuple[tuple[str, frozenset[int]], ...]
+    use_same_provider: bool = False
+
+    def providers(self) -> set[int]:
+        return {rp for rp, _, _ in self.resources}
+
+
+@dataclass
+class Result:
+    candidates: list[Candidate]
+    summary_ids: list[int]
+
+
+class Finder:
+    def __init__(
+        self,
+        facts: Mapping[int, ProviderFacts],
+        *,
+        shares_trait: int | None,
+    ) -> None:
+        self.facts = facts
+        self.trees: dict[int, list[int]] = defaultdict(list)
+        self.by_agg: dict[str, set[int]] = defaultdict(set)
+        for rp in facts.values():
+            self.trees[rp.root_id].append(rp.id)
+            for agg in rp.aggregates:
+                self.by_agg[agg].add(rp.id)
+        self.sharing = (
+            {rp.id for rp in facts.values() if shares_trait in rp.traits}
+            if shares_trait is not None
+            else set()
+        )
+        self._anchors: dict[int, set[int]] = {}
+        self.by_uuid = {rp.uuid: rp.id for rp in facts.values()}
+
+    def anchors(self, rp_id: int) -> set[int]:
+        """Roots of every tree a sharing provider shares with (its own included)."""
+        if rp_id not in self._anchors:
+            rp = self.facts[rp_id]
+            roots = {rp.root_id}
+            for agg in rp.aggregates:
+                for other in self.by_agg[agg]:
+                    roots.add(self.facts[other].root_id)
+            self._anchors[rp_id] = roots
+        return self._anchors[rp_id]
+
+    def _in_aggs(self, rp_id: int, clauses: Sequence[set[str]]) -> bool:
+        aggs = self.facts[rp_id].aggregates
+        return all(aggs & clause for clause in clauses)
+
+    def _tree_root(self, group: RequestGroup) -> int | None | bool:
+        if group.in_tree is None:
+            return None
+        rp_id = self.by_uuid.get(group.in_tree)
+        if rp_id is None:
+            return False
+        return self.facts[rp_id].root_id
+
+    def _fits(self, rp: ProviderFacts, rc: int, amount: int) -> bool:
+        inv = rp.inventories.get(rc)
+        return inv is not None and inv.fits(amount)
+
+    def single_provider(
+        self, group: RequestGroup, allowed_anchors: set[int] | None
+    ) -> list[Candidate]:
+        root = self._tree_root(group)
+        if root is False:
+            return []
+        out: list[Candidate] = []
+        for rp in self.facts.values():
+            if root is not None and rp.root_id != root:
+                continue
+            if any(not (need & rp.traits) for need in group.required):
+                continue
+            if group.forbidden & rp.traits:
+                continue
+            if group.member_of and not self._in_aggs(rp.id, group.member_of):
+                continue
+            if group.forbidden_aggs & rp.aggregates:
+                continue
+            if not all(self._fits(rp, rc, amt) for rc, amt in group.resources.items()):
+                continue
+            res = tuple((rp.id, rc, amt) for rc, amt in sorted(group.resources.items()))
+            mappings = ((group.suffix, frozenset([rp.id])),)
+            anchors = {rp.root_id}
+            if rp.id in self.sharing and group.resources:
+                anchors |= self.anchors(rp.id)
+            for anchor in sorted(anchors):
+                if allowed_anchors is not None and anchor not in allowed_anchors:
+                    continue
+                out.append(Candidate(anchor, res, mappings, True))
+        return out
+
+    def multiple_providers(
+        self, group: RequestGroup, allowed_anchors: set[int] | None
+    ) -> list[Candidate]:
+        root = self._tree_root(group)
+        if root is False:
+            return []
+        in_aggs: set[int] | None = None
+        if group.member_of:
+            in_aggs = {rp for rp in self.facts if self._in_aggs(rp, group.member_of)}
+            if not in_aggs:
+                return []
+        bad_aggs: set[int] = set()
+        for agg in group.forbidden_aggs:
+            bad_aggs |= self.by_agg.get(agg, set())
+        per_rc: list[dict[int, list[int]]] = []  # rc -> anchor -> [rp]
+        for rc, amount in sorted(group.resources.items()):
+            entries: dict[int, list[int]] = defaultdict(list)
+            for rp in self.facts.values():
+                if not self._fits(rp, rc, amount):
+                    continue
+                pairs = [rp.root_id]
+                if rp.id in self.sharing and root is None:
+                    pairs = sorted(self.anchors(rp.id))
+                for anchor in pairs:
+                    if root is not None and anchor != root:
+                        continue
+                    if allowed_anchors is not None and anchor not in allowed_anchors:
+                        continue
+                    if in_aggs is not None and rp.id not in in_aggs and anchor not in in_aggs:
+                        continue
+                    if rp.id in bad_aggs or anchor in bad_aggs:
+                        continue
+                    entries[anchor].append(rp.id)
+            if not entries:
+                return []
+            per_rc.append(entries)
+        if not per_rc:
+            return []
+        common = set(per_rc[0])
+        for entries in per_rc[1:]:
+            common &= set(entries)
+        rcs = [rc for rc, _ in sorted(group.resources.items())]
+        out: list[Candidate] = []
+        for anchor in sorted(common):
+            choices = [entries[anchor] for entries in per_rc]
+            for combo in itertools.product(*choices):
+                if not self._traits_ok(set(combo), group):
+                    continue
+                res = tuple(
+                    (rp, rc, group.resources[rc]) for rp, rc in zip(combo, rcs, strict=True)
+                )
+                mappings = ((group.suffix, frozenset(combo)),)
+                out.append(Candidate(anchor, res, mappings, False))
+        return out
+
+    def _traits_ok(self, rps: Iterable[int], group: RequestGroup) -> bool:
+        seen: set[int] = set()
+        for rp in rps:
+            traits = self.facts[rp].traits
+            if traits & group.forbidden:
+                return False
+            seen |= traits
+        return all(need & seen for need in group.required)
+
+    def resourceless(
+        self, group: RequestGroup, allowed_anchors: set[int] | None
+    ) -> list[Candidate]:
+        return self.single_provider(group, allowed_anchors)
+
+    def parent_chain(self, rp_id: int) -> set[int]:
+        out = {rp_id}
+        current = self.facts[rp_id].parent_id
+        while current is not None:
+            out.add(current)
+            current = self.facts[current].parent_id
+        return out
+
+
+def find(
+    finder: Finder,
+    groups: Sequence[RequestGroup],
+    *,
+    group_policy: str | None,
+    same_subtrees: Sequence[set[str]],
+    root_required: set[int],
+    root_forbidden: set[int],
+    nested_aware: bool,
+    limit: int | None,
+) -> Result:
+    facts = finder.facts
+    allowed: set[int] | None = None
+    if root_required or root_forbidden:
+        allowed = {
+            root
+            for root in finder.trees
+            if root_required <= facts[root].traits and not (root_forbidden & facts[root].traits)
+        }
+    by_suffix: dict[str, list[Candidate]] = {}
+    for group in groups:
+        if group.use_same_provider:
+            found = finder.single_provider(group, allowed)
+        else:
+            found = finder.multiple_providers(group, allowed)
+        if not found:
+            return Result([], [])
+        by_suffix[group.suffix] = found
+    suffixes = sorted(by_suffix)
+    numbered = [s for s in suffixes if s != ""]
+    by_anchor: dict[int, dict[str, list[Candidate]]] = defaultdict(lambda: defaultdict(list))
+    for suffix, cands in by_suffix.items():
+        for cand in cands:
+            by_anchor[cand.anchor][suffix].append(cand)
+    results: dict[tuple[object, ...], Candidate] = {}
+    for anchor in sorted(by_anchor):
+        per = by_anchor[anchor]
+        if any(s not in per for s in suffixes):
+            continue
+        for combo in itertools.product(*(per[s] for s in suffixes)):
+            if group_policy == "isolate" and numbered:
+                used = set()
+                for cand in combo:
+                    if cand.use_same_provider:
+                        for _s, rps in cand.mappings:
+                            used |= rps
+                if len(used) != len(numbered):
+                    continue
+            mappings: dict[str, set[int]] = defaultdict(set)
+            for cand in combo:
+                for suffix, rps in cand.mappings:
+                    mappings[suffix] |= rps
+            if not _same_subtree_ok(finder, mappings, same_subtrees):
+                continue
+            totals: dict[tuple[int, int], int] = defaultdict(int)
+            for cand in combo:
+                for rp, rc, amt in cand.resources:
+                    totals[(rp, rc)] += amt
+            if any(not _room(facts[rp], rc, amt) for (rp, rc), amt in totals.items()):
+                continue
+            if not nested_aware and any(facts[rp].parent_id is not None for rp, _ in totals):
+                continue
+            merged = Candidate(
+                anchor,
+                tuple((rp, rc, amt) for (rp, rc), amt in sorted(totals.items())),
+                tuple((s, frozenset(rps)) for s, rps in sorted(mappings.items())),
+            )
+            key = (merged.resources, merged.mappings)
+            results.setdefault(key, merged)
+    chosen = list(results.values())
+    if limit is not None:
+        chosen = chosen[:limit]
+    roots: set[int] = set()
+    for cand in chosen:
+        for rp, _rc, _amt in cand.resources:
+            roots.add(facts[rp].root_id)
+        for _s, rps in cand.mappings:
+            for rp in rps:
+                roots.add(facts[rp].root_id)
+    summary: list[int] = []
+    for root in sorted(roots):
+        for rp in sorted(finder.trees[root]):
+            if not nested_aware and facts[rp].parent_id is not None:
+                continue
+            summary.append(rp)
+    return Result(chosen, summary)
+
+
+def _room(rp: ProviderFacts, rc: int, amount: int) -> bool:
+    inv = rp.inventories.get(rc)
+    return inv is not None and amount <= inv.max_unit and inv.used + amount <= inv.capacity
+
+
+def _same_subtree_ok(
+    finder: Finder, mappings: Mapping[str, set[int]], same_subtrees: Sequence[set[str]]
+) -> bool:
+    for group in same_subtrees:
+        rps: set[int] = set()
+        for suffix in group:
+            rps |= mappings.get(suffix, set())
+        if len(rps) <= 1:
+            continue
+        common = set.intersection(*(finder.parent_chain(rp) for rp in rps))
+        if not (common & rps):
+            return False
+    return True
