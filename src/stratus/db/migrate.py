@@ -20,6 +20,7 @@ MIGRATION_PACKAGES = (
     "stratus.services.identity",
     "stratus.services.placement",
     "stratus.services.image",
+    "stratus.services.object_store",
 )
 
 

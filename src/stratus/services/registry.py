@@ -11,6 +11,7 @@ SERVICE_MODULES: dict[str, str] = {
     "identity": "stratus.services.identity.spec",
     "placement": "stratus.services.placement.spec",
     "image": "stratus.services.image.spec",
+    "object-store": "stratus.services.object_store.spec",
 }
 
 

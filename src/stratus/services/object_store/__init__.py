@@ -1,0 +1,1 @@
+"""Object storage (Swift v1): accounts, containers, objects and the middleware behaviours."""

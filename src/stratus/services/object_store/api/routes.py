@@ -1,0 +1,1015 @@
+"""Swift v1 handlers: accounts, containers and objects under ``/v1/AUTH_<project>``, plus
+``/info`` and ``/crossdomain.xml``. Errors answer with Swift's own short bodies."""
+
+import contextlib
+import json
+import math
+import mimetypes
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from email.utils import formatdate, parsedate_to_datetime
+from typing import Any
+from urllib.parse import quote, unquote
+from xml.sax.saxutils import escape, quoteattr
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response, StreamingResponse
+
+from stratus.kit.timeutil import isotime_plain
+from stratus.services.object_store import service as svc
+from stratus.services.object_store.api.access import (
+    RESELLER_PREFIX,
+    Access,
+    acl_allows,
+    caller,
+    check_acl_syntax,
+    deny,
+    tempurl_keys,
+    tempurl_valid,
+)
+from stratus.services.object_store.errors import SwiftError, bad_request, not_found
+from stratus.services.object_store.models import Container, StoredObject
+from stratus.services.object_store.service import (
+    Content,
+    Listing,
+    NewObject,
+    ObjectStoreService,
+)
+from stratus.services.object_store.store import BlobStore
+
+router = APIRouter()
+
+Handler = Callable[[], Awaitable[Response]]
+
+
+def _service(request: Request) -> ObjectStoreService:
+    service: ObjectStoreService | None = getattr(request.app.state, "objects", None)
+    if service is None:
+        runtime = request.app.state.runtime
+        service = ObjectStoreService(runtime, BlobStore(runtime.settings.data_dir / "objects"))
+        request.app.state.objects = service
+    return service
+
+
+def _trans_id(request: Request) -> str:
+    rid = request.scope.get("state", {}).get("request_id") or ""
+    return "tx" + rid.removeprefix("req-").replace("-", "")[:21] + f"-{int(time.time()):010x}"
+
+
+async def _answer(request: Request, handler: Handler) -> Response:
+    """Run a handler; turn Swift errors into Swift's bodies. HEAD answers carry no body."""
+    try:
+        response = await handler()
+    except SwiftError as err:
+        body = b"" if request.method == "HEAD" or err.http_status == 304 else err.body
+        response = Response(
+            body, status_code=err.http_status, headers=err.headers, media_type=err.content_type
+        )
+        if request.method == "HEAD" or err.http_status == 304:
+            response.headers["content-length"] = "0"
+    response.headers["X-Trans-Id"] = _trans_id(request)
+    return response
+
+
+def _ts(value: float) -> str:
+    return f"{value:016.5f}"
+
+
+def _http_date(value: float) -> str:
+    return formatdate(math.ceil(value), usegmt=True)
+
+
+def _iso(value: float) -> str:
+    import datetime as dt
+
+    return isotime_plain(dt.datetime.fromtimestamp(value, dt.UTC))
+
+
+def _title(name: str) -> str:
+    return "-".join(part[:1].upper() + part[1:] for part in name.split("-"))
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("true", "1", "yes", "on", "t", "y")
+
+
+# -- /info ---------------------------------------------------------------------------------
+
+
+def _info() -> dict[str, Any]:
+    return {
+        "swift": {
+            "version": "2.35.0",
+            "max_file_size": svc.MAX_FILE_SIZE,
+            "max_meta_name_length": svc.MAX_META_NAME_LENGTH,
+            "max_meta_value_length": svc.MAX_META_VALUE_LENGTH,
+            "max_meta_count": svc.MAX_META_COUNT,
+            "max_meta_overall_size": svc.MAX_META_OVERALL_SIZE,
+            "max_header_size": svc.MAX_HEADER_SIZE,
+            "max_object_name_length": svc.MAX_OBJECT_NAME_LENGTH,
+            "max_container_name_length": svc.MAX_CONTAINER_NAME_LENGTH,
+            "max_account_name_length": svc.MAX_ACCOUNT_NAME_LENGTH,
+            "container_listing_limit": svc.CONTAINER_LISTING_LIMIT,
+            "account_listing_limit": svc.ACCOUNT_LISTING_LIMIT,
+            "extra_header_count": 0,
+            "account_autocreate": True,
+            "allow_account_management": False,
+            "strict_cors_mode": True,
+            "valid_api_versions": ["v1", "v1.0"],
+            "policies": [{"name": "Policy-0", "aliases": "Policy-0", "default": True}],
+        },
+        "tempurl": {
+            "methods": ["GET", "HEAD", "PUT", "POST", "DELETE"],
+            "incoming_remove_headers": ["x-timestamp"],
+            "incoming_allow_headers": [],
+            "outgoing_remove_headers": ["x-object-meta-*"],
+            "outgoing_allow_headers": ["x-object-meta-public-*"],
+            "allowed_digests": ["sha1", "sha256", "sha512"],
+        },
+        "bulk_delete": {
+            "max_deletes_per_request": svc.MAX_DELETES_PER_REQUEST,
+            "max_failed_deletes": 1000,
+        },
+        "slo": {
+            "max_manifest_segments": svc.MAX_MANIFEST_SEGMENTS,
+            "max_manifest_size": svc.MAX_MANIFEST_SIZE,
+            "min_segment_size": 1,
+            "yield_frequency": 10,
+        },
+        "dlo": {"max_get_time": 86400},
+        "account_quotas": {},
+        "container_quotas": {},
+        "keystoneauth": {},
+        "crossdomain": {},
+    }
+
+
+@router.get("/info")
+@router.head("/info")
+async def get_info(request: Request) -> Response:
+    body = json.dumps(_info()).encode()
+    return Response(
+        b"" if request.method == "HEAD" else body,
+        media_type="application/json; charset=utf-8",
+        headers={"Content-Length": str(len(body))},
+    )
+
+
+@router.get("/crossdomain.xml")
+async def get_crossdomain() -> Response:
+    body = (
+        '<?xml version="1.0"?>\n'
+        '<!DOCTYPE cross-domain-policy SYSTEM "http://www.adobe.com/xml/dtds/'
+        'cross-domain-policy.dtd" >\n'
+        "<cross-domain-policy>\n"
+        '<allow-access-from domain="*" secure="false" />\n'
+        "</cross-domain-policy>"
+    )
+    return Response(body, media_type="application/xml; charset=utf-8")
+
+
+# -- shared helpers -------------------------------------------------------------------------
+
+
+def _listing_format(request: Request) -> str:
+    fmt = request.query_params.get("format", "").lower()
+    if fmt in ("json", "xml", "plain"):
+        return fmt
+    accept = request.headers.get("accept", "")
+    if "application/json" in accept:
+        return "json"
+    if "application/xml" in accept or "text/xml" in accept:
+        return "xml"
+    return "plain"
+
+
+def _listing(request: Request, max_limit: int) -> Listing:
+    params = request.query_params
+    for key in ("prefix", "delimiter", "marker", "end_marker"):
+        value = params.get(key)
+        if value is not None and ("\x00" in value):
+            raise bad_request("Invalid UTF8 or contains NULL")
+    limit = max_limit
+    if "limit" in params:
+        try:
+            limit = int(params["limit"])
+        except ValueError:
+            raise SwiftError(412, "Value of limit must be a positive integer") from None
+        if limit < 0:
+            raise SwiftError(412, "Value of limit must be a positive integer")
+        if limit > max_limit:
+            raise SwiftError(412, f"Maximum limit is {max_limit}")
+    delimiter = params.get("delimiter") or None
+    if delimiter is not None and len(delimiter) != 1:
+        raise SwiftError(412, "Bad delimiter")
+    return Listing(
+        prefix=params.get("prefix") or None,
+        delimiter=delimiter,
+        marker=params.get("marker") or None,
+        end_marker=params.get("end_marker") or None,
+        reverse=_truthy(params.get("reverse")),
+        limit=limit,
+    )
+
+
+def _meta_changes(request: Request, kind: str) -> tuple[dict[str, str], list[str]]:
+    """Metadata headers of a POST/PUT: values to set (empty = delete) and removals."""
+    updates: dict[str, str] = {}
+    removes: list[str] = []
+    meta_prefix = f"x-{kind}-meta-"
+    remove_prefix = f"x-remove-{kind}-meta-"
+    system = {
+        "container": (
+            "x-container-read",
+            "x-container-write",
+            "x-versions-location",
+            "x-history-location",
+        ),
+        "account": (),
+    }[kind]
+    for key, value in request.headers.items():
+        key = key.lower()
+        if key.startswith(meta_prefix):
+            updates[key] = value.strip()
+        elif key.startswith(remove_prefix):
+            removes.append(meta_prefix + key[len(remove_prefix) :])
+        elif key in system:
+            updates[key] = value.strip()
+        elif key.startswith("x-remove-") and "x-" + key[len("x-remove-") :] in system:
+            removes.append("x-" + key[len("x-remove-") :])
+    if updates.get("x-container-read"):
+        check_acl_syntax(updates["x-container-read"], write=False)
+    if updates.get("x-container-write"):
+        check_acl_syntax(updates["x-container-write"], write=True)
+    if updates.get("x-versions-location") and updates.get("x-history-location"):
+        raise bad_request("Only one of X-Versions-Location or X-History-Location may be specified")
+    return updates, removes
+
+
+def _meta_headers(meta: dict[str, Any], *, hide: tuple[str, ...] = ()) -> dict[str, str]:
+    return {_title(k): str(v) for k, v in meta.items() if k not in hide}
+
+
+def _check_container_name(name: str) -> None:
+    if len(name.encode()) > svc.MAX_CONTAINER_NAME_LENGTH:
+        raise bad_request(
+            f"Container name length of {len(name.encode())} longer than "
+            f"{svc.MAX_CONTAINER_NAME_LENGTH}"
+        )
+    if "\x00" in name:
+        raise bad_request("Invalid UTF8 or contains NULL")
+
+
+def _check_object_name(name: str) -> None:
+    if len(name.encode()) > svc.MAX_OBJECT_NAME_LENGTH:
+        raise bad_request(
+            f"Object name length of {len(name.encode())} longer than {svc.MAX_OBJECT_NAME_LENGTH}"
+        )
+    if "\x00" in name:
+        raise bad_request("Invalid UTF8 or contains NULL")
+
+
+def _check_account(account: str) -> None:
+    if not account.startswith(RESELLER_PREFIX):
+        raise not_found()
+
+
+# -- account --------------------------------------------------------------------------------
+
+
+@router.api_route("/v1/{account}", methods=["GET", "HEAD", "POST", "PUT", "DELETE"])
+@router.api_route("/v1/{account}/", methods=["GET", "HEAD", "POST", "PUT", "DELETE"])
+async def account_route(account: str, request: Request) -> Response:
+    return await _answer(request, lambda: _account(account, request))
+
+
+async def _account(account: str, request: Request) -> Response:
+    _check_account(account)
+    access = await caller(request, account)
+    service = _service(request)
+    method = request.method
+    if "extract-archive" in request.query_params:
+        raise SwiftError(501, "Archive extraction (bulk upload) is not implemented here.")
+    if "bulk-delete" in request.query_params and method in ("POST", "DELETE"):
+        if not access.owner:
+            raise deny(access)
+        return await _bulk_delete(account, request, service)
+    if method in ("PUT", "DELETE"):
+        if not access.owner:
+            raise deny(access)
+        raise SwiftError(405, headers={"Allow": "HEAD, GET, POST"})
+    if not access.owner:
+        raise deny(access)
+    if method == "POST":
+        updates, removes = _meta_changes(request, "account")
+        quota_keys = ("x-account-meta-quota-bytes",)
+        if any(k in quota_keys for k in [*updates, *removes]) and not access.reseller:
+            raise SwiftError(403)
+        quota = updates.get("x-account-meta-quota-bytes")
+        if quota:
+            try:
+                if int(quota) < 0:
+                    raise ValueError
+            except ValueError:
+                raise bad_request("Invalid bytes quota.") from None
+        await service.update_account(account, updates, removes)
+        return Response(status_code=204)
+    row, (containers, objects, used) = await service.account(account)
+    headers = {
+        "X-Account-Container-Count": str(containers),
+        "X-Account-Object-Count": str(objects),
+        "X-Account-Bytes-Used": str(used),
+        "X-Timestamp": _ts(row.created_at if row else svc.now()),
+        "X-Account-Storage-Policy-Policy-0-Container-Count": str(containers),
+        "X-Account-Storage-Policy-Policy-0-Object-Count": str(objects),
+        "X-Account-Storage-Policy-Policy-0-Bytes-Used": str(used),
+    }
+    if row is not None:
+        headers.update(_meta_headers(row.meta))
+    if method == "HEAD":
+        headers["Content-Type"] = "text/plain; charset=utf-8"
+        return Response(status_code=204, headers=headers)
+    listing = _listing(request, svc.ACCOUNT_LISTING_LIMIT)
+    rows = await service.list_containers(account, listing)
+    return _render_listing(request, "account", account, rows, headers)
+
+
+async def _bulk_delete(account: str, request: Request, service: ObjectStoreService) -> Response:
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > svc.MAX_DELETES_PER_REQUEST * (svc.MAX_OBJECT_NAME_LENGTH + 260):
+            raise SwiftError(413)
+    paths = [unquote(line) for line in raw.decode("utf-8", "replace").splitlines() if line.strip()]
+    if len(paths) > svc.MAX_DELETES_PER_REQUEST:
+        raise SwiftError(413, f"Maximum Bulk Deletes: {svc.MAX_DELETES_PER_REQUEST} per request")
+    deleted, missing, errors = await service.bulk_delete(account, paths)
+    return _bulk_response(request, deleted, missing, errors)
+
+
+def _bulk_response(
+    request: Request, deleted: int, missing: int, errors: list[list[str]]
+) -> Response:
+    status = "400 Bad Request" if errors else "200 OK"
+    result = {
+        "Number Deleted": deleted,
+        "Number Not Found": missing,
+        "Response Body": "",
+        "Response Status": status,
+        "Errors": errors,
+    }
+    accept = request.headers.get("accept", "")
+    if "application/json" in accept:
+        return Response(json.dumps(result), media_type="application/json; charset=utf-8")
+    if "xml" in accept:
+        parts = [f"<number_deleted>{deleted}</number_deleted>"]
+        parts.append(f"<number_not_found>{missing}</number_not_found>")
+        parts.append(f"<response_status>{status}</response_status>")
+        parts.append("<errors>")
+        parts += [
+            f"<object><name>{escape(p)}</name><status>{escape(s)}</status></object>"
+            for p, s in errors
+        ]
+        parts.append("</errors>")
+        body = '<?xml version="1.0" encoding="UTF-8"?>\n<delete>' + "".join(parts) + "</delete>"
+        return Response(body, media_type="application/xml; charset=utf-8")
+    lines = [
+        f"Number Deleted: {deleted}",
+        f"Number Not Found: {missing}",
+        "Response Body: ",
+        f"Response Status: {status}",
+        "Errors:",
+        *[f"{p}, {s}" for p, s in errors],
+    ]
+    return Response("\n".join(lines) + "\n", media_type="text/plain; charset=utf-8")
+
+
+def _render_listing(
+    request: Request,
+    kind: str,
+    name: str,
+    rows: list[Any],
+    headers: dict[str, str],
+) -> Response:
+    fmt = _listing_format(request)
+    if fmt == "json":
+        items: list[dict[str, Any]] = []
+        for row in rows:
+            if isinstance(row, str):
+                items.append({"subdir": row})
+            elif isinstance(row, Container):
+                items.append(
+                    {
+                        "name": row.name,
+                        "count": row.object_count,
+                        "bytes": row.bytes_used,
+                        "last_modified": _iso(row.updated_at),
+                    }
+                )
+            else:
+                items.append(_object_entry(row))
+        return Response(
+            json.dumps(items), media_type="application/json; charset=utf-8", headers=headers
+        )
+    if fmt == "xml":
+        out = ['<?xml version="1.0" encoding="UTF-8"?>', f"<{kind} name={quoteattr(name)}>"]
+        for row in rows:
+            if isinstance(row, str):
+                out.append(f"<subdir name={quoteattr(row)}><name>{escape(row)}</name></subdir>")
+            elif isinstance(row, Container):
+                out.append(
+                    f"<container><name>{escape(row.name)}</name><count>{row.object_count}</count>"
+                    f"<bytes>{row.bytes_used}</bytes>"
+                    f"<last_modified>{_iso(row.updated_at)}</last_modified></container>"
+                )
+            else:
+                entry = _object_entry(row)
+                out.append(
+                    f"<object><name>{escape(entry['name'])}</name><hash>{entry['hash']}</hash>"
+                    f"<bytes>{entry['bytes']}</bytes>"
+                    f"<content_type>{escape(entry['content_type'])}</content_type>"
+                    f"<last_modified>{entry['last_modified']}</last_modified></object>"
+                )
+        out.append(f"</{kind}>")
+        return Response(
+            "\n".join(out), media_type="application/xml; charset=utf-8", headers=headers
+        )
+    if not rows:
+        return Response(status_code=204, headers=headers)
+    text = "".join((r if isinstance(r, str) else r.name) + "\n" for r in rows)
+    return Response(text, media_type="text/plain; charset=utf-8", headers=headers)
+
+
+def _object_entry(obj: StoredObject) -> dict[str, Any]:
+    return {
+        "name": obj.name,
+        "hash": obj.etag,
+        "bytes": obj.size,
+        "content_type": obj.content_type,
+        "last_modified": _iso(obj.timestamp),
+    }
+
+
+# -- container ------------------------------------------------------------------------------
+
+
+@router.api_route("/v1/{account}/{container}", methods=["GET", "HEAD", "POST", "PUT", "DELETE"])
+@router.api_route("/v1/{account}/{container}/", methods=["GET", "HEAD", "POST", "PUT", "DELETE"])
+async def container_route(account: str, container: str, request: Request) -> Response:
+    return await _answer(request, lambda: _container(account, container, request))
+
+
+async def _container(account: str, container: str, request: Request) -> Response:
+    _check_account(account)
+    access = await caller(request, account)
+    service = _service(request)
+    method = request.method
+    _check_container_name(container)
+    if "extract-archive" in request.query_params:
+        raise SwiftError(501, "Archive extraction (bulk upload) is not implemented here.")
+    if method == "POST" and "multipart/form-data" in request.headers.get("content-type", ""):
+        raise SwiftError(501, "Form POST is not implemented here.")
+    if method in ("PUT", "POST", "DELETE"):
+        if not access.owner:
+            raise deny(access)
+        if method == "DELETE":
+            await service.delete_container(account, container)
+            return Response(status_code=204)
+        updates, removes = _meta_changes(request, "container")
+        for key in ("x-container-meta-quota-bytes", "x-container-meta-quota-count"):
+            value = updates.get(key)
+            if value and not value.isdigit():
+                raise bad_request(f"Invalid {_title(key)}: it must be a non-negative integer.")
+        versions = updates.get("x-versions-location") or updates.get("x-history-location")
+        if versions:
+            raise SwiftError(501, "Object versioning is not implemented here.")
+        if method == "PUT":
+            policy = request.headers.get("x-storage-policy")
+            if policy is not None and policy != "Policy-0":
+                raise bad_request(f"Invalid X-Storage-Policy '{policy}'")
+            created = await service.put_container(account, container, updates, removes)
+            return Response(status_code=201 if created else 202)
+        await service.update_container(account, container, updates, removes)
+        return Response(status_code=204)
+    row = await service.container(account, container)
+    if not access.owner and not acl_allows(
+        row.meta.get("x-container-read"), access, read=True, listing=True
+    ):
+        raise deny(access)
+    headers = _container_headers(row, access)
+    if method == "HEAD":
+        headers["Content-Type"] = "text/plain; charset=utf-8"
+        return Response(status_code=204, headers=headers)
+    listing = _listing(request, svc.CONTAINER_LISTING_LIMIT)
+    row, rows = await service.list_objects(account, container, listing)
+    headers = _container_headers(row, access)
+    return _render_listing(request, "container", container, rows, headers)
+
+
+def _container_headers(row: Container, access: Access) -> dict[str, str]:
+    hide: tuple[str, ...] = ()
+    if not access.owner:
+        hide = ("x-container-read", "x-container-write")
+    headers = {
+        "X-Container-Object-Count": str(row.object_count),
+        "X-Container-Bytes-Used": str(row.bytes_used),
+        "X-Timestamp": _ts(row.created_at),
+        "X-Put-Timestamp": _ts(row.updated_at),
+        "X-Storage-Policy": "Policy-0",
+        "Last-Modified": _http_date(row.updated_at),
+        "Accept-Ranges": "bytes",
+    }
+    headers.update(_meta_headers(row.meta, hide=hide))
+    return headers
+
+
+# -- object ---------------------------------------------------------------------------------
+
+
+@router.api_route(
+    "/v1/{account}/{container}/{obj:path}",
+    methods=["GET", "HEAD", "POST", "PUT", "DELETE", "COPY"],
+)
+async def object_route(account: str, container: str, obj: str, request: Request) -> Response:
+    return await _answer(request, lambda: _object(account, container, obj, request))
+
+
+async def _authorize_object(
+    request: Request,
+    service: ObjectStoreService,
+    account: str,
+    container: str,
+    obj: str,
+    *,
+    write: bool,
+) -> Access:
+    access = await caller(request, account)
+    if access.owner:
+        return access
+    if "temp_url_sig" in request.query_params:
+        arow, _ = await service.account(account)
+        try:
+            crow = await service.container(account, container)
+            cmeta = crow.meta
+        except SwiftError:
+            cmeta = {}
+        keys = tempurl_keys(arow.meta if arow else {}, cmeta)
+        if tempurl_valid(request, keys, account=account, container=container, obj=obj):
+            return Access(auth=access.auth, tempurl=True)
+        raise SwiftError(401, "401 Unauthorized: Temp URL invalid\n")
+    try:
+        crow = await service.container(account, container)
+    except SwiftError:
+        raise deny(access) from None
+    acl = crow.meta.get("x-container-write" if write else "x-container-read")
+    if acl_allows(acl, access, read=not write, listing=False):
+        return access
+    raise deny(access)
+
+
+async def _object(account: str, container: str, obj: str, request: Request) -> Response:
+    _check_account(account)
+    _check_container_name(container)
+    _check_object_name(obj)
+    service = _service(request)
+    method = request.method
+    write = method in ("PUT", "POST", "DELETE", "COPY")
+    access = await _authorize_object(request, service, account, container, obj, write=write)
+    if method in ("GET", "HEAD"):
+        return await _get_object(request, service, access, account, container, obj)
+    if method == "PUT":
+        return await _put_object(request, service, access, account, container, obj)
+    if method == "COPY":
+        return await _copy_request(request, service, access, account, container, obj)
+    if method == "POST":
+        if "multipart/form-data" in request.headers.get("content-type", ""):
+            raise SwiftError(501, "Form POST is not implemented here.")
+        meta = _object_meta(request)
+        delete_at, change = _expiry(request)
+        await service.post_object(
+            account,
+            container,
+            obj,
+            meta,
+            content_type=request.headers.get("content-type") or None,
+            delete_at=delete_at,
+            change_expiry=change,
+        )
+        return Response(
+            "<html><h1>Accepted</h1><p>The request is accepted for processing.</p></html>",
+            status_code=202,
+            media_type="text/html; charset=UTF-8",
+        )
+    # DELETE
+    if request.query_params.get("multipart-manifest") == "delete":
+        _, row = await service.get_object(account, container, obj)
+        if row.slo is not None:
+            deleted, missing, errors = await service.delete_slo(account, container, obj)
+            return _bulk_response(request, deleted, missing, errors)
+    await service.delete_object(account, container, obj)
+    return Response(status_code=204)
+
+
+def _object_meta(request: Request) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    for key, value in request.headers.items():
+        key = key.lower()
+        if key.startswith("x-object-meta-") and value.strip():
+            meta[key] = value.strip()
+        elif key in ("content-encoding", "content-disposition", "content-language"):
+            meta[key] = value
+        elif key == "x-object-manifest":
+            value = unquote(value.strip())
+            if "/" not in value or value.startswith("/") or "?" in value or "&" in value:
+                raise bad_request("X-Object-Manifest must be in the format container/prefix")
+            meta[key] = value
+    svc.check_meta(meta, "x-object-meta-")
+    return meta
+
+
+def _expiry(request: Request) -> tuple[float | None, bool]:
+    """(X-Delete-At as an epoch, whether the request sets or clears it)."""
+    at = request.headers.get("x-delete-at")
+    after = request.headers.get("x-delete-after")
+    if after is not None:
+        try:
+            seconds = int(after)
+        except ValueError:
+            raise bad_request("Non-integer X-Delete-After") from None
+        if seconds < 0:
+            raise bad_request("X-Delete-After in past")
+        return float(int(time.time()) + seconds), True
+    if at is not None:
+        if at == "":
+            return None, True
+        try:
+            when = int(float(at))
+        except ValueError:
+            raise bad_request("Non-integer X-Delete-At") from None
+        if when < time.time():
+            raise bad_request("X-Delete-At in past")
+        return float(when), True
+    return None, False
+
+
+def _content_type(request: Request, name: str) -> str:
+    given = request.headers.get("content-type")
+    if given and not _truthy(request.headers.get("x-detect-content-type")):
+        return given
+    guessed, _ = mimetypes.guess_type(name)
+    return guessed or "application/octet-stream"
+
+
+def _object_headers(obj: StoredObject, content: Content) -> dict[str, str]:
+    headers = {
+        "Content-Type": obj.content_type,
+        "ETag": content.etag,
+        "Last-Modified": _http_date(obj.timestamp),
+        "X-Timestamp": _ts(obj.timestamp),
+        "Accept-Ranges": "bytes",
+    }
+    for key, value in obj.meta.items():
+        if key == "x-object-manifest":
+            headers["X-Object-Manifest"] = quote(value)
+        elif key.startswith("x-object-sysmeta-"):
+            continue
+        else:
+            headers[_title(key)] = str(value)
+    if obj.slo is not None:
+        headers["X-Static-Large-Object"] = "True"
+    if obj.delete_at is not None:
+        headers["X-Delete-At"] = str(int(obj.delete_at))
+    return headers
+
+
+def _etag_list(raw: str) -> list[str]:
+    return [e.strip().removeprefix("W/").strip('"') for e in raw.split(",") if e.strip()]
+
+
+def _http_time(raw: str) -> float | None:
+    try:
+        return parsedate_to_datetime(raw).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _preconditions(request: Request, etag: str, timestamp: float, headers: dict[str, str]) -> None:
+    tag = etag.strip('"')
+    modified = math.ceil(timestamp)
+    if_match = request.headers.get("if-match")
+    if if_match is not None:
+        tags = _etag_list(if_match)
+        if "*" not in tags and tag not in tags:
+            raise SwiftError(412, headers=headers)
+    if_none = request.headers.get("if-none-match")
+    if if_none is not None:
+        tags = _etag_list(if_none)
+        if "*" in tags or tag in tags:
+            raise SwiftError(304, headers=headers)
+    elif (since := request.headers.get("if-modified-since")) is not None:
+        when = _http_time(since)
+        if when is not None and modified <= when:
+            raise SwiftError(304, headers=headers)
+    if (until := request.headers.get("if-unmodified-since")) is not None:
+        when = _http_time(until)
+        if when is not None and modified > when:
+            raise SwiftError(412, headers=headers)
+
+
+def _ranges(header: str, size: int) -> list[tuple[int, int]] | None:
+    """Satisfiable byte ranges; None when the header is malformed (then it is ignored);
+    an empty list when nothing is satisfiable."""
+    header = header.strip()
+    if not header.lower().startswith("bytes="):
+        return None
+    out: list[tuple[int, int]] = []
+    specs = header[6:].split(",")
+    if len(specs) > 50:
+        return None
+    for spec in specs:
+        first, dash, last = spec.strip().partition("-")
+        if not dash:
+            return None
+        try:
+            if first == "":
+                if last == "":
+                    return None
+                count = int(last)
+                if count == 0:
+                    continue
+                out.append((max(0, size - count), size - 1))
+            else:
+                start = int(first)
+                end = int(last) if last else size - 1
+                if end < start:
+                    return None
+                if start >= size:
+                    continue
+                out.append((start, min(end, size - 1)))
+        except ValueError:
+            return None
+    return [r for r in out if size > 0]
+
+
+async def _get_object(
+    request: Request,
+    service: ObjectStoreService,
+    access: Access,
+    account: str,
+    container: str,
+    name: str,
+) -> Response:
+    crow, obj = await service.get_object(account, container, name)
+    manifest_get = request.query_params.get("multipart-manifest") == "get"
+    if manifest_get and obj.slo is not None:
+        entries = [
+            {
+                "name": e["name"],
+                "hash": e["hash"],
+                "bytes": e["bytes"],
+                "content_type": e.get("content_type", "application/octet-stream"),
+                "last_modified": _iso(float(e.get("last_modified") or obj.timestamp)),
+            }
+            for e in obj.slo
+        ]
+        manifest = json.dumps(entries).encode()
+        headers = {
+            "ETag": obj.etag,
+            "X-Static-Large-Object": "True",
+            "Last-Modified": _http_date(obj.timestamp),
+            "X-Timestamp": _ts(obj.timestamp),
+            "Content-Length": str(len(manifest)),
+        }
+        return Response(
+            b"" if request.method == "HEAD" else manifest,
+            media_type="application/json; charset=utf-8",
+            headers=headers,
+        )
+    if manifest_get:
+        content = Content(0, obj.etag, [], False)
+    else:
+        content = await service.content(account, crow, obj)
+    headers = _object_headers(obj, content)
+    if access.tempurl:
+        for key in list(headers):
+            if key.lower().startswith("x-object-meta-") and not key.lower().startswith(
+                "x-object-meta-public-"
+            ):
+                del headers[key]
+        if request.method == "GET":
+            filename = request.query_params.get("filename") or name.rsplit("/", 1)[-1]
+            if "inline" in request.query_params:
+                headers["Content-Disposition"] = "inline"
+            else:
+                headers["Content-Disposition"] = (
+                    f'attachment; filename="{filename.replace(chr(34), "")}"; '
+                    f"filename*=UTF-8''{quote(filename)}"
+                )
+    _preconditions(request, content.etag, obj.timestamp, headers)
+    size = content.size
+    range_header = request.headers.get("range")
+    ranges = _ranges(range_header, size) if range_header else None
+    if ranges is not None and not ranges:
+        raise SwiftError(416, headers={"Content-Range": f"bytes */{size}"})
+    if request.method == "HEAD":
+        headers["Content-Length"] = str(size)
+        return Response(status_code=200, headers=headers)
+    if not ranges:
+        headers["Content-Length"] = str(size)
+        return StreamingResponse(service.stream(content.segments), headers=headers)
+    if len(ranges) == 1:
+        start, end = ranges[0]
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+        headers["Content-Length"] = str(end - start + 1)
+        return StreamingResponse(
+            service.stream(service.slice(content, start, end)), status_code=206, headers=headers
+        )
+    boundary = uuid.uuid4().hex
+    parts: list[tuple[bytes, int, int]] = []
+    total = 0
+    for start, end in ranges:
+        head = (
+            f"--{boundary}\r\nContent-Type: {obj.content_type}\r\n"
+            f"Content-Range: bytes {start}-{end}/{size}\r\n\r\n"
+        ).encode()
+        parts.append((head, start, end))
+        total += len(head) + (end - start + 1) + 2
+    tail = f"--{boundary}--".encode()
+    total += len(tail)
+
+    async def body() -> AsyncIterator[bytes]:
+        for head, start, end in parts:
+            yield head
+            async for chunk in service.stream(service.slice(content, start, end)):
+                yield chunk
+            yield b"\r\n"
+        yield tail
+
+    headers["Content-Type"] = f"multipart/byteranges;boundary={boundary}"
+    headers["Content-Length"] = str(total)
+    return StreamingResponse(body(), status_code=206, headers=headers)
+
+
+async def _put_object(
+    request: Request,
+    service: ObjectStoreService,
+    access: Access,
+    account: str,
+    container: str,
+    name: str,
+) -> Response:
+    length_raw = request.headers.get("content-length")
+    chunked = "chunked" in request.headers.get("transfer-encoding", "").lower()
+    length: int | None = None
+    if length_raw is not None:
+        try:
+            length = int(length_raw)
+        except ValueError:
+            raise bad_request("Invalid Content-Length") from None
+    elif not chunked:
+        raise SwiftError(411)
+    if length is not None and length > svc.MAX_FILE_SIZE:
+        raise SwiftError(413, "Your request is too large.")
+    copy_from = request.headers.get("x-copy-from")
+    if copy_from is not None:
+        if length:
+            raise bad_request("Copy requests require a zero byte body")
+        src_container, src_name = _split_path(copy_from, "X-Copy-From")
+        src_account = request.headers.get("x-copy-from-account") or account
+        return await _copy(
+            request, service, (src_account, src_container, src_name), (account, container, name)
+        )
+    if_none = request.headers.get("if-none-match")
+    if if_none is not None and if_none.strip() != "*":
+        raise bad_request("If-None-Match only supports *")
+    delete_at, _ = _expiry(request)
+    meta = _object_meta(request)
+    if request.query_params.get("multipart-manifest") == "put":
+        raw = b""
+        async for chunk in request.stream():
+            raw += chunk
+            if len(raw) > svc.MAX_MANIFEST_SIZE:
+                raise SwiftError(413, "Manifest File > 8388608 bytes")
+        try:
+            manifest = json.loads(raw)
+        except ValueError:
+            raise bad_request("Manifest must be valid JSON.\n") from None
+        entries, total, etag = await service.check_slo(account, manifest)
+        new = NewObject(
+            content_type=_content_type(request, name),
+            meta=meta,
+            if_none_match=if_none is not None,
+            delete_at=delete_at,
+            slo=entries,
+        )
+        client_etag = request.headers.get("etag")
+        if client_etag is not None and client_etag.strip('"') != etag:
+            raise SwiftError(422)
+        row = await service.put_object(
+            account, container, name, None, new, blob=None, size=total, etag=etag
+        )
+        return Response(
+            status_code=201,
+            headers={"ETag": f'"{row.etag}"', "Last-Modified": _http_date(row.timestamp)},
+            media_type="text/html; charset=UTF-8",
+        )
+    new = NewObject(
+        content_type=_content_type(request, name),
+        meta=meta,
+        etag=request.headers.get("etag"),
+        content_length=length,
+        if_none_match=if_none is not None,
+        delete_at=delete_at,
+    )
+    row = await service.put_object(account, container, name, request.stream(), new)
+    return Response(
+        status_code=201,
+        headers={"ETag": row.etag, "Last-Modified": _http_date(row.timestamp)},
+        media_type="text/html; charset=UTF-8",
+    )
+
+
+def _split_path(raw: str, header: str) -> tuple[str, str]:
+    path = unquote(raw).lstrip("/")
+    container, _, name = path.partition("/")
+    if not container or not name:
+        raise SwiftError(412, f"{header} header must be of the form <container name>/<object name>")
+    return container, name
+
+
+async def _copy_request(
+    request: Request,
+    service: ObjectStoreService,
+    access: Access,
+    account: str,
+    container: str,
+    name: str,
+) -> Response:
+    destination = request.headers.get("destination")
+    if not destination:
+        raise SwiftError(412, "Destination header required")
+    dst_container, dst_name = _split_path(destination, "Destination")
+    dst_account = request.headers.get("destination-account") or account
+    if dst_account != account:
+        dst_access = await caller(request, dst_account)
+        if not dst_access.owner:
+            raise deny(dst_access)
+    _check_container_name(dst_container)
+    _check_object_name(dst_name)
+    return await _copy(
+        request, service, (account, container, name), (dst_account, dst_container, dst_name)
+    )
+
+
+async def _copy(
+    request: Request,
+    service: ObjectStoreService,
+    src: tuple[str, str, str],
+    dst: tuple[str, str, str],
+) -> Response:
+    """Server-side copy: plain objects share their immutable bytes (a hard link); manifests
+    are copied as their content unless ``multipart-manifest=get``."""
+    src_account, src_container, src_name = src
+    if src_account != dst[0]:
+        src_access = await caller(request, src_account)
+        if not src_access.owner:
+            crow = await service.container(src_account, src_container)
+            if not acl_allows(
+                crow.meta.get("x-container-read"), src_access, read=True, listing=False
+            ):
+                raise deny(src_access)
+    crow, obj = await service.get_object(src_account, src_container, src_name)
+    content = await service.content(src_account, crow, obj)
+    _preconditions(request, content.etag, obj.timestamp, {})
+    fresh = _truthy(request.headers.get("x-fresh-metadata"))
+    meta = {} if fresh else {k: v for k, v in obj.meta.items() if k != "x-object-manifest"}
+    meta.update(_object_meta(request))
+    delete_at, change = _expiry(request)
+    given_type = request.headers.get("content-type")
+    new = NewObject(
+        content_type=given_type or obj.content_type,
+        meta=meta,
+        content_length=content.size,
+        delete_at=delete_at if change else None,
+    )
+    if not content.is_manifest and obj.blob is not None:
+        blob = await service.store.link(obj.blob)
+        row = await service.put_object(*dst, None, new, blob=blob, size=obj.size, etag=obj.etag)
+    else:
+        row = await service.put_object(*dst, service.stream(content.segments), new)
+    return Response(
+        status_code=201,
+        headers={
+            "ETag": row.etag,
+            "Last-Modified": _http_date(row.timestamp),
+            "X-Copied-From": quote(f"{src_container}/{src_name}"),
+            "X-Copied-From-Account": quote(src_account),
+            "X-Copied-From-Last-Modified": _http_date(obj.timestamp),
+        },
+        media_type="text/html; charset=UTF-8",
+    )
+
+
+with contextlib.suppress(Exception):
+    mimetypes.init()

@@ -1,0 +1,132 @@
+"""Object bytes on the filesystem: ``<data_dir>/objects/<xx>/<key>``, each written to a
+temporary file in chunks while its md5 is computed, fsynced and renamed into place. Blobs are
+immutable: a new version of an object is a new blob, so readers never see a partial write."""
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+BATCH = 1 << 20
+READ_CHUNK = 1 << 20
+
+
+class TooLarge(Exception):
+    """The stream went past the allowed size."""
+
+
+@dataclass(frozen=True)
+class Blob:
+    key: str
+    size: int
+    md5: str
+
+
+class _Sink:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.file = open(path, "wb")  # noqa: SIM115 - closed in finish()/abort()
+        self.md5 = hashlib.md5(usedforsecurity=False)
+        self.size = 0
+
+    def consume(self, data: bytes) -> None:
+        self.md5.update(data)
+        self.file.write(data)
+        self.size += len(data)
+
+    def finish(self, final: Path) -> None:
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.file.close()
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self.path, final)
+
+    def abort(self) -> None:
+        with contextlib.suppress(OSError):
+            self.file.close()
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+
+class BlobStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, key: str) -> Path:
+        return self.root / key[:2] / key
+
+    async def write(self, chunks: AsyncIterator[bytes], *, max_bytes: int | None) -> Blob:
+        """Stream into a new blob; on any failure nothing is left behind."""
+        key = uuid.uuid4().hex
+        sink = await asyncio.to_thread(_Sink, self.root / "tmp" / f"{key}.part")
+        pending: list[bytes] = []
+        pending_len = 0
+        try:
+            async for chunk in chunks:
+                if not chunk:
+                    continue
+                pending.append(chunk)
+                pending_len += len(chunk)
+                if max_bytes is not None and sink.size + pending_len > max_bytes:
+                    raise TooLarge()
+                if pending_len >= BATCH:
+                    data = b"".join(pending)
+                    pending, pending_len = [], 0
+                    await asyncio.to_thread(sink.consume, data)
+            if pending:
+                await asyncio.to_thread(sink.consume, b"".join(pending))
+            await asyncio.to_thread(sink.finish, self.path(key))
+        except BaseException:
+            await asyncio.to_thread(sink.abort)
+            raise
+        return Blob(key=key, size=sink.size, md5=sink.md5.hexdigest())
+
+    async def link(self, key: str) -> str:
+        """A new blob with the same bytes (a hard link: blobs are never written in place)."""
+        new = uuid.uuid4().hex
+
+        def _link() -> None:
+            target = self.path(new)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(self.path(key), target)
+            except OSError:
+                import shutil
+
+                shutil.copyfile(self.path(key), target)
+
+        await asyncio.to_thread(_link)
+        return new
+
+    async def delete(self, keys: list[str | None]) -> None:
+        def _unlink() -> None:
+            for key in keys:
+                if key:
+                    with contextlib.suppress(FileNotFoundError):
+                        self.path(key).unlink()
+
+        if any(keys):
+            await asyncio.to_thread(_unlink)
+
+    async def read(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+        """Bytes ``start`` .. ``end`` (inclusive)."""
+        handle = await asyncio.to_thread(open, self.path(key), "rb")
+        try:
+            if start:
+                await asyncio.to_thread(handle.seek, start)
+            remaining = None if end is None else end - start + 1
+            while remaining is None or remaining > 0:
+                want = READ_CHUNK if remaining is None else min(READ_CHUNK, remaining)
+                data = await asyncio.to_thread(handle.read, want)
+                if not data:
+                    break
+                if remaining is not None:
+                    remaining -= len(data)
+                yield data
+        finally:
+            await asyncio.to_thread(handle.close)
