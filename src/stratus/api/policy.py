@@ -82,7 +82,23 @@ def _resolve(template: str, target: Target) -> Any:
 _MISSING = object()
 
 
+def _field_check(match: str) -> Check:
+    """Neutron's ``field:<collection>:<attribute>=<value>`` check on the target resource."""
+    _collection, _, rest = match.partition(":")
+    attribute, _, expected = rest.partition("=")
+
+    def check(target: Target, _creds: Creds, _engine: "PolicyEngine") -> bool:
+        if attribute not in target:
+            return False
+        return str(target[attribute]).lower() == expected.lower()
+
+    return check
+
+
 def _generic_check(kind: str, match: str) -> Check:
+    if kind == "field":
+        return _field_check(match)
+
     def check(target: Target, creds: Creds, _engine: "PolicyEngine") -> bool:
         if kind == "role":
             roles = {str(r).lower() for r in creds.get("roles", ())}
@@ -95,7 +111,7 @@ def _generic_check(kind: str, match: str) -> Check:
         if kind.startswith("'") and kind.endswith("'"):
             return str(kind[1:-1]) == str(expected)
         if kind == "is_admin":
-            return bool(creds.get("is_admin")) is (str(expected).lower() == "true")
+            return bool(creds.get("is_admin")) is (str(expected).lower() in ("true", "1"))
         actual = _resolve(f"%({kind})s", creds)
         if actual is _MISSING or actual is None:
             return False

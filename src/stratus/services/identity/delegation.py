@@ -174,7 +174,7 @@ class Delegation:
         if await repo.find_one(s, ApplicationCredential, user_id=user_id, name=name):
             raise conflict("application_credential", "Duplicate entry")
         held = set(caller.role_ids)
-        if body.get("roles") is not None:
+        if body.get("roles"):
             roles = await _role_refs(s, self.roles, body["roles"], "roles")
             for role in roles:
                 if role.id not in held:
