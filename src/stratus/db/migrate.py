@@ -18,6 +18,7 @@ from stratus.db.engine import Database
 MIGRATION_PACKAGES = (
     "stratus.quota",
     "stratus.services.identity",
+    "stratus.services.network",
     "stratus.services.placement",
     "stratus.services.image",
     "stratus.services.object_store",

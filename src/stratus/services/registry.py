@@ -9,6 +9,7 @@ from stratus.api.service import ServiceSpec
 # service type -> module exposing ``SPEC``. Add a line when a service lands.
 SERVICE_MODULES: dict[str, str] = {
     "identity": "stratus.services.identity.spec",
+    "network": "stratus.services.network.spec",
     "placement": "stratus.services.placement.spec",
     "image": "stratus.services.image.spec",
     "object-store": "stratus.services.object_store.spec",

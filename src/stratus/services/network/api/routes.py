@@ -1,0 +1,585 @@
+"""HTTP handlers for /v2.0. Neutron's API is uniform, so collections are declared as data
+(path, wire names, service calls) and one set of handlers serves them all: query parsing
+(filters, fields, sorting, paging, tag filters), single and bulk create, If-Match, views."""
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from stratus.api.body import json_body
+from stratus.api.context import RequestContext
+from stratus.api.deps import AnonCtx, Ctx
+from stratus.kit.errors import BadRequest, NotFound, NotImplementedYet
+from stratus.services.network.api.versions import resources_document, versions_document
+from stratus.services.network.extensions import EXTENSIONS, extension_view
+from stratus.services.network.query import Query
+
+Lister = Callable[[RequestContext, Query], Awaitable[list[dict[str, Any]]]]
+Getter = Callable[[RequestContext, str], Awaitable[dict[str, Any]]]
+Creator = Callable[[RequestContext, dict[str, Any]], Awaitable[dict[str, Any]]]
+Updater = Callable[..., Awaitable[dict[str, Any]]]
+Deleter = Callable[..., Awaitable[None]]
+
+_RESERVED = {
+    "limit",
+    "marker",
+    "page_reverse",
+    "sort_key",
+    "sort_dir",
+    "fields",
+    "tags",
+    "tags-any",
+    "not-tags",
+    "not-tags-any",
+}
+
+# Upstream collections this cloud does not implement: they answer 501, never a fake success.
+NOT_IMPLEMENTED = {
+    "qos",
+    "trunks",
+    "subnetpools",
+    "address-scopes",
+    "network_segment_ranges",
+    "auto-allocated-topology",
+    "service-providers",
+    "flavors",
+    "service_profiles",
+    "floatingip_pools",
+    "address-groups",
+    "local-ips",
+    "log",
+    "logging",
+    "metering",
+    "ndp-proxies",
+    "conntrack_helpers",
+    "bgpvpn",
+    "fwaas",
+    "vpn",
+    "lbaas",
+    "default-security-group-rules",
+    "port_forwardings",
+    "ports/bindings",
+}
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    return Response(json.dumps(body), status_code=status, media_type="application/json")
+
+
+def no_content() -> Response:
+    return Response(status_code=204)
+
+
+def parse_query(request: Request) -> Query:
+    params = request.query_params
+    query = Query()
+    raw_limit = params.get("limit")
+    if raw_limit is not None:
+        try:
+            limit = int(raw_limit)
+        except ValueError:
+            raise BadRequest(
+                f"Bad limit request: Limit must be an integer 0 or greater and not '{raw_limit}'."
+            ) from None
+        if limit < 0:
+            raise BadRequest(
+                f"Bad limit request: Limit must be an integer 0 or greater and not '{raw_limit}'."
+            )
+        query.limit = limit or None
+    query.marker = params.get("marker")
+    query.page_reverse = params.get("page_reverse", "false").lower() == "true"
+    keys = params.getlist("sort_key")
+    dirs = params.getlist("sort_dir")
+    if dirs and len(dirs) != len(keys):
+        raise BadRequest("The number of sort_keys and sort_dirs must be same")
+    for i, key in enumerate(keys):
+        direction = dirs[i] if dirs else "asc"
+        if direction not in ("asc", "desc"):
+            raise BadRequest(
+                f"{direction} is invalid value for sort_dir, valid values are 'asc' and 'desc'"
+            )
+        query.sort.append((key, direction))
+    query.fields = [f for f in params.getlist("fields") if f]
+
+    def split(name: str) -> list[str]:
+        return [t for value in params.getlist(name) for t in value.split(",") if t]
+
+    query.tags, query.tags_any = split("tags"), split("tags-any")
+    query.not_tags, query.not_tags_any = split("not-tags"), split("not-tags-any")
+    for key, value in params.multi_items():
+        if key not in _RESERVED:
+            query.filters.setdefault(key, []).append(value)
+    return query
+
+
+def select_fields(view: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+    if not fields:
+        return view
+    return {k: v for k, v in view.items() if k in fields}
+
+
+def if_match(request: Request) -> int | None:
+    raw = request.headers.get("if-match")
+    if not raw:
+        return None
+    for part in raw.split(","):
+        part = part.strip().strip('"')
+        if part.startswith("revision_number="):
+            try:
+                return int(part.split("=", 1)[1])
+            except ValueError:
+                raise BadRequest(f"Invalid If-Match header: {raw}") from None
+    return None
+
+
+def page_links(
+    request: Request, base: str, collection: str, items: list[dict[str, Any]], query: Query
+) -> list[dict[str, str]]:
+    if query.limit is None:
+        return []
+    links = []
+    path = f"{base}{request.url.path.removeprefix(request.scope.get('root_path', ''))}"
+    params = [
+        (k, v) for k, v in request.query_params.multi_items() if k not in ("marker", "page_reverse")
+    ]
+    if items and len(items) >= query.limit:
+        marker = items[-1]["id"] if not query.page_reverse else items[0]["id"]
+        links.append(
+            {
+                "rel": "next" if not query.page_reverse else "previous",
+                "href": f"{path}?{urlencode([*params, ('marker', marker)] + ([('page_reverse', 'True')] if query.page_reverse else []))}",
+            }
+        )
+    if query.marker and items:
+        marker = items[0]["id"] if not query.page_reverse else items[-1]["id"]
+        links.append(
+            {
+                "rel": "previous" if not query.page_reverse else "next",
+                "href": f"{path}?{urlencode([*params, ('marker', marker)] + ([] if query.page_reverse else [('page_reverse', 'True')]))}",
+            }
+        )
+    return links
+
+
+@dataclass(frozen=True)
+class Collection:
+    path: str  # "networks", "security-groups"
+    singular: str  # "network", "security_group"
+    key: str  # response collection key: "networks", "security_groups"
+    lister: Callable[[Request], Lister]
+    getter: Callable[[Request], Getter] | None = None
+    creator: Callable[[Request], Creator] | None = None
+    updater: Callable[[Request], Updater] | None = None
+    deleter: Callable[[Request], Deleter] | None = None
+    bulk: bool = True
+    revisioned: bool = True
+
+
+def svc(request: Request) -> Any:
+    return request.app.state.network
+
+
+def base_url(request: Request) -> str:
+    return f"{request.app.state.runtime.settings.base_url}{request.scope.get('root_path', '')}"
+
+
+COLLECTIONS = [
+    Collection(
+        "networks",
+        "network",
+        "networks",
+        lister=lambda r: svc(r).l2.list_networks,
+        getter=lambda r: svc(r).l2.get_network,
+        creator=lambda r: svc(r).l2.create_network,
+        updater=lambda r: svc(r).l2.update_network,
+        deleter=lambda r: svc(r).l2.delete_network,
+    ),
+    Collection(
+        "subnets",
+        "subnet",
+        "subnets",
+        lister=lambda r: svc(r).l2.list_subnets,
+        getter=lambda r: svc(r).l2.get_subnet,
+        creator=lambda r: svc(r).l2.create_subnet,
+        updater=lambda r: svc(r).l2.update_subnet,
+        deleter=lambda r: svc(r).l2.delete_subnet,
+    ),
+    Collection(
+        "ports",
+        "port",
+        "ports",
+        lister=lambda r: svc(r).l2.list_ports,
+        getter=lambda r: svc(r).l2.get_port,
+        creator=lambda r: svc(r).l2.create_port,
+        updater=lambda r: svc(r).l2.update_port,
+        deleter=lambda r: svc(r).l2.delete_port,
+    ),
+    Collection(
+        "segments",
+        "segment",
+        "segments",
+        lister=lambda r: svc(r).l2.list_segments,
+        getter=lambda r: svc(r).l2.get_segment,
+        creator=lambda r: svc(r).l2.create_segment,
+        updater=lambda r: svc(r).l2.update_segment,
+        deleter=lambda r: svc(r).l2.delete_segment,
+    ),
+    Collection(
+        "security-groups",
+        "security_group",
+        "security_groups",
+        lister=lambda r: svc(r).sg.list_groups,
+        getter=lambda r: svc(r).sg.get_group,
+        creator=lambda r: svc(r).sg.create_group,
+        updater=lambda r: svc(r).sg.update_group,
+        deleter=lambda r: svc(r).sg.delete_group,
+    ),
+    Collection(
+        "security-group-rules",
+        "security_group_rule",
+        "security_group_rules",
+        lister=lambda r: svc(r).sg.list_rules,
+        getter=lambda r: svc(r).sg.get_rule,
+        creator=lambda r: svc(r).sg.create_rule,
+        updater=lambda r: svc(r).sg.update_rule,
+        deleter=lambda r: svc(r).sg.delete_rule,
+    ),
+    Collection(
+        "routers",
+        "router",
+        "routers",
+        lister=lambda r: svc(r).l3.list_routers,
+        getter=lambda r: svc(r).l3.get_router,
+        creator=lambda r: svc(r).l3.create_router,
+        updater=lambda r: svc(r).l3.update_router,
+        deleter=lambda r: svc(r).l3.delete_router,
+    ),
+    Collection(
+        "floatingips",
+        "floatingip",
+        "floatingips",
+        lister=lambda r: svc(r).l3.list_fips,
+        getter=lambda r: svc(r).l3.get_fip,
+        creator=lambda r: svc(r).l3.create_fip,
+        updater=lambda r: svc(r).l3.update_fip,
+        deleter=lambda r: svc(r).l3.delete_fip,
+    ),
+    Collection(
+        "rbac-policies",
+        "rbac_policy",
+        "rbac_policies",
+        lister=lambda r: svc(r).admin.list_rbac,
+        getter=lambda r: svc(r).admin.get_rbac,
+        creator=lambda r: svc(r).admin.create_rbac,
+        updater=lambda r: svc(r).admin.update_rbac,
+        deleter=lambda r: svc(r).admin.delete_rbac,
+        revisioned=False,
+    ),
+    Collection(
+        "agents",
+        "agent",
+        "agents",
+        lister=lambda r: svc(r).admin.list_agents,
+        getter=lambda r: svc(r).admin.get_agent,
+        updater=lambda r: svc(r).admin.update_agent,
+        deleter=lambda r: svc(r).admin.delete_agent,
+        bulk=False,
+        revisioned=False,
+    ),
+]
+
+TAGGABLE = ("networks", "subnets", "ports", "routers", "floatingips", "security-groups", "segments")
+
+router = APIRouter()
+
+
+@router.get("/")
+async def get_versions(request: Request, _ctx: AnonCtx) -> Response:
+    return json_response(versions_document(base_url(request)))
+
+
+@router.get("/v2.0")
+@router.get("/v2.0/")
+async def get_resources(request: Request, _ctx: AnonCtx) -> Response:
+    return json_response(resources_document(base_url(request)))
+
+
+@router.get("/v2.0/extensions")
+async def list_extensions(ctx: Ctx) -> Response:
+    return json_response({"extensions": [extension_view(a) for a in sorted(EXTENSIONS)]})
+
+
+@router.get("/v2.0/extensions/{alias}")
+async def get_extension(alias: str, ctx: Ctx) -> Response:
+    if alias not in EXTENSIONS:
+        raise NotFound(f"Extension with alias {alias} does not exist")
+    return json_response({"extension": extension_view(alias)})
+
+
+# --- tags (registered before the generic /{id} routes) -----------------------------------
+
+
+def _tag_collection(path: str) -> str:
+    if path not in TAGGABLE:
+        raise NotFound("The resource could not be found.")
+    return path
+
+
+@router.get("/v2.0/{collection}/{resource_id}/tags")
+async def get_tags(collection: str, resource_id: str, request: Request, ctx: Ctx) -> Response:
+    tags = await svc(request).l2.get_tags(ctx, _tag_collection(collection), resource_id)
+    return json_response({"tags": tags})
+
+
+@router.put("/v2.0/{collection}/{resource_id}/tags")
+async def replace_tags(collection: str, resource_id: str, request: Request, ctx: Ctx) -> Response:
+    body = await json_body(request)
+    tags = await svc(request).l2.replace_tags(ctx, _tag_collection(collection), resource_id, body)
+    return json_response({"tags": tags})
+
+
+@router.delete("/v2.0/{collection}/{resource_id}/tags")
+async def delete_tags(collection: str, resource_id: str, request: Request, ctx: Ctx) -> Response:
+    await svc(request).l2.remove_tag(ctx, _tag_collection(collection), resource_id, None)
+    return no_content()
+
+
+@router.get("/v2.0/{collection}/{resource_id}/tags/{tag}")
+async def check_tag(
+    collection: str, resource_id: str, tag: str, request: Request, ctx: Ctx
+) -> Response:
+    await svc(request).l2.has_tag(ctx, _tag_collection(collection), resource_id, tag)
+    return no_content()
+
+
+@router.put("/v2.0/{collection}/{resource_id}/tags/{tag}")
+async def add_tag(
+    collection: str, resource_id: str, tag: str, request: Request, ctx: Ctx
+) -> Response:
+    await svc(request).l2.add_tag(ctx, _tag_collection(collection), resource_id, tag)
+    return Response(status_code=201)
+
+
+@router.delete("/v2.0/{collection}/{resource_id}/tags/{tag}")
+async def remove_tag(
+    collection: str, resource_id: str, tag: str, request: Request, ctx: Ctx
+) -> Response:
+    await svc(request).l2.remove_tag(ctx, _tag_collection(collection), resource_id, tag)
+    return no_content()
+
+
+# --- routers' member actions ------------------------------------------------------------
+
+
+@router.put("/v2.0/routers/{router_id}/add_router_interface")
+async def add_router_interface(router_id: str, request: Request, ctx: Ctx) -> Response:
+    body = await json_body(request)
+    return json_response(await svc(request).l3.add_interface(ctx, router_id, body))
+
+
+@router.put("/v2.0/routers/{router_id}/remove_router_interface")
+async def remove_router_interface(router_id: str, request: Request, ctx: Ctx) -> Response:
+    body = await json_body(request)
+    return json_response(await svc(request).l3.remove_interface(ctx, router_id, body))
+
+
+@router.put("/v2.0/routers/{router_id}/add_extraroutes")
+@router.put("/v2.0/routers/{router_id}/remove_extraroutes")
+async def extraroutes_atomic(router_id: str, ctx: Ctx) -> Response:
+    raise NotImplementedYet(
+        "The extraroute-atomic extension is not implemented; update 'routes' instead."
+    )
+
+
+# --- quotas -------------------------------------------------------------------------------
+
+
+@router.get("/v2.0/quotas")
+async def list_quotas(request: Request, ctx: Ctx) -> Response:
+    return json_response({"quotas": await svc(request).admin.list_quotas(ctx)})
+
+
+@router.get("/v2.0/quotas/tenant")
+@router.get("/v2.0/quotas/project")
+async def quota_tenant(ctx: Ctx) -> Response:
+    return json_response(
+        {"tenant": {"tenant_id": ctx.project_id}, "project": {"project_id": ctx.project_id}}
+    )
+
+
+@router.get("/v2.0/quotas/{project_id}")
+async def get_quota(project_id: str, request: Request, ctx: Ctx) -> Response:
+    return json_response({"quota": await svc(request).admin.get_quota(ctx, project_id)})
+
+
+@router.get("/v2.0/quotas/{project_id}/default")
+async def get_quota_default(project_id: str, request: Request, ctx: Ctx) -> Response:
+    return json_response({"quota": await svc(request).admin.default_quota(ctx, project_id)})
+
+
+@router.get("/v2.0/quotas/{project_id}/details")
+@router.get("/v2.0/quotas/{project_id}/details.json")
+async def get_quota_details(project_id: str, request: Request, ctx: Ctx) -> Response:
+    return json_response({"quota": await svc(request).admin.quota_details(ctx, project_id)})
+
+
+@router.put("/v2.0/quotas/{project_id}")
+async def update_quota(project_id: str, request: Request, ctx: Ctx) -> Response:
+    body = await json_body(request)
+    return json_response({"quota": await svc(request).admin.update_quota(ctx, project_id, body)})
+
+
+@router.delete("/v2.0/quotas/{project_id}")
+async def delete_quota(project_id: str, request: Request, ctx: Ctx) -> Response:
+    await svc(request).admin.reset_quota(ctx, project_id)
+    return no_content()
+
+
+# --- read-only collections ----------------------------------------------------------------
+
+
+@router.get("/v2.0/availability_zones")
+async def list_availability_zones(request: Request, ctx: Ctx) -> Response:
+    query = parse_query(request)
+    zones = svc(request).admin.availability_zones(ctx, query)
+    return json_response({"availability_zones": [select_fields(z, query.fields) for z in zones]})
+
+
+@router.get("/v2.0/network-ip-availabilities")
+async def list_ip_availabilities(request: Request, ctx: Ctx) -> Response:
+    query = parse_query(request)
+    items = await svc(request).admin.ip_availabilities(ctx, query)
+    return json_response(
+        {"network_ip_availabilities": [select_fields(i, query.fields) for i in items]}
+    )
+
+
+@router.get("/v2.0/network-ip-availabilities/{network_id}")
+async def get_ip_availability(network_id: str, request: Request, ctx: Ctx) -> Response:
+    query = parse_query(request)
+    items = await svc(request).admin.ip_availabilities(ctx, Query(), network_id)
+    return json_response({"network_ip_availability": select_fields(items[0], query.fields)})
+
+
+# --- the generic collections --------------------------------------------------------------
+
+
+def _register(c: Collection) -> None:
+    collection_path = f"/v2.0/{c.path}"
+    item_path = f"/v2.0/{c.path}/{{item_id}}"
+
+    async def list_items(request: Request, ctx: Ctx) -> Response:
+        query = parse_query(request)
+        items = await c.lister(request)(ctx, query)
+        body: dict[str, Any] = {c.key: [select_fields(i, query.fields) for i in items]}
+        links = page_links(
+            request, request.app.state.runtime.settings.base_url, c.key, items, query
+        )
+        if links:
+            body[f"{c.key}_links"] = links
+        return json_response(body)
+
+    router.add_api_route(collection_path, list_items, methods=["GET"], name=f"list_{c.key}")
+    router.add_api_route(
+        f"{collection_path}.json", list_items, methods=["GET"], include_in_schema=False
+    )
+
+    if c.getter is not None:
+        getter_factory = c.getter
+
+        async def get_item(item_id: str, request: Request, ctx: Ctx) -> Response:
+            view = await getter_factory(request)(ctx, item_id)
+            return json_response({c.singular: select_fields(view, parse_query(request).fields)})
+
+        router.add_api_route(item_path, get_item, methods=["GET"], name=f"get_{c.singular}")
+
+    if c.creator is not None:
+        creator_factory = c.creator
+
+        async def create_item(request: Request, ctx: Ctx) -> Response:
+            body = await json_body(request)
+            if not isinstance(body, dict):
+                raise BadRequest("Resource body required")
+            create = creator_factory(request)
+            if c.key in body and c.bulk:
+                items = body[c.key]
+                if not isinstance(items, list) or not items:
+                    raise BadRequest("Resources required")
+                created: list[dict[str, Any]] = []
+                try:
+                    for item in items:
+                        if not isinstance(item, dict) or set(item) != {c.singular}:
+                            raise BadRequest(f"Unable to find '{c.singular}' in request body")
+                        created.append(await create(ctx, _resource(item, c.singular)))
+                except Exception:
+                    # Bulk creation is all or nothing: undo what was created before the failure.
+                    if c.deleter is not None:
+                        for done in reversed(created):
+                            try:
+                                await c.deleter(request)(ctx, done["id"])
+                            except Exception:
+                                pass
+                    raise
+                return json_response({c.key: created}, 201)
+            if set(body) != {c.singular}:
+                raise BadRequest(f"Unable to find '{c.singular}' in request body")
+            return json_response({c.singular: await create(ctx, _resource(body, c.singular))}, 201)
+
+        router.add_api_route(
+            collection_path, create_item, methods=["POST"], name=f"create_{c.singular}"
+        )
+
+    if c.updater is not None:
+        updater_factory = c.updater
+
+        async def update_item(item_id: str, request: Request, ctx: Ctx) -> Response:
+            body = await json_body(request)
+            if not isinstance(body, dict) or set(body) != {c.singular}:
+                raise BadRequest(f"Unable to find '{c.singular}' in request body")
+            update = updater_factory(request)
+            if c.revisioned:
+                view = await update(ctx, item_id, _resource(body, c.singular), if_match(request))
+            else:
+                view = await update(ctx, item_id, _resource(body, c.singular))
+            return json_response({c.singular: view})
+
+        router.add_api_route(item_path, update_item, methods=["PUT"], name=f"update_{c.singular}")
+
+    if c.deleter is not None:
+        deleter_factory = c.deleter
+
+        async def delete_item(item_id: str, request: Request, ctx: Ctx) -> Response:
+            delete = deleter_factory(request)
+            if c.revisioned:
+                await delete(ctx, item_id, if_match(request))
+            else:
+                await delete(ctx, item_id)
+            return no_content()
+
+        router.add_api_route(
+            item_path, delete_item, methods=["DELETE"], name=f"delete_{c.singular}"
+        )
+
+
+def _resource(body: dict[str, Any], key: str) -> dict[str, Any]:
+    inner = body.get(key)
+    if not isinstance(inner, dict):
+        raise BadRequest(f"Unable to find '{key}' in request body")
+    return inner
+
+
+for _c in COLLECTIONS:
+    _register(_c)
+
+
+@router.api_route("/v2.0/{rest:path}", methods=["GET", "POST", "PUT", "DELETE"])
+async def not_implemented(rest: str, ctx: Ctx) -> Response:
+    head = rest.split("/")[0].removesuffix(".json")
+    if head in NOT_IMPLEMENTED or rest.startswith("qos/"):
+        raise NotImplementedYet(f"The '{head}' API is not implemented by this cloud.")
+    raise NotFound("The resource could not be found.")

@@ -1,0 +1,199 @@
+"""What other services (compute) import to wire instances to networks: create, bind and
+delete ports for a device, and read the network info a guest needs. In-process calls run with
+the service's own privileges; the interface is what an HTTP-backed client would offer too."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from stratus.api.auth import AuthInfo
+from stratus.api.context import RequestContext
+from stratus.api.runtime import Runtime
+from stratus.services.network import ipam
+from stratus.services.network import models as m
+from stratus.services.network import repository as repo
+
+
+@dataclass(frozen=True, slots=True)
+class SubnetInfo:
+    id: str
+    cidr: str
+    ip_version: int
+    gateway_ip: str | None
+    dns_nameservers: tuple[str, ...]
+    host_routes: tuple[dict[str, str], ...]
+    ips: tuple[str, ...]
+    enable_dhcp: bool
+    ipv6_address_mode: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class VIF:
+    """One interface of a device: what Nova's ``network_info`` holds for it."""
+
+    port_id: str
+    mac_address: str
+    network_id: str
+    network_name: str
+    mtu: int
+    vif_type: str
+    vif_details: dict[str, Any]
+    vnic_type: str
+    active: bool
+    subnets: tuple[SubnetInfo, ...]
+    floating_ips: tuple[str, ...]
+    physical_network: str | None
+    segmentation_id: int | None
+    network_type: str | None
+
+
+def _service_context(runtime: Runtime, project_id: str | None) -> RequestContext:
+    auth = AuthInfo(
+        user_id="network-client",
+        user_name="network-client",
+        user_domain_id="default",
+        user_domain_name="Default",
+        roles=("admin", "member", "reader"),
+        project_id=project_id,
+    )
+    return RequestContext(request_id="req-internal", auth=auth, policy=runtime.policy)
+
+
+class NetworkClient:
+    def __init__(self, runtime: Runtime, services: Any) -> None:
+        self.runtime = runtime
+        self.services = services
+
+    async def create_port(
+        self,
+        *,
+        project_id: str,
+        network_id: str,
+        device_id: str = "",
+        device_owner: str = "",
+        host: str = "",
+        fixed_ips: list[dict[str, str]] | None = None,
+        security_groups: list[str] | None = None,
+        vnic_type: str = "normal",
+    ) -> dict[str, Any]:
+        ctx = _service_context(self.runtime, project_id)
+        body: dict[str, Any] = {
+            "network_id": network_id,
+            "project_id": project_id,
+            "device_id": device_id,
+            "device_owner": device_owner,
+            "binding:vnic_type": vnic_type,
+        }
+        if host:
+            body["binding:host_id"] = host
+        if fixed_ips is not None:
+            body["fixed_ips"] = fixed_ips
+        if security_groups is not None:
+            body["security_groups"] = security_groups
+        result: dict[str, Any] = await self.services.l2.create_port(ctx, body)
+        return result
+
+    async def bind_port(
+        self,
+        port_id: str,
+        *,
+        host: str,
+        device_id: str,
+        device_owner: str,
+        profile: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        ctx = _service_context(self.runtime, None)
+        body: dict[str, Any] = {
+            "binding:host_id": host,
+            "device_id": device_id,
+            "device_owner": device_owner,
+        }
+        if profile is not None:
+            body["binding:profile"] = profile
+        result: dict[str, Any] = await self.services.l2.update_port(ctx, port_id, body)
+        return result
+
+    async def unbind_port(self, port_id: str) -> dict[str, Any]:
+        ctx = _service_context(self.runtime, None)
+        body = {"binding:host_id": "", "device_id": "", "device_owner": "", "binding:profile": {}}
+        result: dict[str, Any] = await self.services.l2.update_port(ctx, port_id, body)
+        return result
+
+    async def get_port(self, port_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.services.l2.get_port(
+            _service_context(self.runtime, None), port_id
+        )
+        return result
+
+    async def delete_port(self, port_id: str) -> None:
+        await self.services.l2.delete_port(_service_context(self.runtime, None), port_id)
+
+    async def delete_ports_for_device(self, device_id: str) -> list[str]:
+        """Delete the ports a device owns (compute:*), returning their ids; ports the user
+        created and attached are unbound instead, as Nova does on server delete."""
+        async with self.runtime.db.reader() as session:
+            ports = await repo.ports_by_device(session, device_id)
+        deleted = []
+        for port in ports:
+            if port.device_owner.startswith("compute:"):
+                await self.delete_port(port.id)
+                deleted.append(port.id)
+        return deleted
+
+    async def get_network(self, network_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.services.l2.get_network(
+            _service_context(self.runtime, None), network_id
+        )
+        return result
+
+    async def network_info(self, device_id: str) -> list[VIF]:
+        """The interfaces of ``device_id``, in port creation order, with their subnets."""
+        async with self.runtime.db.reader() as session:
+            ports = sorted(
+                await repo.ports_by_device(session, device_id), key=lambda p: (p.created_at, p.id)
+            )
+            allocs = await repo.allocations_for_ports(session, [p.id for p in ports])
+            nets = {p.network_id: await repo.get(session, m.Network, p.network_id) for p in ports}
+            subnets = await repo.subnets_for(session, list(nets))
+            segments = await repo.segments_for(session, list(nets))
+            out = []
+            for port in ports:
+                net = nets[port.network_id]
+                ips_by_subnet: dict[str, list[str]] = {}
+                for alloc in allocs.get(port.id, []):
+                    ips_by_subnet.setdefault(alloc.subnet_id, []).append(alloc.ip_address)
+                infos = tuple(
+                    SubnetInfo(
+                        id=s.id,
+                        cidr=s.cidr,
+                        ip_version=s.ip_version,
+                        gateway_ip=s.gateway_ip,
+                        dns_nameservers=tuple(s.dns_nameservers),
+                        host_routes=tuple(dict(r) for r in s.host_routes),
+                        ips=tuple(sorted(ips_by_subnet[s.id], key=ipam.version_of)),
+                        enable_dhcp=s.enable_dhcp,
+                        ipv6_address_mode=s.ipv6_address_mode,
+                    )
+                    for s in subnets.get(port.network_id, [])
+                    if s.id in ips_by_subnet
+                )
+                fips = await repo.floating_ips_where(session, m.FloatingIP.port_id == port.id)
+                seg = (segments.get(port.network_id) or [None])[0]
+                out.append(
+                    VIF(
+                        port_id=port.id,
+                        mac_address=port.mac_address,
+                        network_id=port.network_id,
+                        network_name=net.name if net else "",
+                        mtu=net.mtu if net else 1500,
+                        vif_type=port.binding_vif_type,
+                        vif_details=dict(port.binding_vif_details),
+                        vnic_type=port.binding_vnic_type,
+                        active=port.status == "ACTIVE",
+                        subnets=infos,
+                        floating_ips=tuple(f.floating_ip_address for f in fips),
+                        physical_network=seg.physical_network if seg else None,
+                        segmentation_id=seg.segmentation_id if seg else None,
+                        network_type=seg.network_type if seg else None,
+                    )
+                )
+            return out
