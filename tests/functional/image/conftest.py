@@ -23,23 +23,39 @@ from stratus.services.image.spec import SPEC
 
 PERSONAS = {
     "admin": AuthInfo(
-        user_id="u-admin", user_name="admin", user_domain_id="default",
-        user_domain_name="Default", roles=("admin", "member", "reader"),
-        project_id="p-admin", project_name="admin",
+        user_id="u-admin",
+        user_name="admin",
+        user_domain_id="default",
+        user_domain_name="Default",
+        roles=("admin", "member", "reader"),
+        project_id="p-admin",
+        project_name="admin",
     ),
     "demo": AuthInfo(
-        user_id="u-demo", user_name="demo", user_domain_id="default",
-        user_domain_name="Default", roles=("member", "reader"), project_id="p-demo",
+        user_id="u-demo",
+        user_name="demo",
+        user_domain_id="default",
+        user_domain_name="Default",
+        roles=("member", "reader"),
+        project_id="p-demo",
         project_name="demo",
     ),
     "alt": AuthInfo(
-        user_id="u-alt", user_name="alt", user_domain_id="default",
-        user_domain_name="Default", roles=("member", "reader"), project_id="p-alt",
+        user_id="u-alt",
+        user_name="alt",
+        user_domain_id="default",
+        user_domain_name="Default",
+        roles=("member", "reader"),
+        project_id="p-alt",
         project_name="alt",
     ),
     "reader": AuthInfo(
-        user_id="u-reader", user_name="reader", user_domain_id="default",
-        user_domain_name="Default", roles=("reader",), project_id="p-demo",
+        user_id="u-reader",
+        user_name="reader",
+        user_domain_id="default",
+        user_domain_name="Default",
+        roles=("reader",),
+        project_id="p-demo",
         project_name="demo",
     ),
 }
@@ -84,7 +100,10 @@ async def image_api(tmp_path: Path) -> AsyncIterator[Clients]:
     settings = load_settings(data_dir=tmp_path, services=("image",))
     db = Database(settings.database_url)
     runtime = Runtime(
-        settings=settings, db=db, bus=InProcBus(), policy=PolicyEngine(),
+        settings=settings,
+        db=db,
+        bus=InProcBus(),
+        policy=PolicyEngine(),
         validator=CachingValidator(StubValidator(), ttl=0),
     )
     await upgrade_branches(db, ("quota@head", "image@head"))
@@ -98,8 +117,13 @@ async def image_api(tmp_path: Path) -> AsyncIterator[Clients]:
         )
 
     clients = Clients(
-        admin=client("admin"), demo=client("demo"), alt=client("alt"),
-        reader=client("reader"), anon=client(None), data_dir=tmp_path, runtime=runtime,
+        admin=client("admin"),
+        demo=client("demo"),
+        alt=client("alt"),
+        reader=client("reader"),
+        anon=client(None),
+        data_dir=tmp_path,
+        runtime=runtime,
     )
     yield clients
     for c in (clients.admin, clients.demo, clients.alt, clients.reader, clients.anon):

@@ -95,7 +95,7 @@ class FileStore:
         """Stream ``chunks`` into the store under ``key``. On any failure the partial file is
         removed and the error propagates; on success the blob is durable at its final path."""
         await asyncio.to_thread(self._ensure)
-        tmp_path = self.tmp / f"{key}.{uuid.uuid4().hex}.part"
+        tmp_path = self.tmp / f"{key.replace('/', '_')}.{uuid.uuid4().hex}.part"
         sink = await asyncio.to_thread(_Sink, tmp_path, disk_format)
         pending: list[bytes] = []
         pending_len = 0
@@ -117,6 +117,7 @@ class FileStore:
                 raise SizeMismatch()
             await asyncio.to_thread(sink.finish)
             final = self.path(key)
+            await asyncio.to_thread(final.parent.mkdir, parents=True, exist_ok=True)
             await asyncio.to_thread(os.replace, tmp_path, final)
         except BaseException:
             await asyncio.to_thread(sink.abort)
