@@ -23,24 +23,49 @@ from stratus.services.object_store.spec import SPEC
 
 PERSONAS = {
     "admin": AuthInfo(
-        user_id="u-admin", user_name="admin", user_domain_id="default",
-        user_domain_name="Default", roles=("admin", "member", "reader"),
-        project_id="p-admin", project_name="admin",
+        user_id="u-admin",
+        user_name="admin",
+        user_domain_id="default",
+        user_domain_name="Default",
+        roles=("admin", "member", "reader"),
+        project_id="p-admin",
+        project_name="admin",
     ),
     "demo": AuthInfo(
-        user_id="u-demo", user_name="demo", user_domain_id="default",
-        user_domain_name="Default", roles=("member", "reader"), project_id="p-demo",
+        user_id="u-demo",
+        user_name="demo",
+        user_domain_id="default",
+        user_domain_name="Default",
+        roles=("member", "reader"),
+        project_id="p-demo",
         project_name="demo",
     ),
     "alt": AuthInfo(
-        user_id="u-alt", user_name="alt", user_domain_id="default",
-        user_domain_name="Default", roles=("member", "reader"), project_id="p-alt",
+        user_id="u-alt",
+        user_name="alt",
+        user_domain_id="default",
+        user_domain_name="Default",
+        roles=("member", "reader"),
+        project_id="p-alt",
         project_name="alt",
     ),
     "reader": AuthInfo(
-        user_id="u-reader", user_name="reader", user_domain_id="default",
-        user_domain_name="Default", roles=("reader",), project_id="p-demo",
+        user_id="u-reader",
+        user_name="reader",
+        user_domain_id="default",
+        user_domain_name="Default",
+        roles=("reader",),
+        project_id="p-demo",
         project_name="demo",
+    ),
+    "reseller": AuthInfo(
+        user_id="u-ops",
+        user_name="ops",
+        user_domain_id="default",
+        user_domain_name="Default",
+        roles=("ResellerAdmin",),
+        project_id="p-ops",
+        project_name="ops",
     ),
 }
 
@@ -74,6 +99,7 @@ class Clients:
     demo: httpx.AsyncClient
     alt: httpx.AsyncClient
     reader: httpx.AsyncClient
+    reseller: httpx.AsyncClient
     anon: httpx.AsyncClient
     data_dir: Path
     runtime: Runtime
@@ -84,7 +110,10 @@ async def swift_api(tmp_path: Path) -> AsyncIterator[Clients]:
     settings = load_settings(data_dir=tmp_path, services=("object-store",))
     db = Database(settings.database_url)
     runtime = Runtime(
-        settings=settings, db=db, bus=InProcBus(), policy=PolicyEngine(),
+        settings=settings,
+        db=db,
+        bus=InProcBus(),
+        policy=PolicyEngine(),
         validator=CachingValidator(StubValidator(), ttl=0),
     )
     await upgrade_branches(db, ("quota@head", "object_store@head"))
@@ -98,10 +127,23 @@ async def swift_api(tmp_path: Path) -> AsyncIterator[Clients]:
         )
 
     clients = Clients(
-        admin=client("admin"), demo=client("demo"), alt=client("alt"),
-        reader=client("reader"), anon=client(None), data_dir=tmp_path, runtime=runtime,
+        admin=client("admin"),
+        demo=client("demo"),
+        alt=client("alt"),
+        reader=client("reader"),
+        reseller=client("reseller"),
+        anon=client(None),
+        data_dir=tmp_path,
+        runtime=runtime,
     )
     yield clients
-    for c in (clients.admin, clients.demo, clients.alt, clients.reader, clients.anon):
+    for c in (
+        clients.admin,
+        clients.demo,
+        clients.alt,
+        clients.reader,
+        clients.reseller,
+        clients.anon,
+    ):
         await c.aclose()
     await db.dispose()

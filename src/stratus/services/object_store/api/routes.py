@@ -741,11 +741,11 @@ def _ranges(header: str, size: int) -> list[tuple[int, int]] | None:
                 out.append((max(0, size - count), size - 1))
             else:
                 start = int(first)
-                end = int(last) if last else size - 1
-                if end < start:
+                if last and int(last) < start:
                     return None
                 if start >= size:
                     continue
+                end = int(last) if last else size - 1
                 out.append((start, min(end, size - 1)))
         except ValueError:
             return None
