@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+import pytest_asyncio
 from alembic import command
 from sqlalchemy.engine import Connection
 from starlette.applications import Starlette
@@ -78,50 +79,41 @@ class Net:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def net(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Net]:
-    with contextlib_db(request.param, tmp_path) as url:
-        settings = load_settings(data_dir=tmp_path, services=("network",), db_url=url)
-        db = Database(settings.database_url)
-        runtime = Runtime(
-            settings=settings, db=db, bus=InProcBus(), policy=PolicyEngine(),
-            validator=CachingValidator(StubValidator(), ttl=0),
-        )
-        await upgrade_branches(db, ("quota@head", "network@head"))
-        spec = network_spec.SPEC
-        app = Starlette(routes=[Mount(spec.mount, app=spec.build(runtime))])
-        assert spec.bootstrap is not None
-        await spec.bootstrap(runtime)
-        transport = httpx.ASGITransport(app=app)
-
-        def client(token: str | None) -> httpx.AsyncClient:
-            headers = {"X-Auth-Token": token} if token else {}
-            return httpx.AsyncClient(transport=transport, base_url="http://stratus/network", headers=headers)
-
-        clients = Net(client("admin"), client("demo"), client("alt"), client("reader"), client(None), runtime)
-        yield clients
-        for c in (clients.admin, clients.demo, clients.alt, clients.reader, clients.anon):
-            await c.aclose()
-        await db.dispose()
-
-
-class contextlib_db:  # noqa: N801 - used as a context manager
+def db_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
     """``None`` (SQLite in the data dir) or a throw-away PostgreSQL database."""
+    if request.param == "sqlite":
+        yield None
+        return
+    if not postgres_reachable():
+        pytest.skip("no PostgreSQL reachable at 127.0.0.1:5432")
+    with postgres_database() as url:
+        yield url
 
-    def __init__(self, kind: str, _tmp: Path) -> None:
-        self.kind = kind
-        self._cm: Any = None
 
-    def __enter__(self) -> str | None:
-        if self.kind == "sqlite":
-            return None
-        if not postgres_reachable():
-            pytest.skip("no PostgreSQL reachable at 127.0.0.1:5432")
-        self._cm = postgres_database()
-        return str(self._cm.__enter__())
+@pytest_asyncio.fixture(loop_scope="function")
+async def net(db_url: str | None, tmp_path: Path) -> AsyncIterator[Net]:
+    settings = load_settings(data_dir=tmp_path, services=("network",), db_url=db_url)
+    db = Database(settings.database_url)
+    runtime = Runtime(
+        settings=settings, db=db, bus=InProcBus(), policy=PolicyEngine(),
+        validator=CachingValidator(StubValidator(), ttl=0),
+    )
+    await upgrade_branches(db, ("quota@head", "network@head"))
+    spec = network_spec.SPEC
+    app = Starlette(routes=[Mount(spec.mount, app=spec.build(runtime))])
+    assert spec.bootstrap is not None
+    await spec.bootstrap(runtime)
+    transport = httpx.ASGITransport(app=app)
 
-    def __exit__(self, *exc: object) -> None:
-        if self._cm is not None:
-            self._cm.__exit__(*exc)
+    def client(token: str | None) -> httpx.AsyncClient:
+        headers = {"X-Auth-Token": token} if token else {}
+        return httpx.AsyncClient(transport=transport, base_url="http://stratus/network", headers=headers)
+
+    clients = Net(client("admin"), client("demo"), client("alt"), client("reader"), client(None), runtime)
+    yield clients
+    for c in (clients.admin, clients.demo, clients.alt, clients.reader, clients.anon):
+        await c.aclose()
+    await db.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ from stratus.api.policy import Rule, register
 ADMIN = "rule:admin_only"
 PROJECT_MEMBER = "role:member and project_id:%(project_id)s"
 PROJECT_READER = "role:reader and project_id:%(project_id)s"
-NET_OWNER_MEMBER = "role:member and tenant_id:%(network:tenant_id)s"
-NET_OWNER_READER = "role:reader and tenant_id:%(network:tenant_id)s"
-PARENT_OWNER_MEMBER = "role:member and tenant_id:%(ext_parent:tenant_id)s"
+NET_OWNER_MEMBER = "role:member and project_id:%(network:project_id)s"
+NET_OWNER_READER = "role:reader and project_id:%(network:project_id)s"
+PARENT_OWNER_MEMBER = "role:member and project_id:%(ext_parent:project_id)s"
 ADVSVC = "rule:context_is_advsvc"
 
 
@@ -20,12 +20,12 @@ ADMIN_OR_READER = _or(ADMIN, PROJECT_READER)
 
 RULES = [
     Rule("context_is_admin", "role:admin", "Rule for cloud admin access"),
-    Rule("owner", "tenant_id:%(tenant_id)s", "Rule for resource owner access"),
+    Rule("owner", "project_id:%(project_id)s", "Rule for resource owner access"),
     Rule("admin_or_owner", "rule:context_is_admin or rule:owner", "Rule for admin or owner access"),
     Rule("context_is_advsvc", "role:advsvc", "Rule for advsvc role access"),
     Rule(
         "admin_or_network_owner",
-        "rule:context_is_admin or tenant_id:%(network:tenant_id)s",
+        "rule:context_is_admin or project_id:%(network:project_id)s",
         "Rule for admin or network owner access",
     ),
     Rule(
@@ -33,7 +33,7 @@ RULES = [
         "rule:owner or rule:admin_or_network_owner",
         "Rule for resource owner, admin or network owner access",
     ),
-    Rule("network_owner", "tenant_id:%(network:tenant_id)s", "Rule for network owner access"),
+    Rule("network_owner", "project_id:%(network:project_id)s", "Rule for network owner access"),
     Rule("admin_only", "rule:context_is_admin", "Rule for admin-only access"),
     Rule("regular_user", "", "Rule for regular user access"),
     Rule("shared", "field:networks:shared=True", "Rule of shared network"),
@@ -41,12 +41,12 @@ RULES = [
     Rule("default", "rule:admin_or_owner", "Default access rule"),
     Rule(
         "admin_or_ext_parent_owner",
-        "rule:context_is_admin or tenant_id:%(ext_parent:tenant_id)s",
+        "rule:context_is_admin or project_id:%(ext_parent:project_id)s",
         "Rule for common parent owner check",
     ),
     Rule(
         "ext_parent_owner",
-        "tenant_id:%(ext_parent:tenant_id)s",
+        "project_id:%(ext_parent:project_id)s",
         "Rule for common parent owner check",
     ),
     # networks
