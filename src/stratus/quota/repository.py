@@ -14,9 +14,10 @@ async def lock_project(session: AsyncSession, project_id: str) -> None:
         .values(counter=QuotaLock.counter + 1)
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
-        session.add(QuotaLock(project_id=project_id, counter=1))
         try:
+            # added inside the savepoint, so a lost race expunges it with the rollback
             async with session.begin_nested():
+                session.add(QuotaLock(project_id=project_id, counter=1))
                 await session.flush()
         except Exception:  # another transaction created it first: take the lock on theirs
             await session.execute(
