@@ -209,7 +209,7 @@ class Authenticator:
             try:
                 parent_data = await self._validate_payload(s, token_id)
             except NotFound:
-                raise AuthFailed() from None
+                raise NotFound(f"Could not find token: {token_id}") from None
             parent = parent_data.payload
             if parent.trust_id or parent.app_cred_id:
                 raise Forbidden("Trust or application credential tokens cannot be rescoped.")

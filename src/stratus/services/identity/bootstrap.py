@@ -3,6 +3,7 @@
 Idempotent: each start re-syncs the catalog with the enabled services and the current URL."""
 
 import secrets
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,7 @@ async def bootstrap(svc: IdentityService, settings: Settings, specs: list[Servic
                 domain_id=DEFAULT_DOMAIN_ID,
             )
         roles = {name: await _role(s, svc, name) for name in (*ROLE_CHAIN, *EXTRA_ROLES)}
-        for prior, implied in zip(ROLE_CHAIN, ROLE_CHAIN[1:], strict=False):
+        for prior, implied in pairwise(ROLE_CHAIN):
             await svc.roles.add_implied(s, roles[prior].id, roles[implied].id)
         if first:
             passwords = read_passwords(settings.data_dir)

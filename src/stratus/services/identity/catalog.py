@@ -38,9 +38,8 @@ class Catalog:
         if await repo.get(s, Region, region_id):
             raise conflict("region", f"Duplicate ID, {region_id}")
         parent = fields.get("parent_region_id")
-        if parent:
-            if await repo.get(s, Region, parent) is None:
-                raise BadRequest(f"The parent region {parent} does not exist.")
+        if parent and await repo.get(s, Region, parent) is None:
+            raise BadRequest(f"The parent region {parent} does not exist.")
         row = Region(
             id=region_id,
             description=fields.get("description") or "",
@@ -137,7 +136,8 @@ class Catalog:
         await self.get_service(s, fields["service_id"])
         region_id = fields.get("region_id") or fields.get("region")
         if region_id and await repo.get(s, Region, region_id) is None:
-            raise BadRequest(f"Region {region_id} does not exist.")
+            # Keystone creates a region an endpoint names but nobody made yet.
+            await repo.add(s, Region(id=region_id, description="", extra={}))
         row = Endpoint(
             id=fields.get("id") or hex_id(),
             service_id=fields["service_id"],
@@ -164,7 +164,7 @@ class Catalog:
         region_id = fields.get("region_id", fields.get("region"))
         if "region_id" in fields or "region" in fields:
             if region_id and await repo.get(s, Region, region_id) is None:
-                raise BadRequest(f"Region {region_id} does not exist.")
+                await repo.add(s, Region(id=region_id, description="", extra={}))
             row.region_id = region_id
         for attr in ("url", "enabled"):
             if attr in fields:

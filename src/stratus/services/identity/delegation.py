@@ -324,3 +324,43 @@ class Delegation:
                 setattr(row, key, body[key])
         await s.flush()
         return row
+
+
+class Ec2Credentials:
+    """OS-EC2: access/secret pairs for a user on a project, stored as ``ec2`` credentials."""
+
+    def __init__(self, users: Users) -> None:
+        self.users = users
+
+    @staticmethod
+    def cred_id(access: str) -> str:
+        return hashlib.sha256(access.encode()).hexdigest()
+
+    async def create(
+        self, s: AsyncSession, caller: AuthInfo, user_id: str, body: dict[str, Any]
+    ) -> Credential:
+        await self.users.get(s, user_id)
+        project_id = body.get("tenant_id") or body.get("project_id")
+        if not isinstance(project_id, str):
+            raise BadRequest("Invalid input for field 'tenant_id': 'tenant_id' is required.")
+        project = await repo.get(s, Project, project_id)
+        if project is None or project.is_domain:
+            raise not_found("project", project_id)
+        access, secret = secrets.token_hex(16), secrets.token_hex(16)
+        blob = {"access": access, "secret": secret, "trust_id": caller.trust_id}
+        row = Credential(
+            id=self.cred_id(access),
+            user_id=user_id,
+            project_id=project_id,
+            type="ec2",
+            blob=json.dumps(blob),
+            extra={},
+        )
+        await repo.add(s, row)
+        return row
+
+    async def get(self, s: AsyncSession, user_id: str, access: str) -> Credential:
+        row = await repo.get(s, Credential, self.cred_id(access))
+        if row is None or row.type != "ec2" or row.user_id != user_id:
+            raise not_found("credential", access)
+        return row

@@ -256,3 +256,57 @@ class Limit(Base):
     resource_name: Mapped[str] = mapped_column(String(255))
     resource_limit: Mapped[int] = mapped_column(Integer)
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class DomainConfig(Base):
+    """Domain-specific driver configuration (groups ``identity`` and ``ldap``)."""
+
+    __tablename__ = "identity_domain_configs"
+
+    domain_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    config: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+
+class EndpointGroup(Base):
+    __tablename__ = "identity_endpoint_groups"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    filters: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+
+class ProjectEndpointGroup(Base):
+    __tablename__ = "identity_project_endpoint_groups"
+
+    endpoint_group_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class ProjectEndpoint(Base):
+    __tablename__ = "identity_project_endpoints"
+
+    endpoint_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class Consumer(Base):
+    """An OAuth1 consumer (OS-OAUTH1)."""
+
+    __tablename__ = "identity_consumers"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    secret: Mapped[str] = mapped_column(String(255))
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+
+class PolicyBlob(Base):
+    """A policy blob stored for other services (the ``/v3/policies`` API)."""
+
+    __tablename__ = "identity_policies"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    type: Mapped[str] = mapped_column(String(255))
+    blob: Mapped[str] = mapped_column(Text)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

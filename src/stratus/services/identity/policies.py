@@ -216,3 +216,47 @@ _RULES: list[tuple[str, str]] = [
 
 RULES = [Rule(name, check) for name, check in _RULES]
 register(RULES)
+
+_EXTRA_RULES: list[tuple[str, str]] = [
+    ("identity:create_domain_config", ADMIN),
+    ("identity:get_domain_config", ADMIN_OR_SYS_READER),
+    ("identity:get_security_compliance_domain_config", ""),
+    ("identity:update_domain_config", ADMIN),
+    ("identity:delete_domain_config", ADMIN),
+    ("identity:get_domain_config_default", ADMIN_OR_SYS_READER),
+    ("identity:create_endpoint_group", ADMIN),
+    ("identity:list_endpoint_groups", ADMIN_OR_SYS_READER),
+    ("identity:get_endpoint_group", ADMIN_OR_SYS_READER),
+    ("identity:update_endpoint_group", ADMIN),
+    ("identity:delete_endpoint_group", ADMIN),
+    ("identity:list_projects_associated_with_endpoint_group", ADMIN_OR_SYS_READER),
+    ("identity:list_endpoints_associated_with_endpoint_group", ADMIN_OR_SYS_READER),
+    ("identity:get_endpoint_group_in_project", ADMIN_OR_SYS_READER),
+    ("identity:list_endpoint_groups_for_project", ADMIN_OR_SYS_READER),
+    ("identity:add_endpoint_group_to_project", ADMIN),
+    ("identity:remove_endpoint_group_from_project", ADMIN),
+    ("identity:add_endpoint_to_project", ADMIN),
+    ("identity:check_endpoint_in_project", ADMIN_OR_SYS_READER),
+    ("identity:list_endpoints_for_project", ADMIN_OR_SYS_READER),
+    ("identity:list_projects_for_endpoint", ADMIN_OR_SYS_READER),
+    ("identity:remove_endpoint_from_project", ADMIN),
+    ("identity:create_consumer", ADMIN),
+    ("identity:get_consumer", ADMIN_OR_SYS_READER),
+    ("identity:list_consumers", ADMIN_OR_SYS_READER),
+    ("identity:update_consumer", ADMIN),
+    ("identity:delete_consumer", ADMIN),
+    ("identity:create_policy", ADMIN),
+    ("identity:get_policy", ADMIN_OR_SYS_READER),
+    ("identity:list_policies", ADMIN_OR_SYS_READER),
+    ("identity:update_policy", ADMIN),
+    ("identity:delete_policy", ADMIN),
+    ("identity:ec2_create_credential", f"{ADMIN} or user_id:%(target.credential.user_id)s"),
+    (
+        "identity:ec2_get_credential",
+        f"{ADMIN_OR_SYS_READER} or user_id:%(target.credential.user_id)s",
+    ),
+    ("identity:ec2_list_credentials", f"{ADMIN_OR_SYS_READER} or rule:owner"),
+    ("identity:ec2_delete_credential", f"{ADMIN} or user_id:%(target.credential.user_id)s"),
+]
+EXTRA_RULES = [Rule(name, check) for name, check in _EXTRA_RULES]
+register(EXTRA_RULES)

@@ -228,7 +228,7 @@ class Resources:
                 for parent in await self.ancestors(s, row):
                     if not parent.enabled:
                         raise Forbidden(
-                            "cannot enable project %s since it has disabled parents" % row.id
+                            f"cannot enable project {row.id} since it has disabled parents"
                         )
             if was and not fields["enabled"]:
                 for child in await self.subtree(s, row.id):

@@ -118,8 +118,8 @@ class Roles:
     async def add_implied(self, s: AsyncSession, prior_id: str, implied_id: str) -> ImpliedRole:
         prior = await self.get(s, prior_id)
         implied = await self.get(s, implied_id)
-        if implied.domain_id != ROOT_DOMAIN and prior.domain_id != implied.domain_id:
-            raise Forbidden("Implied role must be a global role or in the prior role's domain.")
+        if prior.domain_id == ROOT_DOMAIN and implied.domain_id != ROOT_DOMAIN:
+            raise Forbidden("A global role cannot imply a domain-specific role.")
         if implied.name == "admin":
             raise Forbidden(f"{implied.name} cannot be an implied role.")
         graph = await self._implication_graph(s)
@@ -306,4 +306,7 @@ class Roles:
             direct = {r.role_id for r in rows}
         if not direct:
             return set()
-        return await self.expand_implied(s, direct)
+        expanded = await self.expand_implied(s, direct)
+        # Domain-specific roles only ever stand for the global roles they imply.
+        roles = await repo.roles_by_ids(s, expanded)
+        return {rid for rid, role in roles.items() if role.domain_id == ROOT_DOMAIN}

@@ -17,10 +17,12 @@ from stratus.services.identity.delegation import Delegation
 from stratus.services.identity.keys import KeyRepository
 from stratus.services.identity.limit import Limits
 from stratus.services.identity.models import (
+    ROOT_DOMAIN,
     Assignment,
     Group,
     Membership,
     Project,
+    Role,
     User,
 )
 from stratus.services.identity.resource import Resources
@@ -121,8 +123,6 @@ class IdentityService:
         for group in await repo.find(s, Group, domain_id=domain.id):
             await repo.delete_assignments(s, actor_id=group.id)
             await repo.remove(s, group)
-        from stratus.services.identity.models import Role
-
         for role in await repo.find(s, Role, domain_id=domain.id):
             await repo.delete_assignments(s, role_id=role.id)
             await repo.remove(s, role)
@@ -208,6 +208,8 @@ class IdentityService:
                     )
                 )
                 stack.extend((rid, r) for r in implied.get(rid, ()))
+        global_roles = {r.id for r in await repo.find(s, Role, domain_id=ROOT_DOMAIN)}
+        final = [g for g in final if g.role_id in global_roles]
         subtree_ids: set[str] = set()
         if f.include_subtree and f.project_id:
             subtree_ids = {p.id for p in await self.resources.subtree(s, f.project_id)}

@@ -170,13 +170,17 @@ class Users:
             raise AuthFailed("You are not allowed to change your password.")
         min_age = self.rules.minimum_password_age
         current = (await repo.passwords(s, user_id))[:1]
-        if min_age and current and current[0].self_service:
-            if current[0].created_at + dt.timedelta(days=min_age) > utcnow():
-                raise PasswordRejected(
-                    "Password validation error: You cannot change your password at this time "
-                    f"due to the minimum password age. Once you change your password, it must be "
-                    f"used for {min_age} day(s) before it can be changed."
-                )
+        if (
+            min_age
+            and current
+            and current[0].self_service
+            and current[0].created_at + dt.timedelta(days=min_age) > utcnow()
+        ):
+            raise PasswordRejected(
+                "Password validation error: You cannot change your password at this time "
+                f"due to the minimum password age. Once you change your password, it must be "
+                f"used for {min_age} day(s) before it can be changed."
+            )
         await self._store_password(s, row, new, self_service=True)
         await self.revoker.revoke(s, user_id=user_id)
 
@@ -204,7 +208,7 @@ class Users:
             and user.failed_auth_at is not None
         ):
             if user.failed_auth_at + dt.timedelta(seconds=self.rules.lockout_duration) > now:
-                raise AuthFailed("The account is locked for user: %s." % user.id)
+                raise AuthFailed(f"The account is locked for user: {user.id}.")
             user.failed_auth_count = 0
         current = await self.current_password(s, user.id)
         ok = current is not None and await check_password(password, current.hash)

@@ -4,7 +4,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from stratus.kit.timeutil import isotime_z_micro
+from stratus.kit.timeutil import isotime_plain, isotime_z_micro
 from stratus.services.identity.auth import TokenData
 from stratus.services.identity.models import (
     ROOT_DOMAIN,
@@ -209,7 +209,7 @@ def app_cred(
         "user_id": c.user_id,
         "project_id": c.project_id,
         "system": c.system,
-        "expires_at": _ts(c.expires_at),
+        "expires_at": isotime_plain(c.expires_at) if c.expires_at else None,
         "unrestricted": c.unrestricted,
         "roles": [
             {
@@ -360,8 +360,6 @@ def token(request: Request, data: TokenData, *, password: Password | None) -> di
         body["roles"] = [{"id": r.id, "name": r.name} for r in data.roles]
     if data.catalog is not None and p.scope != "unscoped":
         body["catalog"] = data.catalog
-    elif data.catalog is not None:
-        body["catalog"] = []
     if data.trust is not None:
         body["OS-TRUST:trust"] = {
             "id": data.trust.id,

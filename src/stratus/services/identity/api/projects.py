@@ -40,6 +40,14 @@ _TYPES: dict[str, Any] = {
 }
 
 
+def _check_name(body: dict[str, Any], kind: str) -> None:
+    name = body.get("name")
+    if isinstance(name, str) and len(name) > 64:
+        raise BadRequest(
+            f"Invalid input for field '{kind}.name': '{name}' is too long (maximum 64 characters)."
+        )
+
+
 def _fields(body: dict[str, Any]) -> dict[str, Any]:
     fields = {k: v for k, v in body.items() if k in _KNOWN and k != "links"}
     fields["extra"] = {k: v for k, v in body.items() if k not in _KNOWN}
@@ -80,6 +88,7 @@ async def create_domain(request: Request, ctx: Ctx, svc: Svc) -> Response:
     ctx.can("identity:create_domain")
     body = await entity(request, "domain")
     check_types(body, _TYPES, required=("name",), prefix="domain.")
+    _check_name(body, "domain")
     async with svc.db.session() as s:
         row = await svc.resources.create_domain(
             s, _fields(body), domain_id=body.get("explicit_domain_id")
@@ -102,6 +111,7 @@ async def update_domain(domain_id: str, request: Request, ctx: Ctx, svc: Svc) ->
     ctx.can("identity:update_domain", {"target.domain.id": domain_id})
     body = await entity(request, "domain")
     check_types(body, _TYPES, prefix="domain.")
+    _check_name(body, "domain")
     if "id" in body and body["id"] != domain_id:
         raise BadRequest("Cannot change Domain ID.")
     async with svc.db.session() as s:
@@ -163,6 +173,7 @@ async def list_projects(request: Request, ctx: Ctx, svc: Svc) -> Response:
 async def create_project(request: Request, ctx: Ctx, svc: Svc) -> Response:
     body = await entity(request, "project")
     check_types(body, _TYPES, required=("name",), prefix="project.")
+    _check_name(body, "project")
     domain_id = body.get("domain_id") or (
         ctx.authenticated.domain_id or ctx.authenticated.project_domain_id or "default"
     )
@@ -227,6 +238,7 @@ async def get_project(project_id: str, request: Request, ctx: Ctx, svc: Svc) -> 
 async def update_project(project_id: str, request: Request, ctx: Ctx, svc: Svc) -> Response:
     body = await entity(request, "project")
     check_types(body, _TYPES, prefix="project.")
+    _check_name(body, "project")
     if "id" in body and body["id"] != project_id:
         raise BadRequest("Cannot change project ID.")
     async with svc.db.session() as s:

@@ -202,7 +202,7 @@ def _register_grants() -> None:
         suffix = "/inherited_to_projects" if inherit else ""
         path = prefix + "/{target_kind}/{target_id}/{actor_kind}/{actor_id}/roles"
 
-        def make(inherited: bool) -> None:
+        def make(inherited: bool, path: str = path, suffix: str = suffix) -> None:
             async def list_grants(
                 target_kind: str,
                 target_id: str,
