@@ -29,8 +29,13 @@ from tests.conftest import postgres_database, postgres_reachable
 
 def _persona(name: str, roles: tuple[str, ...], project: str) -> AuthInfo:
     return AuthInfo(
-        user_id=f"u-{name}", user_name=name, user_domain_id="default",
-        user_domain_name="Default", roles=roles, project_id=project, project_name=project,
+        user_id=f"u-{name}",
+        user_name=name,
+        user_domain_id="default",
+        user_domain_name="Default",
+        roles=roles,
+        project_id=project,
+        project_name=project,
     )
 
 
@@ -95,7 +100,10 @@ async def net(db_url: str | None, tmp_path: Path) -> AsyncIterator[Net]:
     settings = load_settings(data_dir=tmp_path, services=("network",), db_url=db_url)
     db = Database(settings.database_url)
     runtime = Runtime(
-        settings=settings, db=db, bus=InProcBus(), policy=PolicyEngine(),
+        settings=settings,
+        db=db,
+        bus=InProcBus(),
+        policy=PolicyEngine(),
         validator=CachingValidator(StubValidator(), ttl=0),
     )
     await upgrade_branches(db, ("quota@head", "network@head"))
@@ -107,9 +115,13 @@ async def net(db_url: str | None, tmp_path: Path) -> AsyncIterator[Net]:
 
     def client(token: str | None) -> httpx.AsyncClient:
         headers = {"X-Auth-Token": token} if token else {}
-        return httpx.AsyncClient(transport=transport, base_url="http://stratus/network", headers=headers)
+        return httpx.AsyncClient(
+            transport=transport, base_url="http://stratus/network", headers=headers
+        )
 
-    clients = Net(client("admin"), client("demo"), client("alt"), client("reader"), client(None), runtime)
+    clients = Net(
+        client("admin"), client("demo"), client("alt"), client("reader"), client(None), runtime
+    )
     yield clients
     for c in (clients.admin, clients.demo, clients.alt, clients.reader, clients.anon):
         await c.aclose()

@@ -8,7 +8,9 @@ from tests.functional.network.helpers import error_type, network, port, subnet
 
 
 async def test_tenant_networks_get_unique_vxlan_ids(net: Net) -> None:
-    created = await asyncio.gather(*(net.demo.post("/v2.0/networks", json={"network": {"name": f"n{i}"}}) for i in range(20)))
+    created = await asyncio.gather(
+        *(net.demo.post("/v2.0/networks", json={"network": {"name": f"n{i}"}}) for i in range(20))
+    )
     assert all(r.status_code == 201 for r in created)
     ids = [r.json()["network"]["id"] for r in created]
     r = await net.admin.get("/v2.0/networks", params={"provider:network_type": "vxlan"})
@@ -23,27 +25,78 @@ async def test_tenant_networks_get_unique_vxlan_ids(net: Net) -> None:
 
 
 async def test_provider_networks(net: Net) -> None:
-    vlan = await network(net.admin, **{"provider:network_type": "vlan", "provider:physical_network": "physnet1", "provider:segmentation_id": 150})
-    assert (vlan["provider:network_type"], vlan["provider:physical_network"], vlan["provider:segmentation_id"]) == ("vlan", "physnet1", 150)
+    vlan = await network(
+        net.admin,
+        **{
+            "provider:network_type": "vlan",
+            "provider:physical_network": "physnet1",
+            "provider:segmentation_id": 150,
+        },
+    )
+    assert (
+        vlan["provider:network_type"],
+        vlan["provider:physical_network"],
+        vlan["provider:segmentation_id"],
+    ) == ("vlan", "physnet1", 150)
     assert vlan["mtu"] == 1500
-    r = await net.admin.post("/v2.0/networks", json={"network": {"provider:network_type": "vlan", "provider:physical_network": "physnet1", "provider:segmentation_id": 150}})
+    r = await net.admin.post(
+        "/v2.0/networks",
+        json={
+            "network": {
+                "provider:network_type": "vlan",
+                "provider:physical_network": "physnet1",
+                "provider:segmentation_id": 150,
+            }
+        },
+    )
     assert r.status_code == 409 and error_type(r) == "VlanIdInUse"
     auto = await network(net.admin, **{"provider:network_type": "vlan"})
-    assert auto["provider:physical_network"] == "physnet1" and 100 <= auto["provider:segmentation_id"] <= 199
-    flat = await network(net.admin, **{"provider:network_type": "flat", "provider:physical_network": "public"})
+    assert (
+        auto["provider:physical_network"] == "physnet1"
+        and 100 <= auto["provider:segmentation_id"] <= 199
+    )
+    flat = await network(
+        net.admin, **{"provider:network_type": "flat", "provider:physical_network": "public"}
+    )
     assert flat["provider:segmentation_id"] is None
-    r = await net.admin.post("/v2.0/networks", json={"network": {"provider:network_type": "flat", "provider:physical_network": "public"}})
+    r = await net.admin.post(
+        "/v2.0/networks",
+        json={"network": {"provider:network_type": "flat", "provider:physical_network": "public"}},
+    )
     assert r.status_code == 409 and error_type(r) == "FlatNetworkInUse"
-    geneve = await network(net.admin, **{"provider:network_type": "geneve", "provider:segmentation_id": 4242})
+    geneve = await network(
+        net.admin, **{"provider:network_type": "geneve", "provider:segmentation_id": 4242}
+    )
     assert geneve["mtu"] == 1442
-    r = await net.admin.post("/v2.0/networks", json={"network": {"provider:network_type": "vxlan", "provider:physical_network": "physnet1"}})
+    r = await net.admin.post(
+        "/v2.0/networks",
+        json={
+            "network": {"provider:network_type": "vxlan", "provider:physical_network": "physnet1"}
+        },
+    )
     assert r.status_code == 400
-    r = await net.admin.post("/v2.0/networks", json={"network": {"provider:network_type": "vlan", "provider:physical_network": "nowhere", "provider:segmentation_id": 7}})
+    r = await net.admin.post(
+        "/v2.0/networks",
+        json={
+            "network": {
+                "provider:network_type": "vlan",
+                "provider:physical_network": "nowhere",
+                "provider:segmentation_id": 7,
+            }
+        },
+    )
     assert r.status_code == 400
-    multi = await network(net.admin, segments=[
-        {"provider:network_type": "vlan", "provider:physical_network": "physnet1", "provider:segmentation_id": 160},
-        {"provider:network_type": "vxlan"},
-    ])
+    multi = await network(
+        net.admin,
+        segments=[
+            {
+                "provider:network_type": "vlan",
+                "provider:physical_network": "physnet1",
+                "provider:segmentation_id": 160,
+            },
+            {"provider:network_type": "vxlan"},
+        ],
+    )
     assert [s["provider:network_type"] for s in multi["segments"]] == ["vlan", "vxlan"]
     r = await net.admin.get("/v2.0/segments", params={"network_id": multi["id"]})
     assert len(r.json()["segments"]) == 2
@@ -52,7 +105,14 @@ async def test_provider_networks(net: Net) -> None:
     assert r.status_code == 403 and error_type(r) == "PolicyNotAuthorized"
     # releasing a network releases its segmentation id
     assert (await net.admin.delete(f"/v2.0/networks/{vlan['id']}")).status_code == 204
-    again = await network(net.admin, **{"provider:network_type": "vlan", "provider:physical_network": "physnet1", "provider:segmentation_id": 150})
+    again = await network(
+        net.admin,
+        **{
+            "provider:network_type": "vlan",
+            "provider:physical_network": "physnet1",
+            "provider:segmentation_id": 150,
+        },
+    )
     assert again["provider:segmentation_id"] == 150
 
 
@@ -60,7 +120,11 @@ async def test_isolation_and_sharing(net: Net) -> None:
     mine = await network(net.demo, name="demo-private")
     s = await subnet(net.demo, mine["id"], "10.50.0.0/24")
     p = await port(net.demo, mine["id"])
-    for path in (f"/v2.0/networks/{mine['id']}", f"/v2.0/subnets/{s['id']}", f"/v2.0/ports/{p['id']}"):
+    for path in (
+        f"/v2.0/networks/{mine['id']}",
+        f"/v2.0/subnets/{s['id']}",
+        f"/v2.0/ports/{p['id']}",
+    ):
         r = await net.alt.get(path)
         assert r.status_code == 404, path
     r = await net.alt.put(f"/v2.0/networks/{mine['id']}", json={"network": {"name": "x"}})
@@ -69,7 +133,9 @@ async def test_isolation_and_sharing(net: Net) -> None:
     assert r.status_code == 404
     r = await net.alt.post("/v2.0/ports", json={"port": {"network_id": mine["id"]}})
     assert r.status_code == 404 and error_type(r) == "NetworkNotFound"
-    assert mine["id"] not in [n["id"] for n in (await net.alt.get("/v2.0/networks")).json()["networks"]]
+    assert mine["id"] not in [
+        n["id"] for n in (await net.alt.get("/v2.0/networks")).json()["networks"]
+    ]
     # a member cannot share; admin can
     r = await net.demo.post("/v2.0/networks", json={"network": {"shared": True}})
     assert r.status_code == 403
@@ -85,13 +151,43 @@ async def test_isolation_and_sharing(net: Net) -> None:
     r = await net.admin.put(f"/v2.0/networks/{shared['id']}", json={"network": {"shared": False}})
     assert r.status_code == 409
     # RBAC: share demo's network with alt only
-    r = await net.demo.post("/v2.0/rbac-policies", json={"rbac_policy": {"object_type": "network", "object_id": mine["id"], "action": "access_as_shared", "target_tenant": "p-alt"}})
+    r = await net.demo.post(
+        "/v2.0/rbac-policies",
+        json={
+            "rbac_policy": {
+                "object_type": "network",
+                "object_id": mine["id"],
+                "action": "access_as_shared",
+                "target_tenant": "p-alt",
+            }
+        },
+    )
     assert r.status_code == 201, r.text
     policy = r.json()["rbac_policy"]
     assert (await net.alt.get(f"/v2.0/networks/{mine['id']}")).status_code == 200
-    r = await net.demo.post("/v2.0/rbac-policies", json={"rbac_policy": {"object_type": "network", "object_id": mine["id"], "action": "access_as_shared", "target_tenant": "*"}})
+    r = await net.demo.post(
+        "/v2.0/rbac-policies",
+        json={
+            "rbac_policy": {
+                "object_type": "network",
+                "object_id": mine["id"],
+                "action": "access_as_shared",
+                "target_tenant": "*",
+            }
+        },
+    )
     assert r.status_code == 403
-    r = await net.demo.post("/v2.0/rbac-policies", json={"rbac_policy": {"object_type": "network", "object_id": mine["id"], "action": "access_as_shared", "target_tenant": "p-alt"}})
+    r = await net.demo.post(
+        "/v2.0/rbac-policies",
+        json={
+            "rbac_policy": {
+                "object_type": "network",
+                "object_id": mine["id"],
+                "action": "access_as_shared",
+                "target_tenant": "p-alt",
+            }
+        },
+    )
     assert r.status_code == 409
     alt_on_mine = await port(net.alt, mine["id"])
     r = await net.demo.delete(f"/v2.0/rbac-policies/{policy['id']}")
@@ -161,15 +257,29 @@ async def test_tags(net: Net) -> None:
 async def test_revision_number_and_if_match(net: Net) -> None:
     n = await network(net.demo, name="rev")
     assert n["revision_number"] == 0
-    r = await net.demo.put(f"/v2.0/networks/{n['id']}", json={"network": {"name": "rev2"}}, headers={"If-Match": "revision_number=0"})
+    r = await net.demo.put(
+        f"/v2.0/networks/{n['id']}",
+        json={"network": {"name": "rev2"}},
+        headers={"If-Match": "revision_number=0"},
+    )
     assert r.status_code == 200 and r.json()["network"]["revision_number"] == 1
     assert r.json()["network"]["updated_at"] >= n["updated_at"]
-    r = await net.demo.put(f"/v2.0/networks/{n['id']}", json={"network": {"name": "rev3"}}, headers={"If-Match": "revision_number=0"})
+    r = await net.demo.put(
+        f"/v2.0/networks/{n['id']}",
+        json={"network": {"name": "rev3"}},
+        headers={"If-Match": "revision_number=0"},
+    )
     assert r.status_code == 412
     assert (await net.demo.get(f"/v2.0/networks/{n['id']}")).json()["network"]["name"] == "rev2"
-    r = await net.demo.delete(f"/v2.0/networks/{n['id']}", headers={"If-Match": "revision_number=7"})
+    r = await net.demo.delete(
+        f"/v2.0/networks/{n['id']}", headers={"If-Match": "revision_number=7"}
+    )
     assert r.status_code == 412
-    assert (await net.demo.delete(f"/v2.0/networks/{n['id']}", headers={"If-Match": "revision_number=1"})).status_code == 204
+    assert (
+        await net.demo.delete(
+            f"/v2.0/networks/{n['id']}", headers={"If-Match": "revision_number=1"}
+        )
+    ).status_code == 204
 
 
 async def test_bad_requests_change_nothing(net: Net) -> None:
@@ -193,9 +303,15 @@ async def test_bad_requests_change_nothing(net: Net) -> None:
 
 
 async def test_bulk_create_is_all_or_nothing(net: Net) -> None:
-    r = await net.demo.post("/v2.0/networks", json={"networks": [{"network": {"name": "b1"}}, {"network": {"name": "b2"}}]})
+    r = await net.demo.post(
+        "/v2.0/networks",
+        json={"networks": [{"network": {"name": "b1"}}, {"network": {"name": "b2"}}]},
+    )
     assert r.status_code == 201 and [n["name"] for n in r.json()["networks"]] == ["b1", "b2"]
-    r = await net.demo.post("/v2.0/networks", json={"networks": [{"network": {"name": "b3"}}, {"network": {"mtu": "big"}}]})
+    r = await net.demo.post(
+        "/v2.0/networks",
+        json={"networks": [{"network": {"name": "b3"}}, {"network": {"mtu": "big"}}]},
+    )
     assert r.status_code == 400
     names = sorted(n["name"] for n in (await net.demo.get("/v2.0/networks")).json()["networks"])
     assert names == ["b1", "b2"]
@@ -208,7 +324,15 @@ async def test_versions_and_extensions(net: Net) -> None:
     assert {x["collection"] for x in r.json()["resources"]} == {"networks", "subnets", "ports"}
     r = await net.demo.get("/v2.0/extensions")
     aliases = {e["alias"] for e in r.json()["extensions"]}
-    assert {"router", "security-group", "quotas", "provider", "binding", "standard-attr-tag", "revision-if-match"} <= aliases
+    assert {
+        "router",
+        "security-group",
+        "quotas",
+        "provider",
+        "binding",
+        "standard-attr-tag",
+        "revision-if-match",
+    } <= aliases
     assert "trunk" not in aliases and "qos" not in aliases
     assert (await net.demo.get("/v2.0/extensions/router")).status_code == 200
     assert (await net.demo.get("/v2.0/extensions/trunk")).status_code == 404

@@ -384,7 +384,8 @@ class SecurityGroupService(Core):
                 {
                     "project_id": owner,
                     "tenant_id": owner,
-                    "ext_parent:tenant_id": group.project_id, "ext_parent:project_id": group.project_id,
+                    "ext_parent:tenant_id": group.project_id,
+                    "ext_parent:project_id": group.project_id,
                     "ext_parent_owner:tenant_id": group.project_id,
                 },
             )
@@ -434,7 +435,8 @@ class SecurityGroupService(Core):
                 {
                     "project_id": rule.project_id,
                     "tenant_id": rule.project_id,
-                    "ext_parent:tenant_id": group.project_id, "ext_parent:project_id": group.project_id,
+                    "ext_parent:tenant_id": group.project_id,
+                    "ext_parent:project_id": group.project_id,
                 },
             )
             self.check_revision(rule, if_match)

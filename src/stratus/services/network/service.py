@@ -70,6 +70,15 @@ class NetworkService(Core):
         entries = await repo.rbac_entries(session, "network", [net.id])
         return any(e.target_project in ("*", project) for e in entries)
 
+    async def _shared_with(
+        self, session: AsyncSession, net: m.Network, project_id: str | None
+    ) -> bool:
+        entries = await repo.rbac_entries(session, "network", [net.id])
+        return any(
+            e.action == "access_as_shared" and e.target_project in ("*", project_id)
+            for e in entries
+        )
+
     async def list_networks(self, ctx: RequestContext, query: Query) -> list[dict[str, Any]]:
         admin = self.is_admin(ctx)
         project = ctx.project_id or ""
@@ -986,6 +995,7 @@ class NetworkService(Core):
                 **network_target(net),
                 **{k: v for k, v in data.items() if not isinstance(v, (list, dict))},
             }
+            target["shared"] = await self._shared_with(session, net, ctx.project_id)
             self.enforce(ctx, "create_port", target)
             given = dict(body)
             if "fixed_ips" in given:
@@ -1049,8 +1059,7 @@ class NetworkService(Core):
             dns_name=data.get("dns_name", ""),
             qos_policy_id=data.get("qos_policy_id"),
         )
-        session.add(port)
-        if not await _flush_port(session, port):
+        if not await repo.flush_unique(session, port):
             raise MacAddressInUse(net.id, mac)
         await self.allocate_ips(session, net, port, data.get("fixed_ips"))
         groups = data.get("security_groups")
@@ -1259,6 +1268,7 @@ class NetworkService(Core):
                 **network_target(net),
                 "device_owner": port.device_owner,
             }
+            target["shared"] = await self._shared_with(session, net, ctx.project_id)
             self.enforce(ctx, "update_port", target)
             given = dict(data)
             if "fixed_ips" in given:
@@ -1677,14 +1687,3 @@ def _singular(collection: str) -> str:
         "security_groups": "security_group",
         "segments": "segment",
     }.get(collection, collection)
-
-
-async def _flush_port(session: AsyncSession, port: m.Port) -> bool:
-    from sqlalchemy.exc import IntegrityError
-
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError:
-        return False
-    return True

@@ -1,0 +1,132 @@
+"""Routers and floating IPs: gateway on an external network, interfaces by subnet and by
+port, extra routes, floating IP association through a router, and the conflicts."""
+
+from tests.functional.network.conftest import Net
+from tests.functional.network.helpers import create, error_type, network, port, subnet
+
+
+async def _external(net: Net) -> tuple[dict, dict]:  # type: ignore[type-arg]
+    ext = await network(
+        net.admin,
+        name="public",
+        **{
+            "router:external": True,
+            "provider:network_type": "flat",
+            "provider:physical_network": "public",
+        },
+    )
+    s = await subnet(net.admin, ext["id"], "172.24.4.0/24", enable_dhcp=False)
+    return ext, s
+
+
+async def test_router_and_floating_ip_flow(net: Net) -> None:
+    ext, ext_subnet = await _external(net)
+    # external networks are visible to every project
+    assert (await net.demo.get(f"/v2.0/networks/{ext['id']}")).json()["network"][
+        "router:external"
+    ] is True
+    priv = await network(net.demo, name="private")
+    s = await subnet(net.demo, priv["id"], "10.0.0.0/24")
+    router = await create(
+        net.demo, "routers", "router", name="r1", external_gateway_info={"network_id": ext["id"]}
+    )
+    gw = router["external_gateway_info"]
+    assert gw["network_id"] == ext["id"] and gw["enable_snat"] is True
+    assert gw["external_fixed_ips"][0]["subnet_id"] == ext_subnet["id"]
+    r = await net.demo.put(
+        f"/v2.0/routers/{router['id']}/add_router_interface", json={"subnet_id": s["id"]}
+    )
+    assert r.status_code == 200, r.text
+    iface = r.json()
+    assert iface["subnet_id"] == s["id"] and iface["id"] == router["id"]
+    iface_port = (await net.demo.get(f"/v2.0/ports/{iface['port_id']}")).json()["port"]
+    assert iface_port["device_owner"] == "network:router_interface"
+    assert iface_port["fixed_ips"][0]["ip_address"] == s["gateway_ip"]
+    r = await net.demo.put(
+        f"/v2.0/routers/{router['id']}/add_router_interface", json={"subnet_id": s["id"]}
+    )
+    assert r.status_code == 400
+    r = await net.demo.delete(f"/v2.0/ports/{iface['port_id']}")
+    assert r.status_code == 409
+    vm = await port(net.demo, priv["id"], device_id="vm", device_owner="compute:nova")
+    fip = await create(
+        net.demo, "floatingips", "floatingip", floating_network_id=ext["id"], port_id=vm["id"]
+    )
+    assert fip["router_id"] == router["id"] and fip["status"] == "ACTIVE"
+    assert fip["fixed_ip_address"] == vm["fixed_ips"][0]["ip_address"]
+    assert fip["port_details"]["device_id"] == "vm"
+    assert fip["floating_ip_address"].startswith("172.24.4.")
+    r = await net.demo.put(
+        f"/v2.0/routers/{router['id']}/remove_router_interface", json={"subnet_id": s["id"]}
+    )
+    assert r.status_code == 409 and error_type(r) == "RouterInterfaceInUseByFloatingIP"
+    r = await net.demo.put(f"/v2.0/floatingips/{fip['id']}", json={"floatingip": {"port_id": None}})
+    assert (
+        r.status_code == 200
+        and r.json()["floatingip"]["port_id"] is None
+        and r.json()["floatingip"]["status"] == "DOWN"
+    )
+    # extra routes need a connected next hop
+    r = await net.demo.put(
+        f"/v2.0/routers/{router['id']}",
+        json={"router": {"routes": [{"destination": "192.168.0.0/16", "nexthop": "10.0.0.50"}]}},
+    )
+    assert r.status_code == 200 and r.json()["router"]["routes"] == [
+        {"destination": "192.168.0.0/16", "nexthop": "10.0.0.50"}
+    ]
+    r = await net.demo.put(
+        f"/v2.0/routers/{router['id']}",
+        json={"router": {"routes": [{"destination": "192.168.0.0/16", "nexthop": "8.8.8.8"}]}},
+    )
+    assert r.status_code == 400
+    r = await net.demo.delete(f"/v2.0/routers/{router['id']}")
+    assert r.status_code == 409 and error_type(r) == "RouterInUse"
+    r = await net.demo.put(
+        f"/v2.0/routers/{router['id']}/remove_router_interface", json={"subnet_id": s["id"]}
+    )
+    assert r.status_code == 200
+    assert (await net.demo.get(f"/v2.0/ports/{iface['port_id']}")).status_code == 404
+    assert (await net.demo.delete(f"/v2.0/floatingips/{fip['id']}")).status_code == 204
+    assert (await net.demo.delete(f"/v2.0/routers/{router['id']}")).status_code == 204
+    r = await net.admin.get("/v2.0/ports", params={"network_id": ext["id"]})
+    assert r.json()["ports"] == []  # gateway and floating IP ports went with them
+
+
+async def test_l3_rules(net: Net) -> None:
+    ext, _ = await _external(net)
+    priv = await network(net.demo)
+    await subnet(net.demo, priv["id"], "10.1.0.0/24")
+    vm = await port(net.demo, priv["id"])
+    # no router joins the port's subnet to the external network
+    r = await net.demo.post(
+        "/v2.0/floatingips",
+        json={"floatingip": {"floating_network_id": ext["id"], "port_id": vm["id"]}},
+    )
+    assert r.status_code == 404 and error_type(r) == "ExternalGatewayForFloatingIPNotFound"
+    r = await net.demo.post(
+        "/v2.0/floatingips", json={"floatingip": {"floating_network_id": priv["id"]}}
+    )
+    assert r.status_code == 400
+    r = await net.demo.post(
+        "/v2.0/routers",
+        json={"router": {"external_gateway_info": {"network_id": ext["id"], "enable_snat": False}}},
+    )
+    assert r.status_code == 403
+    r = await net.demo.post(
+        "/v2.0/floatingips",
+        json={
+            "floatingip": {"floating_network_id": ext["id"], "floating_ip_address": "172.24.4.99"}
+        },
+    )
+    assert r.status_code == 403
+    fip = await create(
+        net.admin,
+        "floatingips",
+        "floatingip",
+        floating_network_id=ext["id"],
+        floating_ip_address="172.24.4.99",
+    )
+    assert fip["floating_ip_address"] == "172.24.4.99"
+    assert (await net.demo.get(f"/v2.0/floatingips/{fip['id']}")).status_code == 404
+    r = await net.demo.get("/v2.0/routers")
+    assert r.json()["routers"] == []

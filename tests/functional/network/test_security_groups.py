@@ -1,0 +1,103 @@
+"""Security groups: the default group and its rules, rule validation and duplicates."""
+
+from tests.functional.network.conftest import Net
+from tests.functional.network.helpers import create, error_type
+
+
+async def test_default_group_on_first_use(net: Net) -> None:
+    r = await net.demo.get("/v2.0/security-groups")
+    groups = r.json()["security_groups"]
+    assert [g["name"] for g in groups] == ["default"]
+    rules = groups[0]["security_group_rules"]
+    shape = sorted(
+        (x["direction"], x["ethertype"], x["remote_group_id"] is not None) for x in rules
+    )
+    assert shape == [
+        ("egress", "IPv4", False),
+        ("egress", "IPv6", False),
+        ("ingress", "IPv4", True),
+        ("ingress", "IPv6", True),
+    ]
+    assert all(x["belongs_to_default_sg"] for x in rules)
+    # listing again does not create another
+    assert len((await net.demo.get("/v2.0/security-groups")).json()["security_groups"]) == 1
+    r = await net.demo.delete(f"/v2.0/security-groups/{groups[0]['id']}")
+    assert r.status_code == 409
+    assert (await net.alt.get(f"/v2.0/security-groups/{groups[0]['id']}")).status_code == 404
+
+
+async def test_rules(net: Net) -> None:
+    sg = await create(
+        net.demo, "security-groups", "security_group", name="web", description="web servers"
+    )
+    assert len(sg["security_group_rules"]) == 2  # egress v4 and v6
+    rule = await create(
+        net.demo,
+        "security-group-rules",
+        "security_group_rule",
+        security_group_id=sg["id"],
+        direction="ingress",
+        protocol="tcp",
+        port_range_min=80,
+        port_range_max=80,
+        remote_ip_prefix="0.0.0.0/0",
+    )
+    assert rule["ethertype"] == "IPv4" and rule["normalized_cidr"] == "0.0.0.0/0"
+    r = await net.demo.post(
+        "/v2.0/security-group-rules",
+        json={
+            "security_group_rule": {
+                "security_group_id": sg["id"],
+                "direction": "ingress",
+                "protocol": "6",
+                "port_range_min": 80,
+                "port_range_max": 80,
+                "remote_ip_prefix": "0.0.0.0/0",
+            }
+        },
+    )
+    assert r.status_code == 409 and error_type(r) == "SecurityGroupRuleExists"
+    assert rule["id"] in r.json()["NeutronError"]["message"]
+    bad = [
+        {"direction": "sideways"},
+        {"direction": "ingress", "protocol": "tcp", "port_range_min": 90, "port_range_max": 80},
+        {"direction": "ingress", "protocol": "bogus"},
+        {"direction": "ingress", "port_range_min": 22, "port_range_max": 22},
+        {"direction": "ingress", "ethertype": "IPv6", "remote_ip_prefix": "10.0.0.0/8"},
+        {"direction": "ingress", "protocol": "icmp", "port_range_min": 300},
+        {"direction": "ingress", "remote_ip_prefix": "10.0.0.0/8", "remote_group_id": sg["id"]},
+    ]
+    for body in bad:
+        r = await net.demo.post(
+            "/v2.0/security-group-rules",
+            json={"security_group_rule": {"security_group_id": sg["id"], **body}},
+        )
+        assert r.status_code == 400, (body, r.text)
+    icmp = await create(
+        net.demo,
+        "security-group-rules",
+        "security_group_rule",
+        security_group_id=sg["id"],
+        direction="ingress",
+        protocol="icmp",
+        port_range_min=8,
+        port_range_max=0,
+    )
+    assert icmp["protocol"] == "icmp"
+    r = await net.demo.get(
+        "/v2.0/security-group-rules", params={"security_group_id": sg["id"], "direction": "ingress"}
+    )
+    assert sorted(x["id"] for x in r.json()["security_group_rules"]) == sorted(
+        [rule["id"], icmp["id"]]
+    )
+    assert (
+        await net.alt.post(
+            "/v2.0/security-group-rules",
+            json={"security_group_rule": {"security_group_id": sg["id"], "direction": "ingress"}},
+        )
+    ).status_code == 404
+    assert (await net.demo.delete(f"/v2.0/security-group-rules/{icmp['id']}")).status_code == 204
+    events = [e for e, _ in net.services.driver.events if e == "security_group_update"]
+    assert events
+    assert (await net.demo.delete(f"/v2.0/security-groups/{sg['id']}")).status_code == 204
+    assert (await net.demo.get(f"/v2.0/security-group-rules/{rule['id']}")).status_code == 404
