@@ -34,6 +34,7 @@ from stratus_conformance.discovery import discover
 from stratus_conformance.results import (
     FAILED,
     PASSED,
+    SKIPPED,
     RunResult,
     collate,
     junit_xml,
@@ -288,6 +289,31 @@ def cmd_ratchet(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_failures(args: argparse.Namespace) -> int:
+    run_dir = Path(args.run_dir or paths.cache_dir() / "runs" / "latest")
+    result = RunResult.from_json(json.loads((run_dir / "results.json").read_text()))
+    failed = sorted(result.failed(), key=lambda o: o.id)
+    c = result.status_counts()
+    lines = [
+        f"# {len(failed)} failing tests of {len(result.outcomes)} "
+        f"({c[PASSED]} passed, {c[SKIPPED]} skipped); run {run_dir.resolve().name}",
+        "# test id / where (test source) / error",
+        "",
+    ]
+    for o in failed:
+        lines += [base_id(o.id), f"    at: {o.location or '?'}", f"    error: {o.detail}", ""]
+    for name, detail in sorted(result.fixture_failures.items()):
+        if name.startswith("tearDownClass"):
+            lines += [name, f"    error: {detail}", ""]
+    text = "\n".join(lines)
+    if args.out:
+        Path(args.out).write_text(text)
+        log(f"wrote {args.out} ({len(failed)} failing)")
+    else:
+        print(text)
+    return 0
+
+
 def cmd_lists(args: argparse.Namespace) -> int:
     run_dir = new_run_dir("lists", None)
     conf = render({"identity": {"uri_v3": "http://127.0.0.1:1/v3"}})
@@ -372,6 +398,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("run_dir")
     p.add_argument("--prune", action="store_true", help="also drop listed tests that did not pass")
     p.set_defaults(fn=cmd_ratchet)
+
+    p = sub.add_parser("failures", help="failing tests of a run, with where and why")
+    p.add_argument("run_dir", nargs="?", help="default: the latest run")
+    p.add_argument("--out", help="write to this file")
+    p.set_defaults(fn=cmd_failures)
 
     p = sub.add_parser("lists", help="regenerate per-service lists from the installed Tempest")
     p.set_defaults(fn=cmd_lists)

@@ -393,3 +393,101 @@ def test_passing_list_ids_are_unique_and_exist_in_the_committed_lists() -> None:
     assert len(passing) == len(set(passing))
     known = {base_id(t) for tl in load_lists() for t in tl.ids}
     assert set(passing) <= known
+
+
+# -- the ratchet against a deliberately broken Stratus ----------------------------------
+
+
+class _FaultProxy(BaseHTTPRequestHandler):
+    """Forwards everything to Stratus, except one route, which answers 500 when armed."""
+
+    upstream: int = 0
+    fault: tuple[str, str] | None = None  # (method, path regex)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def _relay(self) -> None:
+        import http.client
+        import re
+
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        path = self.path.split("?", 1)[0]
+        if self.fault and self.command == self.fault[0] and re.fullmatch(self.fault[1], path):
+            data = json.dumps(
+                {"error": {"code": 500, "title": "Internal Server Error", "message": "injected"}}
+            ).encode()
+            self.send_response(500)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
+        conn = http.client.HTTPConnection("127.0.0.1", self.upstream, timeout=60)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+        conn.request(self.command, self.path, body=body, headers=headers)
+        resp = conn.getresponse()
+        data = resp.read()
+        self.send_response(resp.status)
+        for k, v in resp.getheaders():
+            if k.lower() not in (
+                "content-length",
+                "transfer-encoding",
+                "connection",
+                "date",
+                "server",
+            ):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        conn.close()
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _relay
+
+
+RATCHET_SAMPLE = [
+    # GET /identity/ (the version list): the route the proxy breaks
+    "tempest.api.identity.v3.test_api_discovery.TestApiDiscovery.test_list_api_versions",
+    # GET /identity/v3: keeps working
+    "tempest.api.identity.v3.test_api_discovery.TestApiDiscovery.test_api_version_resources",
+]
+
+
+@pytest.mark.slow
+@pytest.mark.conformance
+def test_broken_stratus_fails_the_ratchet(tmp_path: Path) -> None:
+    """The CI ratchet run twice on a real Stratus + Tempest: healthy → 0; one route 500 → 1.
+
+    Slow (two fresh clouds and two Tempest runs, about a minute; the first run on a machine
+    also installs Tempest): run it with ``pytest tests/conformance -m slow``.
+    """
+    from stratus_conformance.cloud import free_port
+
+    passing = tmp_path / "passing.txt"
+    passing.write_text("\n".join(RATCHET_SAMPLE) + "\n")
+    stratus_port = free_port()
+    _FaultProxy.upstream = stratus_port
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _FaultProxy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # Stratus advertises the proxy in its catalog and clouds.yaml, so all traffic crosses it.
+    public = f"STRATUS_PUBLIC_URL=http://127.0.0.1:{server.server_address[1]}"
+    argv = ["ci", "--passing", str(passing), "--port", str(stratus_port), "--stratus-env", public]
+    runner = _runner()
+    try:
+        _FaultProxy.fault = None
+        assert runner.main([*argv, "--out", str(tmp_path / "healthy")]) == 0
+
+        _FaultProxy.fault = ("GET", r"(/identity)?/?")
+        assert runner.main([*argv, "--out", str(tmp_path / "broken")]) == 1
+    finally:
+        server.shutdown()
+        server.server_close()
+    outcomes = json.loads((tmp_path / "broken" / "results.json").read_text())["outcomes"]
+    status = {base_id(o["id"]): (o["status"], o["detail"]) for o in outcomes}
+    assert status[RATCHET_SAMPLE[1]][0] == PASSED
+    assert status[RATCHET_SAMPLE[0]][0] == FAILED
+    assert "500" in status[RATCHET_SAMPLE[0]][1] or "ServerFault" in status[RATCHET_SAMPLE[0]][1]
+    junit = ET.parse(tmp_path / "broken" / "junit.xml").getroot()
+    assert junit.get("failures") == "1"

@@ -24,6 +24,10 @@ _STATUS = {
     "uxsuccess": FAILED,
     "skip": SKIPPED,
 }
+# assertRaises mismatch: the call succeeded where Tempest expected an error status.
+_NO_RAISE = re.compile(
+    r"^testtools\.matchers\._impl\.MismatchError: <bound method (\S+) of <.*?>> returned "
+)
 _FIXTURE = re.compile(r"^(setUpClass|tearDownClass) \((.+)\)$")
 
 # Which Stratus service a test measures, by its id prefix (longest prefix wins).
@@ -64,6 +68,7 @@ class Outcome:
     status: str
     detail: str = ""
     duration: float | None = None
+    location: str = ""
 
 
 def error_line(traceback: str) -> str:
@@ -76,11 +81,30 @@ def error_line(traceback: str) -> str:
             and not ln.startswith((" ", "\t", "Details:", "Traceback"))
             and (":" in ln or re.match(r"^[\w.]+$", ln))
         ):
-            text = ln
+            text = _NO_RAISE.sub(r"expected an error, but \1 succeeded and returned ", ln)
             if i + 1 < len(lines) and lines[i + 1].startswith("Details:"):
                 text += " " + lines[i + 1]
             return text[:400]
     return (lines[-1] if lines else "")[:400]
+
+
+_FRAME = re.compile(r'^\s*File "([^"]+)", line (\d+), in (\S+)$')
+
+
+def test_location(traceback: str) -> str:
+    """``file.py:LINE in func: statement`` of the innermost frame of the test's own code."""
+    lines = traceback.splitlines()
+    best = ""
+    for i, ln in enumerate(lines):
+        m = _FRAME.match(ln)
+        if not m:
+            continue
+        path, lineno, func = m.groups()
+        if "/testtools/" in path or "/tempest/lib/" in path or "/unittest/" in path:
+            continue
+        code = lines[i + 1].strip() if i + 1 < len(lines) else ""
+        best = f"{path.rpartition('site-packages/')[2]}:{lineno} in {func}: {code}"
+    return best[:300]
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:
@@ -120,7 +144,7 @@ class RunResult:
 
 def collate(requested: list[str], records: list[dict[str, Any]]) -> RunResult:
     reported: dict[str, Outcome] = {}
-    class_fail: dict[str, str] = {}
+    class_fail: dict[str, tuple[str, str]] = {}
     class_skip: dict[str, str] = {}
     fixture_failures: dict[str, str] = {}
     for rec in records:
@@ -139,18 +163,20 @@ def collate(requested: list[str], records: list[dict[str, Any]]) -> RunResult:
             if status == FAILED:
                 fixture_failures[rid] = detail
                 if kind == "setUpClass":
-                    class_fail[klass] = detail
+                    class_fail[klass] = (detail, test_location(rec.get("traceback", "")))
             elif status == SKIPPED and kind == "setUpClass":
                 class_skip[klass] = detail
             continue
-        reported[base_id(rid)] = Outcome(rid, status, detail, rec.get("duration"))
+        where = test_location(rec.get("traceback", "")) if status == FAILED else ""
+        reported[base_id(rid)] = Outcome(rid, status, detail, rec.get("duration"), where)
     outcomes: dict[str, Outcome] = {}
     for tid in requested:
         b = base_id(tid)
         if b in reported:
             outcomes[b] = reported[b]
         elif class_of(tid) in class_fail:
-            outcomes[b] = Outcome(tid, FAILED, "setUpClass failed: " + class_fail[class_of(tid)])
+            detail, where = class_fail[class_of(tid)]
+            outcomes[b] = Outcome(tid, FAILED, "setUpClass failed: " + detail, None, where)
         elif class_of(tid) in class_skip:
             outcomes[b] = Outcome(tid, SKIPPED, class_skip[class_of(tid)])
         else:
