@@ -114,7 +114,7 @@ class DomainConfigs:
             for name, opts in config.items():
                 current.setdefault(name, {}).update(opts)
         elif option is None:
-            _check(config, group=group)
+            _check(config)
             if group not in config:
                 raise BadRequest(f"Invalid input for field 'config': group {group} expected.")
             if group not in current:
