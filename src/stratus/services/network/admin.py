@@ -17,6 +17,7 @@ from stratus.services.network import repository as repo
 from stratus.services.network.core import QUOTA_DEFAULTS, Core
 from stratus.services.network.errors import (
     AgentNotFound,
+    HTTPBadRequest,
     NetworkNotFound,
     RbacPolicyInUse,
     RbacPolicyNotFound,
@@ -120,7 +121,7 @@ class AdminService(Core):
     async def _rbac_object(
         self, session: AsyncSession, ctx: RequestContext, object_type: str, object_id: str
     ) -> Any:
-        model = m.Network if object_type == "network" else m.SecurityGroup
+        model: Any = m.Network if object_type == "network" else m.SecurityGroup
         obj = await repo.get(session, model, object_id)
         if obj is None or (not self.is_admin(ctx) and obj.project_id != ctx.project_id):
             raise (
@@ -289,7 +290,7 @@ class AdminService(Core):
             try:
                 limit = attrs.integer(-1)(raw)
             except ValueError as err:
-                raise attrs.HTTPBadRequest(f"Invalid input for {name}. Reason: {err}.") from None
+                raise HTTPBadRequest(f"Invalid input for {name}. Reason: {err}.") from None
             values[name] = limit
         async with self.db.session() as session:
             for name, limit in values.items():
@@ -307,7 +308,10 @@ class AdminService(Core):
     def _agent_view(self, row: m.Agent) -> dict[str, Any]:
         from stratus.kit.timeutil import isotime_plain
 
-        fmt = lambda v: isotime_plain(v).replace("T", " ").split(".")[0]  # noqa: E731 - neutron's agent time format
+        def fmt(value: dt.datetime) -> str:
+            # neutron's agent time format: "2024-01-01 10:00:00"
+            return isotime_plain(value).replace("T", " ").split(".")[0]
+
         return {
             "id": row.id,
             "agent_type": row.agent_type,
@@ -425,7 +429,7 @@ class AdminService(Core):
             out = []
             wanted_version = filters.get("ip_version")
             for net in nets:
-                entries = []
+                entries: list[dict[str, Any]] = []
                 for subnet in subnets.get(net.id, []):
                     if wanted_version and str(subnet.ip_version) not in wanted_version:
                         continue

@@ -177,7 +177,8 @@ class NetworkClient:
                     if s.id in ips_by_subnet
                 )
                 fips = await repo.floating_ips_where(session, m.FloatingIP.port_id == port.id)
-                seg = (segments.get(port.network_id) or [None])[0]
+                segs = segments.get(port.network_id) or []
+                seg = segs[0] if segs else None
                 out.append(
                     VIF(
                         port_id=port.id,

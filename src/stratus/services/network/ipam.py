@@ -139,7 +139,7 @@ def eui64(cidr: str, mac: str) -> str:
     net = ipaddress.IPv6Network(cidr, strict=False)
     octets = [int(x, 16) for x in mac.split(":")]
     octets[0] ^= 0x02
-    iid = octets[:3] + [0xFF, 0xFE] + octets[3:]
+    iid = [*octets[:3], 0xFF, 0xFE, *octets[3:]]
     value = int.from_bytes(bytes(iid), "big")
     return str(ipaddress.IPv6Address(int(net.network_address) | value))
 

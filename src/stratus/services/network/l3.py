@@ -19,6 +19,7 @@ from stratus.services.network.errors import (
     ExternalGatewayForFloatingIPNotFound,
     FloatingIPNotFound,
     FloatingIPPortAlreadyAssociated,
+    HTTPBadRequest,
     NetworkNotFound,
     PortInUse,
     PortNotFound,
@@ -780,7 +781,7 @@ def _interface_body(body: Any, *, allow_both: bool = False) -> dict[str, str]:
             try:
                 out[key] = attrs.uuid(body[key])
             except ValueError as err:
-                raise attrs.HTTPBadRequest(f"Invalid input for {key}. Reason: {err}.") from None
+                raise HTTPBadRequest(f"Invalid input for {key}. Reason: {err}.") from None
     if not out:
         raise BadRequest("Bad router request: Either subnet_id or port_id must be specified.")
     if len(out) == 2 and not allow_both:

@@ -6,7 +6,6 @@ from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
-    Select,
     and_,
     delete,
     exists,
@@ -19,9 +18,10 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from stratus.db.base import Base
 from stratus.services.network import models as m
 
-T = TypeVar("T", bound=m.Base)
+T = TypeVar("T", bound=Base)
 
 
 # --- generic ----------------------------------------------------------------------------
@@ -35,11 +35,11 @@ async def get(session: AsyncSession, model: type[T], ident: str, *, lock: bool =
     return result.scalar_one_or_none()
 
 
-def column(model: type[m.Base], name: str) -> Any:
+def column(model: type[Base], name: str) -> Any:
     return getattr(model, name)
 
 
-def equals_any(model: type[m.Base], name: str, values: Sequence[Any]) -> ColumnElement[bool]:
+def equals_any(model: type[Base], name: str, values: Sequence[Any]) -> ColumnElement[bool]:
     col = column(model, name)
     wanted = [v for v in values if v is not None]
     clauses = []
@@ -50,12 +50,12 @@ def equals_any(model: type[m.Base], name: str, values: Sequence[Any]) -> ColumnE
     return or_(*clauses) if len(clauses) > 1 else clauses[0]
 
 
-def substring(model: type[m.Base], name: str, text: str) -> ColumnElement[bool]:
+def substring(model: type[Base], name: str, text: str) -> ColumnElement[bool]:
     return column(model, name).contains(text, autoescape=True)  # type: ignore[no-any-return]
 
 
 def tag_filters(
-    model: type[m.Base],
+    model: type[Base],
     *,
     all_of: Sequence[str] = (),
     any_of: Sequence[str] = (),
@@ -93,7 +93,7 @@ async def list_rows(
         keys.append(("id", keys[0][1] if keys else "asc"))
     if page_reverse:
         keys = [(k, "desc" if d == "asc" else "asc") for k, d in keys]
-    stmt: Select[tuple[T]] = select(model)
+    stmt: Any = select(model)
     for clause in where:
         stmt = stmt.where(clause)
     if marker is not None:
@@ -111,7 +111,7 @@ async def list_rows(
     return rows
 
 
-def _after(model: type[m.Base], marker: m.Base, keys: Sequence[tuple[str, str]]) -> Any:
+def _after(model: type[Base], marker: Base, keys: Sequence[tuple[str, str]]) -> Any:
     """Keyset condition: rows strictly after the marker in the (key, direction) ordering."""
     ors = []
     for i, (key, direction) in enumerate(keys):
@@ -123,14 +123,14 @@ def _after(model: type[m.Base], marker: m.Base, keys: Sequence[tuple[str, str]])
     return or_(*ors)
 
 
-async def count(session: AsyncSession, model: type[m.Base], *where: ColumnElement[bool]) -> int:
+async def count(session: AsyncSession, model: type[Base], *where: ColumnElement[bool]) -> int:
     stmt = select(func.count()).select_from(model)
     for clause in where:
         stmt = stmt.where(clause)
     return int((await session.execute(stmt)).scalar_one())
 
 
-async def flush_unique(session: AsyncSession, row: m.Base) -> bool:
+async def flush_unique(session: AsyncSession, row: Base) -> bool:
     """Insert ``row`` in a savepoint; False when a unique/primary key says it already exists."""
     try:
         async with session.begin_nested():
@@ -191,7 +191,7 @@ def visible_sg_rules(project_id: str) -> ColumnElement[bool]:
     )
 
 
-def owned(model: type[m.Base], project_id: str) -> ColumnElement[bool]:
+def owned(model: type[Base], project_id: str) -> ColumnElement[bool]:
     return column(model, "project_id") == project_id  # type: ignore[no-any-return]
 
 

@@ -513,11 +513,10 @@ def _validate_rule(data: dict[str, Any]) -> None:
             raise BadRequest(
                 f"ICMP code (port-range-max) {high} is provided but ICMP type (port-range-min) is missing."
             )
-    elif low is not None or high is not None:
-        if proto is not None:
-            raise BadRequest(
-                f"Invalid protocol {proto} for port range, only supported for TCP, UDP, UDPLITE, SCTP and DCCP."
-            )
+    elif (low is not None or high is not None) and proto is not None:
+        raise BadRequest(
+            f"Invalid protocol {proto} for port range, only supported for TCP, UDP, UDPLITE, SCTP and DCCP."
+        )
     data["port_range_min"], data["port_range_max"] = low, high
     if data["remote_ip_prefix"] is not None and data["remote_group_id"] is not None:
         raise BadRequest("Only remote_ip_prefix or remote_group_id may be provided.")

@@ -23,6 +23,7 @@ from stratus.services.network.drivers.base import (
     SegmentSpec,
 )
 from stratus.services.network.errors import (
+    HTTPBadRequest,
     InvalidInput,
     IpAddressGenerationFailure,
     IpAddressInUse,
@@ -320,7 +321,7 @@ class NetworkService(Core):
             if physnet is not None or seg_id is not None:
                 raise InvalidInput("provider:physical_network specified for local network")
             ranges = []
-        segment = self.new_std(
+        segment: m.Segment = self.new_std(
             m.Segment,
             uuid_str(),
             network_id=network_id,
@@ -462,13 +463,14 @@ class NetworkService(Core):
                 await self._set_wildcard(session, net, "access_as_shared", data["shared"])
             if "router:external" in data:
                 if not data["router:external"] and net.external:
-                    if await repo.routers_with_gateway_on(
-                        session, net.id
-                    ) or await repo.floating_ips_where(
+                    in_use = await repo.routers_with_gateway_on(session, net.id)
+                    fips = await repo.floating_ips_where(
                         session, m.FloatingIP.floating_network_id == net.id
-                    ):
+                    )
+                    if in_use or fips:
                         raise Conflict(
-                            f"Unable to reconfigure sharing settings for network {net.id}. Multiple tenants are using it."
+                            f"Unable to reconfigure sharing settings for network {net.id}. "
+                            "Multiple tenants are using it."
                         )
                 net.external = data["router:external"]
                 await self._set_wildcard(
@@ -701,7 +703,7 @@ class NetworkService(Core):
             )
         version = data["ip_version"]
         if version not in (4, 6):
-            raise attrs.HTTPBadRequest(
+            raise HTTPBadRequest(
                 f"Invalid input for ip_version. Reason: '{version}' is not in [4, 6]."
             )
         cidr = data["cidr"]
@@ -1482,7 +1484,7 @@ class NetworkService(Core):
         model = self._TAGGABLE.get(collection)
         if model is None:
             raise NotFound("The resource could not be found.")
-        row = await repo.get(session, model, resource_id)
+        row: Any = await repo.get(session, model, resource_id)
         admin = self.is_admin(ctx)
         if row is None:
             raise NotFound(
@@ -1529,7 +1531,7 @@ class NetworkService(Core):
         try:
             wanted = attrs.tags(tags["tags"])
         except ValueError as err:
-            raise attrs.HTTPBadRequest(f"Invalid input for tags. Reason: {err}.") from None
+            raise HTTPBadRequest(f"Invalid input for tags. Reason: {err}.") from None
         async with self.db.session() as session:
             row = await self._tag_target(session, ctx, collection, resource_id, write=True)
             await repo.set_tags(session, _singular(collection), resource_id, wanted)
@@ -1542,7 +1544,7 @@ class NetworkService(Core):
         try:
             attrs.tags([tag])
         except ValueError as err:
-            raise attrs.HTTPBadRequest(f"Invalid input for tags. Reason: {err}.") from None
+            raise HTTPBadRequest(f"Invalid input for tags. Reason: {err}.") from None
         async with self.db.session() as session:
             row = await self._tag_target(session, ctx, collection, resource_id, write=True)
             if await repo.add_tag(session, _singular(collection), resource_id, tag):
@@ -1645,7 +1647,7 @@ def _check_cidr_text(raw: Any, normalised: str) -> None:
     if isinstance(raw, str) and "/" in raw:
         strict = ipaddress.ip_network(raw, strict=False)
         if str(strict) != raw and ipaddress.ip_interface(raw).ip != strict.network_address:
-            raise attrs.HTTPBadRequest(
+            raise HTTPBadRequest(
                 f"Invalid input for cidr. Reason: '{raw}' isn't a recognized IP subnet cidr, '{strict}' is recommended."
             )
 

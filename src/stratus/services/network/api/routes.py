@@ -2,6 +2,7 @@
 (path, wire names, service calls) and one set of handlers serves them all: query parsing
 (filters, fields, sorting, paging, tag filters), single and bulk create, If-Match, views."""
 
+import contextlib
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -520,10 +521,8 @@ def _register(c: Collection) -> None:
                     # Bulk creation is all or nothing: undo what was created before the failure.
                     if c.deleter is not None:
                         for done in reversed(created):
-                            try:
+                            with contextlib.suppress(Exception):
                                 await c.deleter(request)(ctx, done["id"])
-                            except Exception:
-                                pass
                     raise
                 return json_response({c.key: created}, 201)
             if set(body) != {c.singular}:
