@@ -100,7 +100,9 @@ def test_location(traceback: str) -> str:
         if not m:
             continue
         path, lineno, func = m.groups()
-        if "/testtools/" in path or "/tempest/lib/" in path or "/unittest/" in path:
+        if any(
+            part in path for part in ("/testtools/", "/tempest/lib/", "/unittest/", "/services/")
+        ):
             continue
         code = lines[i + 1].strip() if i + 1 < len(lines) else ""
         best = f"{path.rpartition('site-packages/')[2]}:{lineno} in {func}: {code}"
