@@ -24,8 +24,9 @@ def postgres_database() -> Iterator[str]:
     name = f"stratus_test_{uuid.uuid4().hex[:12]}"
 
     async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user="postgres",
-                                     database="postgres")
+        conn = await asyncpg.connect(
+            host=PG_HOST, port=PG_PORT, user="postgres", database="postgres"
+        )
         try:
             await conn.execute(sql)
         finally:

@@ -5,7 +5,9 @@ import pytest
 from stratus.api.microversion import MicroversionPolicy, Version
 from stratus.kit.errors import BadRequest, NotAcceptable
 
-COMPUTE = MicroversionPolicy("compute", Version(2, 1), Version(2, 88), "X-OpenStack-Nova-API-Version")
+COMPUTE = MicroversionPolicy(
+    "compute", Version(2, 1), Version(2, 88), "X-OpenStack-Nova-API-Version"
+)
 
 
 def test_default_is_minimum() -> None:

@@ -10,29 +10,37 @@ MEMBER = {"roles": ["member", "reader"], "project_id": "p1", "user_id": "u1"}
 SYSTEM_READER = {"roles": ["reader"], "system_scope": "all", "user_id": "u2"}
 
 
-@pytest.mark.parametrize("rule,target,creds,expected", [
-    ("role:member", {}, MEMBER, True),
-    ("role:admin", {}, MEMBER, False),
-    ("role:MEMBER", {}, MEMBER, True),
-    ("project_id:%(project_id)s", {"project_id": "p1"}, MEMBER, True),
-    ("project_id:%(project_id)s", {"project_id": "p2"}, MEMBER, False),
-    ("project_id:%(target.project.id)s", {"target": {"project": {"id": "p1"}}}, MEMBER, True),
-    ("user_id:%(target.user.id)s", {"target.user.id": "u1"}, MEMBER, True),
-    ("role:reader and system_scope:all", {}, SYSTEM_READER, True),
-    ("role:reader and system_scope:all", {}, MEMBER, False),
-    ("role:admin or (role:reader and project_id:%(project_id)s)", {"project_id": "p1"},
-     MEMBER, True),
-    ("not role:admin", {}, MEMBER, True),
-    ("@", {}, {}, True),
-    ("!", {}, MEMBER, False),
-    ("", {}, {}, True),
-    ("is_admin:True", {}, {"is_admin": True}, True),
-    ("is_admin:1", {}, {"is_admin": False, "roles": []}, False),
-    ("'member':%(role.name)s", {"role.name": "member"}, {}, True),
-    ("project_id:%(missing)s", {}, MEMBER, False),
-])
-def test_checks(rule: str, target: dict[str, object], creds: dict[str, object],
-                expected: bool) -> None:
+@pytest.mark.parametrize(
+    "rule,target,creds,expected",
+    [
+        ("role:member", {}, MEMBER, True),
+        ("role:admin", {}, MEMBER, False),
+        ("role:MEMBER", {}, MEMBER, True),
+        ("project_id:%(project_id)s", {"project_id": "p1"}, MEMBER, True),
+        ("project_id:%(project_id)s", {"project_id": "p2"}, MEMBER, False),
+        ("project_id:%(target.project.id)s", {"target": {"project": {"id": "p1"}}}, MEMBER, True),
+        ("user_id:%(target.user.id)s", {"target.user.id": "u1"}, MEMBER, True),
+        ("role:reader and system_scope:all", {}, SYSTEM_READER, True),
+        ("role:reader and system_scope:all", {}, MEMBER, False),
+        (
+            "role:admin or (role:reader and project_id:%(project_id)s)",
+            {"project_id": "p1"},
+            MEMBER,
+            True,
+        ),
+        ("not role:admin", {}, MEMBER, True),
+        ("@", {}, {}, True),
+        ("!", {}, MEMBER, False),
+        ("", {}, {}, True),
+        ("is_admin:True", {}, {"is_admin": True}, True),
+        ("is_admin:1", {}, {"is_admin": False, "roles": []}, False),
+        ("'member':%(role.name)s", {"role.name": "member"}, {}, True),
+        ("project_id:%(missing)s", {}, MEMBER, False),
+    ],
+)
+def test_checks(
+    rule: str, target: dict[str, object], creds: dict[str, object], expected: bool
+) -> None:
     assert parse(rule)(target, creds, PolicyEngine()) is expected
 
 

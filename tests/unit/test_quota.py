@@ -14,8 +14,12 @@ from stratus.quota import OverQuota, QuotaEngine, QuotaResource
 from tests.conftest import postgres_database, postgres_reachable
 
 meta = MetaData()
-widgets = Table("test_quota_widgets", meta, Column("id", Integer, primary_key=True),
-                Column("project_id", String(64)))
+widgets = Table(
+    "test_quota_widgets",
+    meta,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", String(64)),
+)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -12,9 +12,14 @@ from stratus.services.identity.keys import MAX_ACTIVE_KEYS, KeyRepository
 
 def _payload() -> tokens.TokenPayload:
     now = dt.datetime(2026, 1, 1, 12, 0, 0, 123456)
-    return tokens.TokenPayload(user_id="u" * 32, methods=("password",),
-                               expires_at=now + dt.timedelta(hours=1), issued_at=now,
-                               audit_ids=(tokens.new_audit_id(),), project_id="p" * 32)
+    return tokens.TokenPayload(
+        user_id="u" * 32,
+        methods=("password",),
+        expires_at=now + dt.timedelta(hours=1),
+        issued_at=now,
+        audit_ids=(tokens.new_audit_id(),),
+        project_id="p" * 32,
+    )
 
 
 def test_roundtrip_keeps_microseconds(tmp_path: Path) -> None:

@@ -19,8 +19,9 @@ SECURITY = {
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def cloud(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-          ) -> Iterator[RunningCloud]:
+def cloud(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningCloud]:
     data_dir = tmp_path_factory.mktemp(f"identity-{request.param}")
     if request.param == "sqlite":
         with running_cloud(data_dir, identity=SECURITY, services=("identity",)) as c:
@@ -28,8 +29,10 @@ def cloud(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         return
     if not postgres_reachable():
         pytest.skip("no PostgreSQL reachable at 127.0.0.1:5432")
-    with postgres_database() as url, running_cloud(data_dir, db_url=url, identity=SECURITY,
-                                                   services=("identity",)) as c:
+    with (
+        postgres_database() as url,
+        running_cloud(data_dir, db_url=url, identity=SECURITY, services=("identity",)) as c,
+    ):
         yield c
 
 

@@ -7,11 +7,19 @@ import httpx
 from stratus.testing import RunningCloud
 
 
-def token_for(cloud: RunningCloud, user: str, password: str, *, project: str | None = None,
-              domain: str = "default") -> httpx.Response:
+def token_for(
+    cloud: RunningCloud,
+    user: str,
+    password: str,
+    *,
+    project: str | None = None,
+    domain: str = "default",
+) -> httpx.Response:
     auth: dict[str, Any] = {
-        "identity": {"methods": ["password"], "password": {
-            "user": {"name": user, "domain": {"id": domain}, "password": password}}},
+        "identity": {
+            "methods": ["password"],
+            "password": {"user": {"name": user, "domain": {"id": domain}, "password": password}},
+        },
     }
     if project:
         auth["scope"] = {"project": {"name": project, "domain": {"id": domain}}}
@@ -24,8 +32,9 @@ def admin_token(cloud: RunningCloud) -> str:
     return resp.headers["X-Subject-Token"]
 
 
-def call(cloud: RunningCloud, method: str, path: str, token: str | None = None,
-         **kw: Any) -> httpx.Response:
+def call(
+    cloud: RunningCloud, method: str, path: str, token: str | None = None, **kw: Any
+) -> httpx.Response:
     headers = dict(kw.pop("headers", {}))
     if token:
         headers["X-Auth-Token"] = token

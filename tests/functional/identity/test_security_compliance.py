@@ -22,11 +22,19 @@ def test_lockout_after_failed_attempts(cloud: RunningCloud, admin: Any) -> None:
 def test_password_history(cloud: RunningCloud, admin: Any) -> None:
     name = f"hist-{uuid.uuid4().hex[:8]}"
     user = admin.identity.create_user(name=name, domain_id="default", password="first-pw-1")
-    resp = call(cloud, "POST", f"/v3/users/{user.id}/password",
-                json={"user": {"original_password": "first-pw-1", "password": "second-pw-2"}})
+    resp = call(
+        cloud,
+        "POST",
+        f"/v3/users/{user.id}/password",
+        json={"user": {"original_password": "first-pw-1", "password": "second-pw-2"}},
+    )
     assert resp.status_code == 204
-    resp = call(cloud, "POST", f"/v3/users/{user.id}/password",
-                json={"user": {"original_password": "second-pw-2", "password": "first-pw-1"}})
+    resp = call(
+        cloud,
+        "POST",
+        f"/v3/users/{user.id}/password",
+        json={"user": {"original_password": "second-pw-2", "password": "first-pw-1"}},
+    )
     assert resp.status_code == 400
     assert "previous password" in resp.json()["error"]["message"]
     assert token_for(cloud, name, "second-pw-2").status_code == 201

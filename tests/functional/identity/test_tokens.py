@@ -18,8 +18,9 @@ def _user_with_role(admin: Any, project_name: str | None = None) -> tuple[Any, A
 
 
 def _valid(cloud: RunningCloud, token: str) -> int:
-    return call(cloud, "GET", "/v3/auth/tokens", admin_token(cloud),
-                headers={"X-Subject-Token": token}).status_code
+    return call(
+        cloud, "GET", "/v3/auth/tokens", admin_token(cloud), headers={"X-Subject-Token": token}
+    ).status_code
 
 
 def test_unscoped_then_rescoped(cloud: RunningCloud, admin: Any) -> None:
@@ -28,9 +29,18 @@ def test_unscoped_then_rescoped(cloud: RunningCloud, admin: Any) -> None:
     assert unscoped.status_code == 201
     body = unscoped.json()["token"]
     assert "project" not in body and "roles" not in body
-    rescoped = httpx.post(f"{cloud.url}/v3/auth/tokens", json={"auth": {
-        "identity": {"methods": ["token"], "token": {"id": unscoped.headers["X-Subject-Token"]}},
-        "scope": {"project": {"id": project.id}}}})
+    rescoped = httpx.post(
+        f"{cloud.url}/v3/auth/tokens",
+        json={
+            "auth": {
+                "identity": {
+                    "methods": ["token"],
+                    "token": {"id": unscoped.headers["X-Subject-Token"]},
+                },
+                "scope": {"project": {"id": project.id}},
+            }
+        },
+    )
     assert rescoped.status_code == 201
     new = rescoped.json()["token"]
     assert new["project"]["id"] == project.id
@@ -48,8 +58,12 @@ def test_delete_token_revokes_it(cloud: RunningCloud, admin: Any) -> None:
     user, project, pw = _user_with_role(admin)
     token = token_for(cloud, user.name, pw, project=project.name).headers["X-Subject-Token"]
     assert _valid(cloud, token) == 200
-    assert call(cloud, "DELETE", "/v3/auth/tokens", token,
-                headers={"X-Subject-Token": token}).status_code == 204
+    assert (
+        call(
+            cloud, "DELETE", "/v3/auth/tokens", token, headers={"X-Subject-Token": token}
+        ).status_code
+        == 204
+    )
     assert _valid(cloud, token) == 404
     assert call(cloud, "GET", "/v3/auth/projects", token).status_code == 401
 
@@ -68,14 +82,20 @@ def test_revocation_triggers(cloud: RunningCloud, admin: Any) -> None:
     # role assignment removed
     user, project, pw = _user_with_role(admin)
     token = token_for(cloud, user.name, pw, project=project.name).headers["X-Subject-Token"]
-    admin.identity.unassign_project_role_from_user(project, user,
-                                                   admin.identity.find_role("member"))
+    admin.identity.unassign_project_role_from_user(
+        project, user, admin.identity.find_role("member")
+    )
     assert _valid(cloud, token) == 404
     # password changed by the user: old token gone, new password works
     user, project, pw = _user_with_role(admin)
     token = token_for(cloud, user.name, pw, project=project.name).headers["X-Subject-Token"]
-    resp = call(cloud, "POST", f"/v3/users/{user.id}/password", token,
-                json={"user": {"original_password": pw, "password": "pw-changed-2"}})
+    resp = call(
+        cloud,
+        "POST",
+        f"/v3/users/{user.id}/password",
+        token,
+        json={"user": {"original_password": pw, "password": "pw-changed-2"}},
+    )
     assert resp.status_code == 204, resp.text
     assert _valid(cloud, token) == 404
     assert token_for(cloud, user.name, "pw-changed-2").status_code == 201
@@ -87,24 +107,64 @@ def test_revocation_triggers(cloud: RunningCloud, admin: Any) -> None:
 
 
 def test_system_and_domain_scope(cloud: RunningCloud) -> None:
-    resp = httpx.post(f"{cloud.url}/v3/auth/tokens", json={"auth": {
-        "identity": {"methods": ["password"], "password": {"user": {
-            "name": "admin", "domain": {"name": "Default"}, "password": cloud.admin_password}}},
-        "scope": {"system": {"all": True}}}})
+    resp = httpx.post(
+        f"{cloud.url}/v3/auth/tokens",
+        json={
+            "auth": {
+                "identity": {
+                    "methods": ["password"],
+                    "password": {
+                        "user": {
+                            "name": "admin",
+                            "domain": {"name": "Default"},
+                            "password": cloud.admin_password,
+                        }
+                    },
+                },
+                "scope": {"system": {"all": True}},
+            }
+        },
+    )
     assert resp.status_code == 201
     assert resp.json()["token"]["system"] == {"all": True}
-    resp = httpx.post(f"{cloud.url}/v3/auth/tokens", json={"auth": {
-        "identity": {"methods": ["password"], "password": {"user": {
-            "name": "admin", "domain": {"name": "Default"}, "password": cloud.admin_password}}},
-        "scope": {"domain": {"name": "Default"}}}})
+    resp = httpx.post(
+        f"{cloud.url}/v3/auth/tokens",
+        json={
+            "auth": {
+                "identity": {
+                    "methods": ["password"],
+                    "password": {
+                        "user": {
+                            "name": "admin",
+                            "domain": {"name": "Default"},
+                            "password": cloud.admin_password,
+                        }
+                    },
+                },
+                "scope": {"domain": {"name": "Default"}},
+            }
+        },
+    )
     assert resp.status_code == 201
     assert resp.json()["token"]["domain"]["id"] == "default"
 
 
 def test_nocatalog(cloud: RunningCloud) -> None:
-    body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
-        "name": "admin", "domain": {"id": "default"}, "password": cloud.admin_password}}},
-        "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
+    body = {
+        "auth": {
+            "identity": {
+                "methods": ["password"],
+                "password": {
+                    "user": {
+                        "name": "admin",
+                        "domain": {"id": "default"},
+                        "password": cloud.admin_password,
+                    }
+                },
+            },
+            "scope": {"project": {"name": "admin", "domain": {"id": "default"}}},
+        }
+    }
     resp = httpx.post(f"{cloud.url}/v3/auth/tokens?nocatalog", json=body)
     assert resp.status_code == 201
     assert "catalog" not in resp.json()["token"]
@@ -115,14 +175,33 @@ def test_trust_token(cloud: RunningCloud, admin: Any) -> None:
     token = admin_token(cloud)
     me = call(cloud, "GET", "/v3/auth/tokens", token, headers={"X-Subject-Token": token}).json()
     admin_project = me["token"]["project"]["id"]
-    trust = call(cloud, "POST", "/v3/OS-TRUST/trusts", token, json={"trust": {
-        "trustor_user_id": me["token"]["user"]["id"], "trustee_user_id": trustee.id,
-        "project_id": admin_project, "impersonation": False, "roles": [{"name": "member"}],
-        "remaining_uses": 1}})
+    trust = call(
+        cloud,
+        "POST",
+        "/v3/OS-TRUST/trusts",
+        token,
+        json={
+            "trust": {
+                "trustor_user_id": me["token"]["user"]["id"],
+                "trustee_user_id": trustee.id,
+                "project_id": admin_project,
+                "impersonation": False,
+                "roles": [{"name": "member"}],
+                "remaining_uses": 1,
+            }
+        },
+    )
     assert trust.status_code == 201, trust.text
     trust_id = trust.json()["trust"]["id"]
-    body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
-        "id": trustee.id, "password": pw}}}, "scope": {"OS-TRUST:trust": {"id": trust_id}}}}
+    body = {
+        "auth": {
+            "identity": {
+                "methods": ["password"],
+                "password": {"user": {"id": trustee.id, "password": pw}},
+            },
+            "scope": {"OS-TRUST:trust": {"id": trust_id}},
+        }
+    }
     first = httpx.post(f"{cloud.url}/v3/auth/tokens", json=body)
     assert first.status_code == 201, first.text
     tok = first.json()["token"]
