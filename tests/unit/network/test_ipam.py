@@ -51,7 +51,10 @@ def test_random_candidates_stay_in_the_pools(cidr: str) -> None:
 
 def test_overlapping_pools_are_refused() -> None:
     try:
-        ipam.validate_pools("10.0.0.0/24", [{"start": "10.0.0.2", "end": "10.0.0.9"}, {"start": "10.0.0.9", "end": "10.0.0.20"}])
+        ipam.validate_pools(
+            "10.0.0.0/24",
+            [{"start": "10.0.0.2", "end": "10.0.0.9"}, {"start": "10.0.0.9", "end": "10.0.0.20"}],
+        )
     except ipam.PoolError as err:
         assert "overlapping" in str(err)
     else:
