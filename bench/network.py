@@ -77,7 +77,7 @@ async def bulk_ports(db: Database, net_id: str, subnet_id: str, cidr: str, count
         for _ in range(n):
             pid = str(uuid.uuid4())
             ip = str(next(hosts))
-            mac = "fa:16:3e:%02x:%02x:%02x" % ((done >> 16) & 255, (done >> 8) & 255, done & 255)
+            mac = f"fa:16:3e:{(done >> 16) & 255:02x}:{(done >> 8) & 255:02x}:{done & 255:02x}"
             ports.append(
                 dict(
                     id=pid,
