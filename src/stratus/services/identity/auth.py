@@ -2,6 +2,7 @@
 (project, domain, system, trust, unscoped), issue and validate, with revocation."""
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -49,6 +50,7 @@ class TokenData:
     app_cred: ApplicationCredential | None = None
     catalog: list[dict[str, Any]] | None = None
     is_admin_project: bool = False
+    password_expires_at: dt.datetime | None = None
 
     def auth_info(self) -> AuthInfo:
         p = self.payload
@@ -106,6 +108,8 @@ class Authenticator:
         self.roles = roles
         self.catalog = catalog
         self.revoker = revoker
+        self._cache: dict[tuple[str, bool], tuple[float, TokenData]] = {}
+        self._catalogs: dict[tuple[str | None, str], list[dict[str, Any]]] = {}
 
     # -- identify the user -----------------------------------------------------------------
 
@@ -439,6 +443,8 @@ class Authenticator:
             role_ids &= granted
         roles = await repo.roles_by_ids(s, role_ids)
         data.roles = sorted(roles.values(), key=lambda r: r.name)
+        current = await self.users.current_password(s, user.id)
+        data.password_expires_at = current.expires_at if current else None
         return data
 
     async def _validate_payload(
@@ -466,16 +472,40 @@ class Authenticator:
     async def validate(
         self, token: str, *, nocatalog: bool = True, allow_expired: bool = False
     ) -> TokenData:
-        async with self.db.reader() as s:
-            data = await self._validate_payload(s, token, allow_expired=allow_expired)
+        """Validate, answering from a short per-process cache (cleared on any revocation,
+        assignment or catalog change made through this process)."""
+        key = (token, allow_expired)
+        now = time.monotonic()
+        hit = self._cache.get(key)
+        if (
+            hit is not None
+            and hit[0] > now
+            and (allow_expired or hit[1].payload.expires_at > utcnow())
+        ):
+            data = replace(hit[1])
+        else:
+            async with self.db.reader() as s:
+                data = await self._validate_payload(s, token, allow_expired=allow_expired)
+            if len(self._cache) > 20000:
+                self._cache.clear()
+            self._cache[key] = (now + self.conf.token_cache_ttl, replace(data))
         return await self._finish(data, nocatalog=nocatalog)
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
+        self._catalogs.clear()
 
     async def _finish(self, data: TokenData, *, nocatalog: bool) -> TokenData:
         if not nocatalog:
-            async with self.db.reader() as s:
-                data.catalog = await self.catalog.for_token(
-                    s, data.project.id if data.project else None, data.user.id
-                )
+            key = (data.project.id if data.project else None, data.user.id)
+            cached = self._catalogs.get(key)
+            if cached is None:
+                async with self.db.reader() as s:
+                    cached = await self.catalog.for_token(s, key[0], key[1])
+                if len(self._catalogs) > 5000:
+                    self._catalogs.clear()
+                self._catalogs[key] = cached
+            data.catalog = cached
         return data
 
     async def revoke_token(self, token: str) -> None:

@@ -27,6 +27,13 @@ def substitute(url: str, project_id: str | None, user_id: str | None) -> str | N
 
 
 class Catalog:
+    def __init__(self) -> None:
+        self.on_change: list[Any] = []
+
+    def changed(self) -> None:
+        for callback in self.on_change:
+            callback()
+
     async def get_region(self, s: AsyncSession, region_id: str) -> Region:
         row = await repo.get(s, Region, region_id)
         if row is None:
@@ -47,6 +54,7 @@ class Catalog:
             extra=fields.get("extra", {}),
         )
         await repo.add(s, row)
+        self.changed()
         return row
 
     async def update_region(
@@ -68,6 +76,7 @@ class Catalog:
             row.description = fields["description"] or ""
         row.extra = {**(row.extra or {}), **fields.get("extra", {})}
         await s.flush()
+        self.changed()
         return row
 
     async def delete_region(self, s: AsyncSession, region_id: str) -> None:
@@ -77,6 +86,7 @@ class Catalog:
         if await repo.find(s, Endpoint, region_id=region_id):
             raise Forbidden("Unable to delete region because it has endpoints.")
         await repo.remove(s, row)
+        self.changed()
 
     async def get_service(self, s: AsyncSession, service_id: str) -> Service:
         row = await repo.get(s, Service, service_id)
@@ -96,6 +106,7 @@ class Catalog:
             extra=extra,
         )
         await repo.add(s, row)
+        self.changed()
         return row
 
     async def update_service(
@@ -113,6 +124,7 @@ class Catalog:
                 extra[key] = fields[key]
         row.extra = extra
         await s.flush()
+        self.changed()
         return row
 
     async def delete_service(self, s: AsyncSession, service_id: str) -> None:
@@ -120,6 +132,7 @@ class Catalog:
         for endpoint in await repo.find(s, Endpoint, service_id=service_id):
             await s.delete(endpoint)
         await repo.remove(s, row)
+        self.changed()
 
     async def get_endpoint(self, s: AsyncSession, endpoint_id: str) -> Endpoint:
         row = await repo.get(s, Endpoint, endpoint_id)
@@ -148,6 +161,7 @@ class Catalog:
             extra=fields.get("extra", {}),
         )
         await repo.add(s, row)
+        self.changed()
         return row
 
     async def update_endpoint(
@@ -171,10 +185,12 @@ class Catalog:
                 setattr(row, attr, fields[attr])
         row.extra = {**(row.extra or {}), **fields.get("extra", {})}
         await s.flush()
+        self.changed()
         return row
 
     async def delete_endpoint(self, s: AsyncSession, endpoint_id: str) -> None:
         await repo.remove(s, await self.get_endpoint(s, endpoint_id))
+        self.changed()
 
     async def for_token(
         self, s: AsyncSession, project_id: str | None, user_id: str | None

@@ -83,6 +83,8 @@ class IdentityService:
         )
         self.validator = CachingValidator(TokenValidatorAdapter(self.auth), conf.token_cache_ttl)
         self.revoker.on_revoke.append(self.validator.clear)
+        self.revoker.on_revoke.append(self.auth.clear_cache)
+        self.catalog.on_change.append(self.auth.clear_cache)
 
     def reload_keys(self) -> None:
         self.auth.fernet = self.keys.fernet()

@@ -326,7 +326,7 @@ def grant(request: Request, g: Grant, names: dict[str, dict[str, Any]] | None) -
     return out
 
 
-def token(request: Request, data: TokenData, *, password: Password | None) -> dict[str, Any]:
+def token(request: Request, data: TokenData) -> dict[str, Any]:
     p = data.payload
     body: dict[str, Any] = {
         "methods": list(p.methods),
@@ -334,7 +334,7 @@ def token(request: Request, data: TokenData, *, password: Password | None) -> di
             "id": data.user.id,
             "name": data.user.name,
             "domain": {"id": data.user_domain.id, "name": data.user_domain.name},
-            "password_expires_at": _ts(password.expires_at) if password else None,
+            "password_expires_at": _ts(data.password_expires_at),
         },
         "audit_ids": list(p.audit_ids),
         "expires_at": isotime_z_micro(p.expires_at),

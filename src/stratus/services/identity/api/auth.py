@@ -17,9 +17,7 @@ SUBJECT = "X-Subject-Token"
 
 
 async def _render(request: Request, svc: Svc, data: TokenData, status: int) -> Response:
-    async with svc.db.reader() as s:
-        password = await svc.users.current_password(s, data.user.id)
-    body = views.token(request, data, password=password)
+    body = views.token(request, data)
     return ok(body, status, headers={SUBJECT: data.token})
 
 
