@@ -477,3 +477,26 @@ async def test_schemas_and_versions(image_api):
     assert versions[0]["links"][0]["href"].endswith("/image/v2/")
     assert (await image_api.anon.get("/versions")).status_code == 200
     assert (await image_api.demo.get("/v2/tasks")).status_code == 501
+
+
+async def test_json_patch_v20_dialect(image_api):
+    image = await make(image_api.demo, name="old", color="red")
+    url = f"/v2/images/{image['id']}"
+    v20 = {"Content-Type": "application/openstack-images-v2.0-json-patch"}
+    r = await image_api.demo.patch(
+        url,
+        json=[{"replace": "/name", "value": "new"}, {"add": "/size_hint", "value": "s"}],
+        headers=v20,
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["name"] == "new" and r.json()["size_hint"] == "s"
+    r = await image_api.demo.patch(url, json=[{"add": "/color", "value": "blue"}], headers=v20)
+    assert r.status_code == 409
+    r = await image_api.demo.patch(url, json=[{"replace": "/name", "value": "x"}], headers=PATCH)
+    assert r.status_code == 400
+    assert (await image_api.demo.get(url)).json()["color"] == "red"
+
+
+async def test_null_image_id(image_api):
+    assert (await image_api.demo.get("/v2/images/")).status_code == 404
+    assert (await image_api.demo.delete("/v2/images/")).status_code == 404

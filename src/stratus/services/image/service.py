@@ -318,8 +318,10 @@ class ImageService:
             )
             return await self._load(session, images)
 
-    async def update(self, ctx: RequestContext, image_id: str, changes: Any) -> ImageData:
-        ops = _parse_patch(changes)
+    async def update(
+        self, ctx: RequestContext, image_id: str, changes: Any, *, dialect: str = "2.1"
+    ) -> ImageData:
+        ops = _parse_patch(changes, dialect)
         async with self.db.session() as session:
             image = await self._visible(session, ctx, image_id)
             target = await self._target(session, ctx, image)
@@ -328,6 +330,8 @@ class ImageService:
             state: dict[str, Any] = {k: getattr(image, k) for k in CORE_MUTABLE if k != "tags"}
             state["tags"] = list(data.tags)
             props = dict(data.properties)
+            if dialect == "2.0":
+                _add_conflicts(ops, state, props)
             for op, key, value in ops:
                 _apply(op, key, value, state, props)
             for key in CORE_MUTABLE:
@@ -733,20 +737,38 @@ class ImageService:
 _PATH_RE = re.compile(r"^/([^/]+)$")
 
 
-def _parse_patch(changes: Any) -> list[tuple[str, str, Any]]:
-    """JSON-patch (openstack-images-v2.1) → (op, attribute, value) triples."""
+def _parse_patch(changes: Any, dialect: str = "2.1") -> list[tuple[str, str, Any]]:
+    """JSON-patch → (op, attribute, value) triples. Dialect 2.1 is RFC 6902
+    (``{"op": "replace", "path": "/name"}``); 2.0 names the op as the key
+    (``{"replace": "/name"}``)."""
     if not isinstance(changes, list):
         raise ImageInvalid("Request body must be a JSON array of operation objects.")
     out: list[tuple[str, str, Any]] = []
     for change in changes:
         if not isinstance(change, dict):
             raise ImageInvalid("Operations must be JSON objects.")
-        op = change.get("op")
-        if op not in ("add", "remove", "replace"):
-            raise ImageInvalid(
-                f"Invalid operation: `{op}`. It must be one of the following: add, remove, replace."
-            )
-        path = change.get("path")
+        if dialect == "2.0":
+            present = [k for k in ("add", "remove", "replace") if k in change]
+            if len(present) != 1:
+                raise ImageInvalid(
+                    'Operation objects must contain exactly one member named "add", '
+                    '"remove", or "replace".'
+                )
+            op: Any = present[0]
+            path: Any = change[op]
+        else:
+            op = change.get("op")
+            if op is None:
+                raise ImageInvalid(
+                    "Unable to find `op` in JSON Schema change. It must be one of the "
+                    "following: add, remove, replace."
+                )
+            if op not in ("add", "remove", "replace"):
+                raise ImageInvalid(
+                    f"Invalid operation: `{op}`. It must be one of the following: add, "
+                    "remove, replace."
+                )
+            path = change.get("path")
         if not isinstance(path, str):
             raise ImageInvalid("Unable to find `path` in JSON Schema change.")
         match = _PATH_RE.match(path)
@@ -762,6 +784,15 @@ def _parse_patch(changes: Any) -> list[tuple[str, str, Any]]:
         _check_settable(key)
         out.append((op, key, change.get("value")))
     return out
+
+
+def _add_conflicts(
+    ops: list[tuple[str, str, Any]], state: dict[str, Any], props: dict[str, str]
+) -> None:
+    """Dialect 2.0: ``add`` of an attribute that is already there is a conflict."""
+    for op, key, _ in ops:
+        if op == "add" and (key in props or (key in state and key != "tags")):
+            raise ImageConflict(f"Property {key} already present.")
 
 
 def _apply(op: str, key: str, value: Any, state: dict[str, Any], props: dict[str, str]) -> None:

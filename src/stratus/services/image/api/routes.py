@@ -305,6 +305,11 @@ async def list_images(request: Request, ctx: Ctx) -> Response:
     return JSONResponse(body)
 
 
+@router.api_route("/v2/images/", methods=["GET", "PATCH", "DELETE", "PUT"])
+async def image_without_id(ctx: Ctx) -> Response:
+    raise NotFound("The resource could not be found.")
+
+
 @router.post("/v2/images")
 async def create_image(request: Request, ctx: Ctx) -> Response:
     data = await _images(request).create(ctx, await json_body(request))
@@ -329,7 +334,8 @@ async def update_image(image_id: str, request: Request, ctx: Ctx) -> Response:
             f"{', '.join(PATCH_TYPES)}.",
             headers={"Accept-Patch": ", ".join(PATCH_TYPES)},
         )
-    data = await _images(request).update(ctx, image_id, await json_body(request))
+    dialect = "2.0" if "v2.0" in content_type else "2.1"
+    data = await _images(request).update(ctx, image_id, await json_body(request), dialect=dialect)
     return JSONResponse(views.image(data))
 
 
