@@ -158,7 +158,6 @@ class Authenticator:
         if not isinstance(secret, str):
             raise AuthFailed()
         await self.users.verify_password(s, user, secret)
-        user.last_active_at = utcnow()
         return user
 
     # -- issue -----------------------------------------------------------------------------
@@ -185,14 +184,16 @@ class Authenticator:
         scope = auth.get("scope")
         if scope is not None and not isinstance(scope, (dict, str)):
             raise BadRequest("Invalid input for field 'scope'.")
+        # Authenticate in a read transaction: bcrypt must not hold SQLite's single writer.
         try:
-            async with self.db.session() as s:
+            async with self.db.reader() as s:
                 data = await self._authenticate(s, methods, identity, scope)
         except AuthFailed as err:
             if err.failed_user_id:
                 async with self.db.session() as s:
                     await self.users.record_failure(s, err.failed_user_id)
             raise
+        await self._record(data, password_used="password" in methods)
         data = await self._finish(data, nocatalog=nocatalog)
         return data
 
@@ -265,10 +266,24 @@ class Authenticator:
         )
         if payload.scope != "unscoped" and not data.roles:
             raise AuthFailed(self._no_access_message(payload, user.id))
-        if data.trust is not None and data.trust.remaining_uses is not None:
-            data.trust.remaining_uses -= 1
         data.token = tokens.encode(payload, self.fernet)
         return data
+
+    async def _record(self, data: TokenData, *, password_used: bool) -> None:
+        """The writes a successful authentication implies, in their own short transaction."""
+        uses_trust = data.trust is not None and data.trust.remaining_uses is not None
+        record_user = password_used and self.users.needs_success_record(data.user)
+        if not (uses_trust or record_user):
+            return
+        async with self.db.session() as s:
+            if record_user:
+                await self.users.record_success(s, data.user.id)
+            if uses_trust and data.trust is not None:
+                trust = await repo.get(s, Trust, data.trust.id)
+                if trust is None or trust.remaining_uses is None or trust.remaining_uses <= 0:
+                    raise NotFound(f"Could not find trust: {data.trust.id}.")
+                trust.remaining_uses -= 1
+                data.trust = trust
 
     @staticmethod
     def _no_access_message(payload: tokens.TokenPayload, user_id: str) -> str:

@@ -187,8 +187,12 @@ class Users:
     async def record_failure(self, s: AsyncSession, user_id: str) -> None:
         user = await repo.get(s, User, user_id)
         if user is not None:
+            now = utcnow()
+            window = dt.timedelta(seconds=self.rules.lockout_duration)
+            if user.failed_auth_at is not None and user.failed_auth_at + window <= now:
+                user.failed_auth_count = 0  # the earlier lockout has expired
             user.failed_auth_count = (user.failed_auth_count or 0) + 1
-            user.failed_auth_at = utcnow()
+            user.failed_auth_at = now
 
     async def current_password(self, s: AsyncSession, user_id: str) -> Password | None:
         history = await repo.passwords(s, user_id)
@@ -206,10 +210,8 @@ class Users:
             and not opts.get("ignore_lockout_failure_attempts")
             and user.failed_auth_count >= attempts
             and user.failed_auth_at is not None
-        ):
-            if user.failed_auth_at + dt.timedelta(seconds=self.rules.lockout_duration) > now:
-                raise AuthFailed(f"The account is locked for user: {user.id}.")
-            user.failed_auth_count = 0
+        ) and user.failed_auth_at + dt.timedelta(seconds=self.rules.lockout_duration) > now:
+            raise AuthFailed(f"The account is locked for user: {user.id}.")
         current = await self.current_password(s, user.id)
         ok = current is not None and await check_password(password, current.hash)
         if not ok:
@@ -227,8 +229,18 @@ class Users:
             raise AuthFailed(
                 f"The password is expired and needs to be changed for user: {user.id}."
             )
-        user.failed_auth_count = 0
-        user.failed_auth_at = None
+
+    def needs_success_record(self, user: User) -> bool:
+        return bool(user.failed_auth_count) or bool(self.rules.disable_user_account_days_inactive)
+
+    async def record_success(self, s: AsyncSession, user_id: str) -> None:
+        """After a good password: clear the failure count, note activity (when tracked)."""
+        user = await repo.get(s, User, user_id)
+        if user is not None:
+            user.failed_auth_count = 0
+            user.failed_auth_at = None
+            if self.rules.disable_user_account_days_inactive:
+                user.last_active_at = utcnow()
 
     # -- groups ----------------------------------------------------------------------------
 
