@@ -497,3 +497,46 @@ async def test_account_quota_set_by_reseller_admin(swift_api):
     # Replacing an object only counts the difference.
     await put(c, "/aq/a", b"1111")
     assert (await c.put(A + "/aq/a", content=b"11111")).status_code == 413
+
+
+def tarball(files: dict[str, bytes], mode: str = "w") -> bytes:
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode=mode) as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+async def test_bulk_upload_extract_archive(swift_api):
+    c = swift_api.demo
+    body = tarball({"photos/a.jpg": b"AAA", "photos/sub/b.txt": b"BB", "docs/c": b"C"})
+    r = await c.put(
+        A + "?extract-archive=tar", content=body, headers={"Accept": "application/json"}
+    )
+    assert r.status_code == 200, r.text
+    result = r.json()
+    assert result["Number Files Created"] == 3
+    assert result["Response Status"] == "201 Created"
+    listed = (await c.get(A + "/photos?format=json")).json()
+    assert [(o["name"], o["content_type"]) for o in listed] == [
+        ("a.jpg", "image/jpeg"),
+        ("sub/b.txt", "text/plain"),
+    ]
+    assert (await c.get(A + "/docs/c")).content == b"C"
+    # Into one container, gzipped.
+    await put(c, "/into")
+    body = tarball({"x/1": b"1", "2": b"22"}, mode="w:gz")
+    r = await c.put(A + "/into?extract-archive=tar.gz", content=body)
+    assert r.status_code == 200
+    assert "Number Files Created: 2" in r.text
+    assert (await c.get(A + "/into")).text == "2\nx/1\n"
+    r = await c.put(A + "/into?extract-archive=tar", content=b"not a tar file" * 100)
+    assert r.status_code == 400
+    assert (await swift_api.alt.put(A + "?extract-archive=tar", content=body)).status_code == 403
+    # Only the objects' bytes remain: the spooled archive is gone.
+    assert len(blobs(swift_api.data_dir)) == 5

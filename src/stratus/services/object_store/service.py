@@ -559,6 +559,50 @@ class ObjectStoreService:
         paths = [e["name"] for e in obj.slo or []] + [f"/{container}/{name}"]
         return await self.bulk_delete(account, paths)
 
+    async def extract_archive(
+        self, account: str, base: str, chunks: AsyncIterator[bytes], compression: str
+    ) -> tuple[int, list[list[str]]]:
+        """Bulk upload: each file of a tar archive becomes an object under ``base``
+        ("" at the account: the first path part names the container, created if missing)."""
+        import asyncio
+        import mimetypes
+
+        spooled = await self.store.write(chunks, max_bytes=MAX_FILE_SIZE)
+        try:
+            found, errors = await asyncio.to_thread(
+                _unpack, self.store, str(self.store.path(spooled.key)), compression, base
+            )
+        finally:
+            await self.store.delete([spooled.key])
+        created = 0
+        known: set[str] = set()
+        for index, item in enumerate(found):
+            try:
+                if item.container not in known:
+                    await self.put_container(account, item.container, {}, [])
+                    known.add(item.container)
+                guessed, _ = mimetypes.guess_type(item.name)
+                new = NewObject(content_type=guessed or "application/octet-stream", meta={})
+                await self.put_object(
+                    account,
+                    item.container,
+                    item.name,
+                    None,
+                    new,
+                    blob=item.blob,
+                    size=item.size,
+                    etag=item.md5,
+                )
+                created += 1
+            except SwiftError as err:
+                errors.append(
+                    [f"/{item.container}/{item.name}", f"{err.http_status} {err.message}"]
+                )
+            except BaseException:
+                await self.store.delete([i.blob for i in found[index:]])
+                raise
+        return created, errors
+
     async def bulk_delete(
         self, account: str, paths: Sequence[str]
     ) -> tuple[int, int, list[list[str]]]:
@@ -584,6 +628,52 @@ class ObjectStoreService:
                 else:
                     errors.append([f"/{path}", f"{err.http_status} {err.message}"])
         return deleted, missing, errors
+
+
+@dataclass
+class Extracted:
+    container: str
+    name: str
+    blob: str
+    size: int
+    md5: str
+
+
+def _unpack(
+    store: BlobStore, path: str, compression: str, base: str
+) -> tuple[list[Extracted], list[list[str]]]:
+    """Every regular file of a tar archive as a new blob (runs in a thread)."""
+    import mimetypes  # noqa: F401 - warm the table off the event loop
+    import tarfile
+
+    done: list[Extracted] = []
+    errors: list[list[str]] = []
+    # "r|*" reads the stream once and detects the compression itself.
+    try:
+        archive = tarfile.open(path, "r|*")  # noqa: SIM115 - closed below
+    except (tarfile.TarError, OSError):
+        raise SwiftError(400, "Invalid Tar File: not a valid archive\n") from None
+    with archive:
+        try:
+            for member in archive:
+                if not member.isfile():
+                    continue
+                full = "/".join(p for p in (base, member.name.lstrip("./")) if p)
+                container, _, name = full.partition("/")
+                if not container or not name:
+                    errors.append([f"/{full}", "400 Bad Request: Invalid path"])
+                    continue
+                if len(name.encode()) > MAX_OBJECT_NAME_LENGTH or member.size > MAX_FILE_SIZE:
+                    errors.append([f"/{full}", "400 Bad Request"])
+                    continue
+                source = archive.extractfile(member)
+                if source is None:
+                    continue
+                blob = store.write_sync(source)
+                done.append(Extracted(container, name, blob.key, blob.size, blob.md5))
+        except tarfile.TarError:
+            raise SwiftError(400, "Invalid Tar File: truncated or corrupt archive\n") from None
+    return done, errors
 
 
 def _expired(obj: StoredObject) -> bool:

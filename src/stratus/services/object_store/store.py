@@ -10,6 +10,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 BATCH = 1 << 20
 READ_CHUNK = 1 << 20
@@ -83,6 +84,19 @@ class BlobStore:
             await asyncio.to_thread(sink.finish, self.path(key))
         except BaseException:
             await asyncio.to_thread(sink.abort)
+            raise
+        return Blob(key=key, size=sink.size, md5=sink.md5.hexdigest())
+
+    def write_sync(self, source: IO[bytes]) -> Blob:
+        """Copy a readable file into a new blob (for work already running in a thread)."""
+        key = uuid.uuid4().hex
+        sink = _Sink(self.root / "tmp" / f"{key}.part")
+        try:
+            while data := source.read(READ_CHUNK):
+                sink.consume(data)
+            sink.finish(self.path(key))
+        except BaseException:
+            sink.abort()
             raise
         return Blob(key=key, size=sink.size, md5=sink.md5.hexdigest())
 

@@ -68,6 +68,9 @@ async def _answer(request: Request, handler: Handler) -> Response:
         )
         if request.method == "HEAD" or err.http_status == 304:
             response.headers["content-length"] = "0"
+    # Swift labels every answer, even an empty 201/204.
+    if "content-type" not in response.headers:
+        response.headers["Content-Type"] = "text/html; charset=UTF-8"
     response.headers["X-Trans-Id"] = _trans_id(request)
     return response
 
@@ -127,6 +130,10 @@ def _info() -> dict[str, Any]:
             "outgoing_allow_headers": ["x-object-meta-public-*"],
             "allowed_digests": ["sha1", "sha256", "sha512"],
         },
+        "bulk_upload": {
+            "max_containers_per_extraction": 10000,
+            "max_failed_extractions": 1000,
+        },
         "bulk_delete": {
             "max_deletes_per_request": svc.MAX_DELETES_PER_REQUEST,
             "max_failed_deletes": 1000,
@@ -149,24 +156,41 @@ def _info() -> dict[str, Any]:
 @router.head("/info")
 async def get_info(request: Request) -> Response:
     body = json.dumps(_info()).encode()
-    return Response(
-        b"" if request.method == "HEAD" else body,
-        media_type="application/json; charset=utf-8",
-        headers={"Content-Length": str(len(body))},
-    )
+
+    async def answer() -> Response:
+        return Response(
+            b"" if request.method == "HEAD" else body,
+            media_type="application/json; charset=utf-8",
+            headers={"Content-Length": str(len(body))},
+        )
+
+    return await _answer(request, answer)
+
+
+@router.get("/healthcheck")
+async def get_healthcheck(request: Request) -> Response:
+    async def answer() -> Response:
+        return Response("OK", media_type="text/plain")
+
+    return await _answer(request, answer)
 
 
 @router.get("/crossdomain.xml")
-async def get_crossdomain() -> Response:
-    body = (
-        '<?xml version="1.0"?>\n'
-        '<!DOCTYPE cross-domain-policy SYSTEM "http://www.adobe.com/xml/dtds/'
-        'cross-domain-policy.dtd" >\n'
-        "<cross-domain-policy>\n"
-        '<allow-access-from domain="*" secure="false" />\n'
-        "</cross-domain-policy>"
-    )
-    return Response(body, media_type="application/xml; charset=utf-8")
+async def get_crossdomain(request: Request) -> Response:
+    async def answer() -> Response:
+        return Response(_CROSSDOMAIN, media_type="application/xml; charset=utf-8")
+
+    return await _answer(request, answer)
+
+
+_CROSSDOMAIN = (
+    '<?xml version="1.0"?>\n'
+    '<!DOCTYPE cross-domain-policy SYSTEM "http://www.adobe.com/xml/dtds/'
+    'cross-domain-policy.dtd" >\n'
+    "<cross-domain-policy>\n"
+    '<allow-access-from domain="*" secure="false" />\n'
+    "</cross-domain-policy>"
+)
 
 
 # -- shared helpers -------------------------------------------------------------------------
@@ -289,8 +313,10 @@ async def _account(account: str, request: Request) -> Response:
     access = await caller(request, account)
     service = _service(request)
     method = request.method
-    if "extract-archive" in request.query_params:
-        raise SwiftError(501, "Archive extraction (bulk upload) is not implemented here.")
+    if "extract-archive" in request.query_params and method in ("PUT", "POST"):
+        if not access.owner:
+            raise deny(access)
+        return await _extract(request, service, account, "")
     if "bulk-delete" in request.query_params and method in ("POST", "DELETE"):
         if not access.owner:
             raise deny(access)
@@ -348,13 +374,41 @@ async def _bulk_delete(account: str, request: Request, service: ObjectStoreServi
     return _bulk_response(request, deleted, missing, errors)
 
 
+async def _extract(
+    request: Request, service: ObjectStoreService, account: str, base: str
+) -> Response:
+    kind = request.query_params.get("extract-archive", "").lower()
+    compression = {"tar": "", "tar.gz": "gz", "tgz": "gz", "tar.bz2": "bz2"}.get(kind)
+    if compression is None:
+        raise bad_request(f"Unsupported archive format: {kind or '(none)'}")
+    created, errors = await service.extract_archive(account, base, request.stream(), compression)
+    status = "400 Bad Request" if errors else "201 Created"
+    return _bulk_result(request, {"Number Files Created": created}, status, errors, root="extract")
+
+
 def _bulk_response(
     request: Request, deleted: int, missing: int, errors: list[list[str]]
 ) -> Response:
     status = "400 Bad Request" if errors else "200 OK"
-    result = {
-        "Number Deleted": deleted,
-        "Number Not Found": missing,
+    return _bulk_result(
+        request,
+        {"Number Deleted": deleted, "Number Not Found": missing},
+        status,
+        errors,
+        root="delete",
+    )
+
+
+def _bulk_result(
+    request: Request,
+    counts: dict[str, int],
+    status: str,
+    errors: list[list[str]],
+    *,
+    root: str,
+) -> Response:
+    result: dict[str, Any] = {
+        **counts,
         "Response Body": "",
         "Response Status": status,
         "Errors": errors,
@@ -363,8 +417,10 @@ def _bulk_response(
     if "application/json" in accept:
         return Response(json.dumps(result), media_type="application/json; charset=utf-8")
     if "xml" in accept:
-        parts = [f"<number_deleted>{deleted}</number_deleted>"]
-        parts.append(f"<number_not_found>{missing}</number_not_found>")
+        parts = [
+            f"<{k.lower().replace(' ', '_')}>{v}</{k.lower().replace(' ', '_')}>"
+            for k, v in counts.items()
+        ]
         parts.append(f"<response_status>{status}</response_status>")
         parts.append("<errors>")
         parts += [
@@ -372,11 +428,10 @@ def _bulk_response(
             for p, s in errors
         ]
         parts.append("</errors>")
-        body = '<?xml version="1.0" encoding="UTF-8"?>\n<delete>' + "".join(parts) + "</delete>"
+        body = f'<?xml version="1.0" encoding="UTF-8"?>\n<{root}>' + "".join(parts) + f"</{root}>"
         return Response(body, media_type="application/xml; charset=utf-8")
     lines = [
-        f"Number Deleted: {deleted}",
-        f"Number Not Found: {missing}",
+        *[f"{k}: {v}" for k, v in counts.items()],
         "Response Body: ",
         f"Response Status: {status}",
         "Errors:",
@@ -466,8 +521,10 @@ async def _container(account: str, container: str, request: Request) -> Response
     service = _service(request)
     method = request.method
     _check_container_name(container)
-    if "extract-archive" in request.query_params:
-        raise SwiftError(501, "Archive extraction (bulk upload) is not implemented here.")
+    if "extract-archive" in request.query_params and method in ("PUT", "POST"):
+        if not access.owner:
+            raise deny(access)
+        return await _extract(request, service, account, container)
     if method == "POST" and "multipart/form-data" in request.headers.get("content-type", ""):
         raise SwiftError(501, "Form POST is not implemented here.")
     if method in ("PUT", "POST", "DELETE"):
@@ -545,9 +602,8 @@ async def _authorize_object(
     write: bool,
 ) -> Access:
     access = await caller(request, account)
-    if access.owner:
-        return access
-    if "temp_url_sig" in request.query_params:
+    # The temp URL middleware runs before auth: a signed URL is judged on its signature alone.
+    if "temp_url_sig" in request.query_params or "temp_url_expires" in request.query_params:
         arow, _ = await service.account(account)
         try:
             crow = await service.container(account, container)
@@ -558,6 +614,8 @@ async def _authorize_object(
         if tempurl_valid(request, keys, account=account, container=container, obj=obj):
             return Access(auth=access.auth, tempurl=True)
         raise SwiftError(401, "401 Unauthorized: Temp URL invalid\n")
+    if access.owner:
+        return access
     try:
         crow = await service.container(account, container)
     except SwiftError:
@@ -615,7 +673,7 @@ def _object_meta(request: Request) -> dict[str, str]:
     meta: dict[str, str] = {}
     for key, value in request.headers.items():
         key = key.lower()
-        if key.startswith("x-object-meta-") and value.strip():
+        if key.startswith("x-object-meta-"):
             meta[key] = value.strip()
         elif key in ("content-encoding", "content-disposition", "content-language"):
             meta[key] = value
@@ -998,17 +1056,16 @@ async def _copy(
         row = await service.put_object(*dst, None, new, blob=blob, size=obj.size, etag=obj.etag)
     else:
         row = await service.put_object(*dst, service.stream(content.segments), new)
-    return Response(
-        status_code=201,
-        headers={
-            "ETag": row.etag,
-            "Last-Modified": _http_date(row.timestamp),
+    headers = _object_headers(row, Content(row.size, row.etag))
+    headers.update(
+        {
             "X-Copied-From": quote(f"{src_container}/{src_name}"),
             "X-Copied-From-Account": quote(src_account),
             "X-Copied-From-Last-Modified": _http_date(obj.timestamp),
-        },
-        media_type="text/html; charset=UTF-8",
+            "Content-Length": "0",
+        }
     )
+    return Response(status_code=201, headers=headers)
 
 
 with contextlib.suppress(Exception):
