@@ -333,8 +333,9 @@ async def test_versions_and_extensions(net: Net) -> None:
         "standard-attr-tag",
         "revision-if-match",
     } <= aliases
-    assert "trunk" not in aliases and "qos" not in aliases
+    assert {"trunk", "trunk-details", "qos", "qos-default"} <= aliases
+    assert "subnet_allocation" not in aliases and "auto-allocated-topology" not in aliases
     assert (await net.demo.get("/v2.0/extensions/router")).status_code == 200
-    assert (await net.demo.get("/v2.0/extensions/trunk")).status_code == 404
-    r = await net.demo.get("/v2.0/trunks")
+    assert (await net.demo.get("/v2.0/extensions/subnet_allocation")).status_code == 404
+    r = await net.demo.get("/v2.0/subnetpools")
     assert r.status_code == 501

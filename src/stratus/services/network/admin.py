@@ -91,9 +91,9 @@ class AdminService(Core):
                 "create_rbac_policy:target_tenant",
                 {"project_id": owner, "target_tenant": "*", "target_project": "*"},
             )
-        if data["object_type"] == "security_group" and data["action"] != "access_as_shared":
+        if data["object_type"] != "network" and data["action"] != "access_as_shared":
             raise BadRequest(
-                f"Invalid input for operation: Action {data['action']} is not supported for object type security_group."
+                f"Invalid input for operation: Action {data['action']} is not supported for object type {data['object_type']}."
             )
         async with self.db.session() as session:
             obj = await self._rbac_object(session, ctx, data["object_type"], data["object_id"])
@@ -121,14 +121,20 @@ class AdminService(Core):
     async def _rbac_object(
         self, session: AsyncSession, ctx: RequestContext, object_type: str, object_id: str
     ) -> Any:
-        model: Any = m.Network if object_type == "network" else m.SecurityGroup
+        model: Any = {
+            "network": m.Network,
+            "security_group": m.SecurityGroup,
+            "qos_policy": m.QosPolicy,
+        }[object_type]
         obj = await repo.get(session, model, object_id)
         if obj is None or (not self.is_admin(ctx) and obj.project_id != ctx.project_id):
-            raise (
-                NetworkNotFound(object_id)
-                if model is m.Network
-                else SecurityGroupNotFound(object_id)
-            )
+            if model is m.QosPolicy:
+                from stratus.services.network.qos import QosPolicyNotFound
+
+                raise QosPolicyNotFound(object_id)
+            if model is m.Network:
+                raise NetworkNotFound(object_id)
+            raise SecurityGroupNotFound(object_id)
         return obj
 
     async def update_rbac(

@@ -332,7 +332,7 @@ _TENANT = Attr("tenant_id", project, put=False, default=MISSING)
 _RO = {"post": False, "put": False}
 
 
-def _std(*attrs: Attr) -> dict[str, Attr]:
+def standard(*attrs: Attr) -> dict[str, Attr]:
     base = [
         Attr("id", uuid, **_RO),
         _PROJECT,
@@ -347,7 +347,7 @@ def _std(*attrs: Attr) -> dict[str, Attr]:
 
 NETWORK_TYPES = ("flat", "vlan", "vxlan", "geneve", "local")
 
-NETWORK = _std(
+NETWORK = standard(
     _NAME,
     _DESCRIPTION,
     Attr("admin_state_up", to_bool, default=True),
@@ -397,7 +397,7 @@ NETWORK = _std(
     Attr("l2_adjacency", None, **_RO, filter=False),
 )
 
-SEGMENT = _std(
+SEGMENT = standard(
     Attr("network_id", uuid, put=False),
     Attr("name", string(NAME_MAX, nullable=True), default=None),
     _DESCRIPTION,
@@ -408,7 +408,7 @@ SEGMENT = _std(
 
 IPV6_MODES = ("slaac", "dhcpv6-stateful", "dhcpv6-stateless")
 
-SUBNET = _std(
+SUBNET = standard(
     _NAME,
     _DESCRIPTION,
     Attr("network_id", uuid, put=False),
@@ -443,7 +443,7 @@ VNIC_TYPES = (
     "remote-managed",
 )
 
-PORT = _std(
+PORT = standard(
     _NAME,
     _DESCRIPTION,
     Attr("network_id", uuid, put=False),
@@ -486,7 +486,7 @@ PORT = _std(
 DIRECTIONS = ("ingress", "egress")
 ETHERTYPES = ("IPv4", "IPv6")
 
-SECURITY_GROUP = _std(
+SECURITY_GROUP = standard(
     _NAME,
     _DESCRIPTION,
     Attr("stateful", to_bool, default=True),
@@ -517,7 +517,7 @@ def _port_value(value: Any) -> int | None:
     return integer(0, 65535)(value)  # type: ignore[no-any-return]
 
 
-SECURITY_GROUP_RULE = _std(
+SECURITY_GROUP_RULE = standard(
     _DESCRIPTION,
     Attr("security_group_id", uuid, put=False),
     Attr("direction", one_of(*DIRECTIONS), put=False),
@@ -557,7 +557,7 @@ def _gateway_info(value: Any) -> Any:
     return out
 
 
-ROUTER = _std(
+ROUTER = standard(
     _NAME,
     _DESCRIPTION,
     Attr("admin_state_up", to_bool, default=True),
@@ -585,7 +585,7 @@ ROUTER = _std(
     Attr("flavor_id", uuid_or_none, put=False, default=None),
 )
 
-FLOATINGIP = _std(
+FLOATINGIP = standard(
     _DESCRIPTION,
     Attr("floating_network_id", uuid, put=False),
     Attr("floating_ip_address", ip_address, put=False, default=MISSING, enforce_policy=True),

@@ -2,6 +2,43 @@
 Names, descriptions and dates are neutron-lib's (data, not code)."""
 
 EXTENSIONS: dict[str, tuple[str, str, str]] = {
+    "qos-pps-minimum": (
+        "QoS minimum packet rate rule",
+        "Allow to configure QoS minimum packet rate rule.",
+        "2021-07-14T10:00:00-00:00",
+    ),
+    "qos-rules-alias": (
+        "Quality of Service rules alias API",
+        "API to enable GET, PUT and DELETE operations on QoS policy rules without specifying policy ID",
+        "2018-10-07T10:00:00-00:00",
+    ),
+    "qos-rule-type-details": (
+        "Details of QoS rule types",
+        "Expose details about QoS rule types supported by loaded backend drivers",
+        "2017-06-22T10:00:00-00:00",
+    ),
+    "qos-default": (
+        "QoS default policy",
+        "Expose the QoS default policy per project",
+        "2017-041-06T10:00:00-00:00",
+    ),
+    "qos-bw-minimum-ingress": (
+        "Ingress direction for QoS minimum bandwidth rule",
+        "Allow to configure QoS minumum bandwidth rule with ingress direction.",
+        "2018-07-09T10:00:00-00:00",
+    ),
+    "qos-bw-limit-direction": (
+        "Direction for QoS bandwidth limit rule",
+        "Allow to configure QoS bandwidth limit rule with specific direction: ingress or egress",
+        "2017-04-10T10:00:00-00:00",
+    ),
+    "qos": ("Quality of Service", "The Quality of Service extension.", "2015-06-08T10:00:00-00:00"),
+    "trunk-details": (
+        "Trunk port details",
+        "Expose trunk port details",
+        "2016-01-01T10:00:00-00:00",
+    ),
+    "trunk": ("Trunk Extension", "Provides support for trunk ports", "2016-01-01T10:00:00-00:00"),
     "agent": ("agent", "The agent management extension.", "2013-02-03T10:00:00-00:00"),
     "allowed-address-pairs": (
         "Allowed Address Pairs",

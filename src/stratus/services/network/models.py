@@ -274,3 +274,59 @@ class Agent(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     heartbeat_timestamp: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Trunk(StandardAttrs, Base):
+    __tablename__ = "network_trunks"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(255), index=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    admin_state_up: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(16), default="DOWN")
+    port_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("network_ports.id", ondelete="CASCADE"), unique=True
+    )
+
+
+class SubPort(Base):
+    """A port carried by a trunk; the primary key keeps a port on one trunk at most."""
+
+    __tablename__ = "network_subports"
+    __table_args__ = (UniqueConstraint("trunk_id", "segmentation_type", "segmentation_id"),)
+
+    port_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("network_ports.id", ondelete="CASCADE"), primary_key=True
+    )
+    trunk_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("network_trunks.id", ondelete="CASCADE"), index=True
+    )
+    segmentation_type: Mapped[str] = mapped_column(String(32))
+    segmentation_id: Mapped[int] = mapped_column(Integer)
+
+
+class QosPolicy(StandardAttrs, Base):
+    __tablename__ = "network_qos_policies"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(255), index=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class QosRule(Base):
+    """One rule of a policy; ``rule_type`` says which of the value columns mean something."""
+
+    __tablename__ = "network_qos_rules"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    qos_policy_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("network_qos_policies.id", ondelete="CASCADE"), index=True
+    )
+    rule_type: Mapped[str] = mapped_column(String(32))
+    direction: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    max_kbps: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_burst_kbps: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    min_kbps: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    min_kpps: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    dscp_mark: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -250,6 +250,30 @@ RULES = [
     ),
     Rule("get_rbac_policy", ADMIN_OR_READER, "Get an RBAC policy"),
     Rule("delete_rbac_policy", ADMIN_OR_MEMBER, "Delete an RBAC policy"),
+    # trunks
+    Rule("create_trunk", ADMIN_OR_MEMBER, "Create a trunk"),
+    Rule("get_trunk", ADMIN_OR_READER, "Get a trunk"),
+    Rule("update_trunk", ADMIN_OR_MEMBER, "Update a trunk"),
+    Rule("delete_trunk", ADMIN_OR_MEMBER, "Delete a trunk"),
+    Rule("get_subports", ADMIN_OR_READER, "List subports of a trunk"),
+    Rule("add_subports", ADMIN_OR_MEMBER, "Add subports to a trunk"),
+    Rule("remove_subports", ADMIN_OR_MEMBER, "Delete subports from a trunk"),
+    # QoS
+    Rule("get_policy", _or(ADMIN, PROJECT_READER, "rule:shared_qos_policy"), "Get QoS policies"),
+    Rule("shared_qos_policy", "field:policies:shared=True", "Rule of shared QoS policy"),
+    Rule("create_policy", ADMIN, "Create a QoS policy"),
+    Rule("update_policy", ADMIN, "Update a QoS policy"),
+    Rule("delete_policy", ADMIN, "Delete a QoS policy"),
+    Rule("get_rule_type", ADMIN, "Get available QoS rule types"),
+    *[
+        Rule(
+            f"{action}_policy_{kind}_rule",
+            ADMIN if action != "get" else _or(ADMIN, PROJECT_READER),
+            f"{action} a QoS {kind} rule",
+        )
+        for kind in ("bandwidth_limit", "dscp_marking", "minimum_bandwidth", "minimum_packet_rate")
+        for action in ("get", "create", "update", "delete")
+    ],
     # quotas, agents, zones, availability
     Rule("get_quota", ADMIN_OR_READER, "Get a resource quota"),
     Rule("update_quota", ADMIN, "Update a resource quota"),

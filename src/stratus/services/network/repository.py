@@ -562,3 +562,89 @@ async def upsert_agent(session: AsyncSession, agent: m.Agent) -> None:
     else:
         existing.heartbeat_timestamp = agent.heartbeat_timestamp
         existing.configurations = agent.configurations
+
+
+# --- trunks -------------------------------------------------------------------------------
+
+
+async def subports_of(
+    session: AsyncSession, trunk_ids: Sequence[str]
+) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    if not trunk_ids:
+        return out
+    rows = await session.execute(
+        select(m.SubPort, m.Port.mac_address)
+        .join(m.Port, m.Port.id == m.SubPort.port_id)
+        .where(m.SubPort.trunk_id.in_(trunk_ids))
+        .order_by(m.SubPort.segmentation_id)
+    )
+    for sub, mac in rows:
+        out.setdefault(sub.trunk_id, []).append(
+            {
+                "port_id": sub.port_id,
+                "segmentation_type": sub.segmentation_type,
+                "segmentation_id": sub.segmentation_id,
+                "mac_address": mac,
+            }
+        )
+    return out
+
+
+async def trunk_details(
+    session: AsyncSession, port_ids: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    if not port_ids:
+        return {}
+    rows = list(
+        (await session.execute(select(m.Trunk).where(m.Trunk.port_id.in_(port_ids)))).scalars()
+    )
+    subs = await subports_of(session, [t.id for t in rows])
+    return {t.port_id: {"trunk_id": t.id, "sub_ports": subs.get(t.id, [])} for t in rows}
+
+
+async def trunk_role(session: AsyncSession, port_id: str) -> tuple[str, str] | None:
+    """('parent', trunk id) or ('subport', trunk id) when the port belongs to a trunk."""
+    parent = (await session.execute(select(m.Trunk.id).where(m.Trunk.port_id == port_id))).first()
+    if parent is not None:
+        return "parent", str(parent[0])
+    sub = await session.get(m.SubPort, port_id)
+    if sub is not None:
+        return "subport", sub.trunk_id
+    return None
+
+
+# --- QoS ----------------------------------------------------------------------------------
+
+
+async def qos_rules(session: AsyncSession, policy_ids: Sequence[str]) -> dict[str, list[m.QosRule]]:
+    out: dict[str, list[m.QosRule]] = {}
+    if not policy_ids:
+        return out
+    rows = await session.execute(
+        select(m.QosRule)
+        .where(m.QosRule.qos_policy_id.in_(policy_ids))
+        .order_by(m.QosRule.rule_type, m.QosRule.id)
+    )
+    for rule in rows.scalars():
+        out.setdefault(rule.qos_policy_id, []).append(rule)
+    return out
+
+
+async def qos_policy_users(session: AsyncSession, policy_id: str) -> bool:
+    for model in (m.Port, m.Network, m.FloatingIP):
+        found = (
+            await session.execute(select(model.id).where(model.qos_policy_id == policy_id).limit(1))
+        ).first()
+        if found is not None:
+            return True
+    return False
+
+
+async def default_qos_policy(session: AsyncSession, project_id: str) -> m.QosPolicy | None:
+    rows = await session.execute(
+        select(m.QosPolicy).where(
+            m.QosPolicy.project_id == project_id, m.QosPolicy.is_default.is_(True)
+        )
+    )
+    return rows.scalars().first()

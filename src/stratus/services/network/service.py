@@ -71,6 +71,23 @@ class NetworkService(Core):
         entries = await repo.rbac_entries(session, "network", [net.id])
         return any(e.target_project in ("*", project) for e in entries)
 
+    async def check_qos(
+        self, session: AsyncSession, ctx: RequestContext | None, policy_id: str | None
+    ) -> None:
+        """A resource may only reference a QoS policy its caller can see."""
+        if policy_id is None:
+            return
+        from stratus.services.network.qos import QosPolicyNotFound
+
+        policy = await repo.get(session, m.QosPolicy, policy_id)
+        if policy is None:
+            raise QosPolicyNotFound(policy_id)
+        if ctx is None or self.is_admin(ctx) or policy.project_id == ctx.project_id:
+            return
+        entries = await repo.rbac_entries(session, "qos_policy", [policy_id])
+        if not any(e.target_project in ("*", ctx.project_id) for e in entries):
+            raise QosPolicyNotFound(policy_id)
+
     async def _shared_with(
         self, session: AsyncSession, net: m.Network, project_id: str | None
     ) -> bool:
@@ -194,6 +211,11 @@ class NetworkService(Core):
         net_id = uuid_str()
         async with self.db.session() as session:
             await self.claim(session, owner, "network")
+            if "qos_policy_id" in body:
+                await self.check_qos(session, ctx, data["qos_policy_id"])
+            else:  # qos-default: the project's default policy applies to its new networks
+                default_policy = await repo.default_qos_policy(session, owner)
+                data["qos_policy_id"] = default_policy.id if default_policy else None
             net = self.new_std(
                 m.Network,
                 net_id,
@@ -439,6 +461,8 @@ class NetworkService(Core):
             self.check_revision(net, if_match)
             if any(k.startswith("provider:") or k == "segments" for k in data):
                 raise InvalidInput("Plugin does not support updating provider attributes")
+            if "qos_policy_id" in data:
+                await self.check_qos(session, ctx, data["qos_policy_id"])
             for key in (
                 "name",
                 "description",
@@ -905,6 +929,7 @@ class NetworkService(Core):
         tags = await repo.tags_for(session, ids)
         allocs = await repo.allocations_for_ports(session, ids)
         groups = await repo.port_security_groups(session, ids)
+        trunks = await repo.trunk_details(session, ids)
         show_binding = ctx is None or ctx.allows(
             "get_port:binding:vif_type", {"project_id": ctx.project_id}
         )
@@ -947,6 +972,8 @@ class NetworkService(Core):
                 ip_allocation="immediate",
             )
             view["binding:vnic_type"] = row.binding_vnic_type
+            if row.id in trunks:
+                view["trunk_details"] = trunks[row.id]
             if show_binding:
                 view["binding:host_id"] = row.binding_host_id
                 view["binding:profile"] = dict(row.binding_profile)
@@ -1038,6 +1065,7 @@ class NetworkService(Core):
             raise Conflict(
                 "Port Security must be enabled in order to have allowed address pairs on a port."
             )
+        await self.check_qos(session, ctx, data.get("qos_policy_id"))
         port = self.new_std(
             m.Port,
             port_id,
@@ -1304,6 +1332,8 @@ class NetworkService(Core):
             if await repo.mac_in_use(session, net.id, data["mac_address"]):
                 raise MacAddressInUse(net.id, data["mac_address"])
             port.mac_address = data["mac_address"]
+        if "qos_policy_id" in data:
+            await self.check_qos(session, ctx, data["qos_policy_id"])
         for key in (
             "name",
             "description",
@@ -1443,6 +1473,10 @@ class NetworkService(Core):
                 raise Conflict(
                     f"Port {port.id} cannot be deleted directly via the port API: has device owner {port.device_owner}."
                 )
+            role = await repo.trunk_role(session, port.id)
+            if role is not None:
+                kind = "a parent port" if role[0] == "parent" else "a subport"
+                raise Conflict(f"Port {port.id} is currently {kind} for trunk {role[1]}.")
             spec = await self.delete_port_in(session, port)
         await self.driver.port_deleted(spec)
 
@@ -1470,6 +1504,7 @@ class NetworkService(Core):
         "security-groups": m.SecurityGroup,
         "segments": m.Segment,
         "security_groups": m.SecurityGroup,
+        "trunks": m.Trunk,
     }
 
     async def _tag_target(
@@ -1688,4 +1723,5 @@ def _singular(collection: str) -> str:
         "security-groups": "security_group",
         "security_groups": "security_group",
         "segments": "segment",
+        "trunks": "trunk",
     }.get(collection, collection)

@@ -20,8 +20,10 @@ from stratus.services.network.core import QUOTA_DEFAULTS
 from stratus.services.network.drivers.base import MechanismDriver
 from stratus.services.network.drivers.fake import FakeMechanismDriver
 from stratus.services.network.l3 import L3Service
+from stratus.services.network.qos import QosService
 from stratus.services.network.secgroups import SecurityGroupService
 from stratus.services.network.service import NetworkService
+from stratus.services.network.trunks import TrunkService
 
 HEARTBEAT_INTERVAL = 30.0
 
@@ -34,6 +36,8 @@ class NetworkServices:
     sg: SecurityGroupService
     l3: L3Service
     admin: AdminService
+    trunks: TrunkService
+    qos: QosService
     driver: MechanismDriver
 
 
@@ -87,6 +91,8 @@ def services(runtime: Runtime) -> NetworkServices:
         sg=SecurityGroupService(**common),
         l3=L3Service(l2=l2, **common),
         admin=AdminService(**common),
+        trunks=TrunkService(l2=l2, **common),
+        qos=QosService(**common),
         driver=driver,
     )
     runtime.clients["network.services"] = built

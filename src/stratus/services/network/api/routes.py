@@ -17,6 +17,7 @@ from stratus.api.context import RequestContext
 from stratus.api.deps import AnonCtx, Ctx
 from stratus.kit.errors import BadRequest, NotFound, NotImplementedYet
 from stratus.services.network.api.versions import resources_document, versions_document
+from stratus.services.network.errors import PolicyNotAuthorized
 from stratus.services.network.extensions import EXTENSIONS, extension_view
 from stratus.services.network.query import Query
 
@@ -41,8 +42,6 @@ _RESERVED = {
 
 # Upstream collections this cloud does not implement: they answer 501, never a fake success.
 NOT_IMPLEMENTED = {
-    "qos",
-    "trunks",
     "subnetpools",
     "address-scopes",
     "network_segment_ranges",
@@ -282,6 +281,26 @@ COLLECTIONS = [
         revisioned=False,
     ),
     Collection(
+        "trunks",
+        "trunk",
+        "trunks",
+        lister=lambda r: svc(r).trunks.list_trunks,
+        getter=lambda r: svc(r).trunks.get_trunk,
+        creator=lambda r: svc(r).trunks.create_trunk,
+        updater=lambda r: svc(r).trunks.update_trunk,
+        deleter=lambda r: svc(r).trunks.delete_trunk,
+    ),
+    Collection(
+        "qos/policies",
+        "policy",
+        "policies",
+        lister=lambda r: svc(r).qos.list_policies,
+        getter=lambda r: svc(r).qos.get_policy,
+        creator=lambda r: svc(r).qos.create_policy,
+        updater=lambda r: svc(r).qos.update_policy,
+        deleter=lambda r: svc(r).qos.delete_policy,
+    ),
+    Collection(
         "agents",
         "agent",
         "agents",
@@ -294,7 +313,16 @@ COLLECTIONS = [
     ),
 ]
 
-TAGGABLE = ("networks", "subnets", "ports", "routers", "floatingips", "security-groups", "segments")
+TAGGABLE = (
+    "networks",
+    "subnets",
+    "ports",
+    "routers",
+    "floatingips",
+    "security-groups",
+    "segments",
+    "trunks",
+)
 
 router = APIRouter()
 
@@ -395,6 +423,99 @@ async def extraroutes_atomic(router_id: str, ctx: Ctx) -> Response:
     raise NotImplementedYet(
         "The extraroute-atomic extension is not implemented; update 'routes' instead."
     )
+
+
+# --- trunks' member actions -------------------------------------------------------------
+
+
+@router.put("/v2.0/trunks/{trunk_id}/add_subports")
+async def add_subports(trunk_id: str, request: Request, ctx: Ctx) -> Response:
+    body = await json_body(request)
+    return json_response(await svc(request).trunks.add_subports(ctx, trunk_id, body))
+
+
+@router.put("/v2.0/trunks/{trunk_id}/remove_subports")
+async def remove_subports(trunk_id: str, request: Request, ctx: Ctx) -> Response:
+    body = await json_body(request)
+    return json_response(await svc(request).trunks.remove_subports(ctx, trunk_id, body))
+
+
+@router.get("/v2.0/trunks/{trunk_id}/get_subports")
+async def get_subports(trunk_id: str, request: Request, ctx: Ctx) -> Response:
+    return json_response({"sub_ports": await svc(request).trunks.get_subports(ctx, trunk_id)})
+
+
+# --- QoS ----------------------------------------------------------------------------------
+
+RULE_TYPES = ("bandwidth_limit", "dscp_marking", "minimum_bandwidth", "minimum_packet_rate")
+
+
+def _rule_type(kind: str) -> str:
+    rule_type = kind.removesuffix("_rules")
+    if not kind.endswith("_rules") or rule_type not in RULE_TYPES:
+        raise NotFound("The resource could not be found.")
+    return rule_type
+
+
+@router.get("/v2.0/qos/rule-types")
+async def list_rule_types(request: Request, ctx: Ctx) -> Response:
+    query = parse_query(request)
+    types = [{"type": t} for t in RULE_TYPES]
+    return json_response({"rule_types": [select_fields(t, query.fields) for t in types]})
+
+
+@router.get("/v2.0/qos/rule-types/{rule_type}")
+async def get_rule_type(rule_type: str, request: Request, ctx: Ctx) -> Response:
+    from stratus.services.network.qos import rule_type_details
+
+    if not ctx.allows("get_rule_type"):
+        raise PolicyNotAuthorized("get_rule_type")
+    if rule_type not in RULE_TYPES:
+        raise NotFound(f"QoS rule type {rule_type} could not be found.")
+    return json_response({"rule_type": rule_type_details(rule_type, svc(request).driver.name)})
+
+
+@router.get("/v2.0/qos/policies/{policy_id}/{kind}")
+async def list_qos_rules(policy_id: str, kind: str, request: Request, ctx: Ctx) -> Response:
+    rule_type = _rule_type(kind)
+    query = parse_query(request)
+    rules = await svc(request).qos.list_rules(ctx, rule_type, policy_id, query)
+    return json_response({kind: [select_fields(r, query.fields) for r in rules]})
+
+
+@router.post("/v2.0/qos/policies/{policy_id}/{kind}")
+async def create_qos_rule(policy_id: str, kind: str, request: Request, ctx: Ctx) -> Response:
+    rule_type = _rule_type(kind)
+    body = await json_body(request)
+    rule = await svc(request).qos.create_rule(ctx, rule_type, policy_id, body)
+    return json_response({f"{rule_type}_rule": rule}, 201)
+
+
+@router.get("/v2.0/qos/policies/{policy_id}/{kind}/{rule_id}")
+async def get_qos_rule(
+    policy_id: str, kind: str, rule_id: str, request: Request, ctx: Ctx
+) -> Response:
+    rule_type = _rule_type(kind)
+    rule = await svc(request).qos.get_rule(ctx, rule_type, rule_id, policy_id)
+    return json_response({f"{rule_type}_rule": select_fields(rule, parse_query(request).fields)})
+
+
+@router.put("/v2.0/qos/policies/{policy_id}/{kind}/{rule_id}")
+async def update_qos_rule(
+    policy_id: str, kind: str, rule_id: str, request: Request, ctx: Ctx
+) -> Response:
+    rule_type = _rule_type(kind)
+    body = await json_body(request)
+    rule = await svc(request).qos.update_rule(ctx, rule_type, rule_id, body, policy_id)
+    return json_response({f"{rule_type}_rule": rule})
+
+
+@router.delete("/v2.0/qos/policies/{policy_id}/{kind}/{rule_id}")
+async def delete_qos_rule(
+    policy_id: str, kind: str, rule_id: str, request: Request, ctx: Ctx
+) -> Response:
+    await svc(request).qos.delete_rule(ctx, _rule_type(kind), rule_id, policy_id)
+    return no_content()
 
 
 # --- quotas -------------------------------------------------------------------------------
@@ -576,9 +697,41 @@ for _c in COLLECTIONS:
     _register(_c)
 
 
+# QoS rule aliases come after the collections: /v2.0/qos/policies/{id} must win.
+
+
+def _alias(kind: str) -> str:
+    if not kind.startswith("alias_"):
+        raise NotFound("The resource could not be found.")
+    return _rule_type(kind.removeprefix("alias_"))
+
+
+@router.get("/v2.0/qos/{kind}/{rule_id}")
+async def get_qos_rule_alias(kind: str, rule_id: str, request: Request, ctx: Ctx) -> Response:
+    rule_type = _alias(kind)
+    return json_response(
+        {f"{rule_type}_rule": await svc(request).qos.get_rule(ctx, rule_type, rule_id)}
+    )
+
+
+@router.put("/v2.0/qos/{kind}/{rule_id}")
+async def update_qos_rule_alias(kind: str, rule_id: str, request: Request, ctx: Ctx) -> Response:
+    rule_type = _alias(kind)
+    body = await json_body(request)
+    return json_response(
+        {f"{rule_type}_rule": await svc(request).qos.update_rule(ctx, rule_type, rule_id, body)}
+    )
+
+
+@router.delete("/v2.0/qos/{kind}/{rule_id}")
+async def delete_qos_rule_alias(kind: str, rule_id: str, request: Request, ctx: Ctx) -> Response:
+    await svc(request).qos.delete_rule(ctx, _alias(kind), rule_id)
+    return no_content()
+
+
 @router.api_route("/v2.0/{rest:path}", methods=["GET", "POST", "PUT", "DELETE"])
 async def not_implemented(rest: str, ctx: Ctx) -> Response:
     head = rest.split("/")[0].removesuffix(".json")
-    if head in NOT_IMPLEMENTED or rest.startswith("qos/"):
+    if head in NOT_IMPLEMENTED:
         raise NotImplementedYet(f"The '{head}' API is not implemented by this cloud.")
     raise NotFound("The resource could not be found.")
