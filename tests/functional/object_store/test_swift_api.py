@@ -540,3 +540,127 @@ async def test_bulk_upload_extract_archive(swift_api):
     assert (await swift_api.alt.put(A + "?extract-archive=tar", content=body)).status_code == 403
     # Only the objects' bytes remain: the spooled archive is gone.
     assert len(blobs(swift_api.data_dir)) == 5
+
+
+def form_body(fields: dict[str, str], files: dict[str, bytes]) -> tuple[bytes, str]:
+    boundary = "stratus-boundary"
+    lines: list[bytes] = []
+    for key, value in fields.items():
+        lines += [
+            f"--{boundary}".encode(),
+            f'Content-Disposition: form-data; name="{key}"'.encode(),
+            b"",
+            value.encode(),
+        ]
+    for i, (filename, data) in enumerate(files.items()):
+        lines += [
+            f"--{boundary}".encode(),
+            f'Content-Disposition: form-data; name="file{i}"; filename="{filename}"'.encode(),
+            b"Content-Type: text/plain",
+            b"",
+            data,
+        ]
+    lines += [f"--{boundary}--".encode(), b""]
+    return b"\r\n".join(lines), f"multipart/form-data; boundary={boundary}"
+
+
+def form_fields(
+    path: str, key: str, *, expires: int, redirect: str = "", size: int = 1024, count: int = 5
+) -> dict[str, str]:
+    body = f"{path}\n{redirect}\n{size}\n{count}\n{expires}"
+    sig = hmac.new(key.encode(), body.encode(), hashlib.sha256).hexdigest()
+    return {
+        "redirect": redirect,
+        "max_file_size": str(size),
+        "max_file_count": str(count),
+        "expires": str(expires),
+        "signature": sig,
+    }
+
+
+async def test_form_post(swift_api):
+    c = swift_api.demo
+    await put(c, "/forms")
+    await c.post(A, headers={"X-Account-Meta-Temp-URL-Key": "formkey"})
+    path = f"{A}/forms/up-"
+    expires = int(time.time()) + 300
+    body, ctype = form_body(
+        form_fields(path, "formkey", expires=expires), {"a.txt": b"first", "b.txt": b"second"}
+    )
+    r = await swift_api.anon.post(path, content=body, headers={"Content-Type": ctype})
+    assert r.status_code == 201, r.text
+    assert (await c.get(f"{A}/forms/up-a.txt")).content == b"first"
+    assert (await c.get(f"{A}/forms/up-b.txt")).content == b"second"
+    fields = form_fields(path, "formkey", expires=expires, redirect="https://example.com/done")
+    body, ctype = form_body(fields, {"c.txt": b"third"})
+    r = await swift_api.anon.post(path, content=body, headers={"Content-Type": ctype})
+    assert r.status_code == 303
+    assert r.headers["location"] == "https://example.com/done?status=201&message="
+    fields = form_fields(path, "formkey", expires=expires, size=3)
+    body, ctype = form_body(fields, {"big.txt": b"too large"})
+    r = await swift_api.anon.post(path, content=body, headers={"Content-Type": ctype})
+    assert r.status_code == 400
+    assert (await c.head(f"{A}/forms/up-big.txt")).status_code == 404
+    fields = form_fields(path, "wrongkey", expires=expires)
+    body, ctype = form_body(fields, {"x.txt": b"x"})
+    r = await swift_api.anon.post(path, content=body, headers={"Content-Type": ctype})
+    assert r.status_code == 401 and "Invalid Signature" in r.text
+    fields = form_fields(path, "formkey", expires=int(time.time()) - 1)
+    body, ctype = form_body(fields, {"x.txt": b"x"})
+    r = await swift_api.anon.post(path, content=body, headers={"Content-Type": ctype})
+    assert r.status_code == 401 and "Form Expired" in r.text
+    listed = [o["name"] for o in (await c.get(A + "/forms?format=json")).json()]
+    assert listed == ["up-a.txt", "up-b.txt", "up-c.txt"]
+
+
+async def test_symlinks(swift_api):
+    c = swift_api.demo
+    await put(c, "/s1")
+    await put(c, "/s2")
+    await put(c, "/s1/target.txt", b"target bytes")
+    r = await c.put(A + "/s2/link", content=b"", headers={"X-Symlink-Target": "s1/target.txt"})
+    assert r.status_code == 201
+    r = await c.get(A + "/s2/link")
+    assert r.content == b"target bytes"
+    assert r.headers["content-location"] == f"{A}/s1/target.txt"
+    r = await c.get(A + "/s2/link?symlink=get")
+    assert r.content == b"" and r.headers["x-symlink-target"] == "s1/target.txt"
+    entry = (await c.get(A + "/s2?format=json")).json()[0]
+    assert entry["content_type"] == "application/symlink"
+    assert entry["symlink_path"] == f"{A}/s1/target.txt"
+    r = await c.put(A + "/s2/bad", content=b"data", headers={"X-Symlink-Target": "s1/target.txt"})
+    assert r.status_code == 400
+    await c.delete(A + "/s1/target.txt")
+    assert (await c.get(A + "/s2/link")).status_code == 404
+    assert (await c.delete(A + "/s2/link")).status_code == 204
+
+
+async def test_static_web(swift_api):
+    c = swift_api.demo
+    await put(c, "/site", b"", **{"X-Container-Read": ".r:*,.rlistings"})
+    await put(c, "/site/index.html", b"<h1>home</h1>", **{"Content-Type": "text/html"})
+    await put(c, "/site/docs/a.html", b"A")
+    await put(c, "/site/404error.html", b"missing page")
+    anon = swift_api.anon
+    await c.post(A + "/site", headers={"X-Container-Meta-Web-Index": "index.html"})
+    r = await anon.get(A + "/site")
+    assert r.status_code == 200 and r.content == b"<h1>home</h1>"
+    # With a token it is the plain API again.
+    assert (await c.get(A + "/site")).text.startswith("404error.html\n")
+    await c.post(
+        A + "/site",
+        headers={
+            "X-Container-Meta-Web-Index": "",
+            "X-Container-Meta-Web-Listings": "true",
+            "X-Container-Meta-Web-Listings-CSS": "style.css",
+            "X-Container-Meta-Web-Error": "error.html",
+        },
+    )
+    r = await anon.get(A + "/site")
+    assert r.headers["content-type"].startswith("text/html")
+    assert "index.html" in r.text and "docs/" in r.text
+    assert '<link rel="stylesheet" type="text/css" href="style.css" />' in r.text
+    r = await anon.get(A + "/site/docs/")
+    assert "a.html" in r.text and 'href="../style.css"' in r.text
+    r = await anon.get(A + "/site/nothing-here")
+    assert r.status_code == 404 and r.content == b"missing page"

@@ -96,7 +96,7 @@ def _parse_expires(raw: str) -> int | None:
         return None
 
 
-def _digest(sig: str) -> tuple[str, bytes] | None:
+def parse_signature(sig: str) -> tuple[str, bytes] | None:
     if ":" in sig:
         algo, _, encoded = sig.partition(":")
         try:
@@ -126,7 +126,7 @@ def tempurl_valid(
     expires = _parse_expires(query.get("temp_url_expires", ""))
     if not sig or expires is None or expires < time.time() or not keys:
         return False
-    decoded = _digest(sig)
+    decoded = parse_signature(sig)
     if decoded is None:
         return False
     algo, expected = decoded

@@ -40,6 +40,16 @@ from stratus.services.object_store.store import BlobStore
 
 router = APIRouter()
 
+SYMLINK_TARGET = "x-object-sysmeta-symlink-target"
+SYMLINK_ACCOUNT = "x-object-sysmeta-symlink-target-account"
+SYMLOOP_MAX = 2
+
+
+async def _empty() -> AsyncIterator[bytes]:
+    return
+    yield b""
+
+
 Handler = Callable[[], Awaitable[Response]]
 
 
@@ -145,6 +155,9 @@ def _info() -> dict[str, Any]:
             "yield_frequency": 10,
         },
         "dlo": {"max_get_time": 86400},
+        "symlink": {"symloop_max": SYMLOOP_MAX, "static_links": False},
+        "formpost": {},
+        "staticweb": {},
         "account_quotas": {},
         "container_quotas": {},
         "keystoneauth": {},
@@ -446,6 +459,7 @@ def _render_listing(
     name: str,
     rows: list[Any],
     headers: dict[str, str],
+    account: str = "",
 ) -> Response:
     fmt = _listing_format(request)
     if fmt == "json":
@@ -463,7 +477,7 @@ def _render_listing(
                     }
                 )
             else:
-                items.append(_object_entry(row))
+                items.append(_object_entry(row, account))
         return Response(
             json.dumps(items), media_type="application/json; charset=utf-8", headers=headers
         )
@@ -496,14 +510,18 @@ def _render_listing(
     return Response(text, media_type="text/plain; charset=utf-8", headers=headers)
 
 
-def _object_entry(obj: StoredObject) -> dict[str, Any]:
-    return {
+def _object_entry(obj: StoredObject, account: str = "") -> dict[str, Any]:
+    entry: dict[str, Any] = {
         "name": obj.name,
         "hash": obj.etag,
         "bytes": obj.size,
         "content_type": obj.content_type,
         "last_modified": _iso(obj.timestamp),
     }
+    target = obj.meta.get(SYMLINK_TARGET)
+    if target:
+        entry["symlink_path"] = f"/v1/{obj.meta.get(SYMLINK_ACCOUNT, account)}/{target}"
+    return entry
 
 
 # -- container ------------------------------------------------------------------------------
@@ -526,7 +544,7 @@ async def _container(account: str, container: str, request: Request) -> Response
             raise deny(access)
         return await _extract(request, service, account, container)
     if method == "POST" and "multipart/form-data" in request.headers.get("content-type", ""):
-        raise SwiftError(501, "Form POST is not implemented here.")
+        return await _formpost(request, service, account, container, "")
     if method in ("PUT", "POST", "DELETE"):
         if not access.owner:
             raise deny(access)
@@ -550,6 +568,8 @@ async def _container(account: str, container: str, request: Request) -> Response
         await service.update_container(account, container, updates, removes)
         return Response(status_code=204)
     row = await service.container(account, container)
+    if method == "GET" and _web_mode(request, row):
+        return await _static_web(request, service, access, account, row, "")
     if not access.owner and not acl_allows(
         row.meta.get("x-container-read"), access, read=True, listing=True
     ):
@@ -561,7 +581,7 @@ async def _container(account: str, container: str, request: Request) -> Response
     listing = _listing(request, svc.CONTAINER_LISTING_LIMIT)
     row, rows = await service.list_objects(account, container, listing)
     headers = _container_headers(row, access)
-    return _render_listing(request, "container", container, rows, headers)
+    return _render_listing(request, "container", container, rows, headers, account)
 
 
 def _container_headers(row: Container, access: Access) -> dict[str, str]:
@@ -633,16 +653,28 @@ async def _object(account: str, container: str, obj: str, request: Request) -> R
     service = _service(request)
     method = request.method
     write = method in ("PUT", "POST", "DELETE", "COPY")
+    if method == "POST" and "multipart/form-data" in request.headers.get("content-type", ""):
+        # Form POST carries its own signature instead of a token.
+        return await _formpost(request, service, account, container, obj)
     access = await _authorize_object(request, service, account, container, obj, write=write)
     if method in ("GET", "HEAD"):
-        return await _get_object(request, service, access, account, container, obj)
+        try:
+            return await _get_object(request, service, access, account, container, obj)
+        except SwiftError as err:
+            if err.http_status != 404 or method != "GET":
+                raise
+            try:
+                crow = await service.container(account, container)
+            except SwiftError:
+                raise err from None
+            if not _web_mode(request, crow):
+                raise
+            return await _static_web(request, service, access, account, crow, obj)
     if method == "PUT":
         return await _put_object(request, service, access, account, container, obj)
     if method == "COPY":
         return await _copy_request(request, service, access, account, container, obj)
     if method == "POST":
-        if "multipart/form-data" in request.headers.get("content-type", ""):
-            raise SwiftError(501, "Form POST is not implemented here.")
         meta = _object_meta(request)
         delete_at, change = _expiry(request)
         await service.post_object(
@@ -730,6 +762,10 @@ def _object_headers(obj: StoredObject, content: Content) -> dict[str, str]:
     for key, value in obj.meta.items():
         if key == "x-object-manifest":
             headers["X-Object-Manifest"] = quote(value)
+        elif key == SYMLINK_TARGET:
+            headers["X-Symlink-Target"] = quote(value)
+        elif key == SYMLINK_ACCOUNT:
+            headers["X-Symlink-Target-Account"] = quote(value)
         elif key.startswith("x-object-sysmeta-"):
             continue
         else:
@@ -819,6 +855,20 @@ async def _get_object(
     name: str,
 ) -> Response:
     crow, obj = await service.get_object(account, container, name)
+    link_headers: dict[str, str] = {}
+    if SYMLINK_TARGET in obj.meta and request.query_params.get("symlink") != "get":
+        for _ in range(SYMLOOP_MAX + 1):
+            if SYMLINK_TARGET not in obj.meta:
+                break
+            target_account = obj.meta.get(SYMLINK_ACCOUNT, account)
+            target_container, _, target_name = obj.meta[SYMLINK_TARGET].partition("/")
+            link_headers["Content-Location"] = quote(
+                f"/v1/{target_account}/{target_container}/{target_name}"
+            )
+            account = target_account
+            crow, obj = await service.get_object(account, target_container, target_name)
+        else:
+            raise SwiftError(409, "Too many levels of symbolic links")
     manifest_get = request.query_params.get("multipart-manifest") == "get"
     if manifest_get and obj.slo is not None:
         entries = [
@@ -849,6 +899,7 @@ async def _get_object(
     else:
         content = await service.content(account, crow, obj)
     headers = _object_headers(obj, content)
+    headers.update(link_headers)
     if access.tempurl:
         for key in list(headers):
             if key.lower().startswith("x-object-meta-") and not key.lower().startswith(
@@ -943,6 +994,27 @@ async def _put_object(
         raise bad_request("If-None-Match only supports *")
     delete_at, _ = _expiry(request)
     meta = _object_meta(request)
+    target = request.headers.get("x-symlink-target")
+    if target is not None:
+        if length:
+            raise bad_request("Symlink requests require a zero byte body")
+        link_container, link_name = _split_path(target, "X-Symlink-Target")
+        meta[SYMLINK_TARGET] = f"{link_container}/{link_name}"
+        link_account = request.headers.get("x-symlink-target-account")
+        if link_account:
+            meta[SYMLINK_ACCOUNT] = unquote(link_account)
+        new = NewObject(
+            content_type=request.headers.get("content-type") or "application/symlink",
+            meta=meta,
+            content_length=0,
+            if_none_match=if_none is not None,
+            delete_at=delete_at,
+        )
+        row = await service.put_object(account, container, name, _empty(), new)
+        return Response(
+            status_code=201,
+            headers={"ETag": row.etag, "Last-Modified": _http_date(row.timestamp)},
+        )
     if request.query_params.get("multipart-manifest") == "put":
         raw = b""
         async for chunk in request.stream():
@@ -1070,3 +1142,217 @@ async def _copy(
 
 with contextlib.suppress(Exception):
     mimetypes.init()
+
+
+# -- form POST ------------------------------------------------------------------------------
+
+
+async def _formpost(
+    request: Request, service: ObjectStoreService, account: str, container: str, prefix: str
+) -> Response:
+    """Browser uploads: a form signed with the temp URL key, each file an object."""
+    from starlette.datastructures import UploadFile
+
+    form = await request.form(max_files=1000, max_fields=100)
+    try:
+        fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+        files = [v for _, v in form.multi_items() if isinstance(v, UploadFile)]
+        try:
+            expires = int(fields.get("expires", ""))
+        except ValueError:
+            raise SwiftError(401, "FormPost: expired not an integer") from None
+        if expires < time.time():
+            raise SwiftError(401, "FormPost: Form Expired")
+        arow, _ = await service.account(account)
+        try:
+            cmeta = (await service.container(account, container)).meta
+        except SwiftError:
+            cmeta = {}
+        keys = tempurl_keys(arow.meta if arow else {}, cmeta)
+        swift_path = f"/v1/{account}/{container}" + (f"/{prefix}" if prefix else "")
+        paths = {swift_path, request.url.path}
+        body_tail = (
+            f"\n{fields.get('redirect', '')}\n{fields.get('max_file_size', '')}"
+            f"\n{fields.get('max_file_count', '')}\n{fields.get('expires', '')}"
+        )
+        if not _form_signed(fields.get("signature", ""), keys, [p + body_tail for p in paths]):
+            raise SwiftError(401, "FormPost: Invalid Signature")
+        try:
+            max_size = int(fields.get("max_file_size", ""))
+            max_count = int(fields.get("max_file_count", ""))
+        except ValueError:
+            raise SwiftError(
+                400, "FormPost: max_file_size and max_file_count must be integers"
+            ) from None
+        uploads = [f for f in files if f.filename]
+        if len(uploads) > max_count:
+            return _form_answer(fields, 400, "max_file_count exceeded")
+        delete_at = None
+        if fields.get("x_delete_after"):
+            delete_at = float(int(time.time()) + int(fields["x_delete_after"]))
+        elif fields.get("x_delete_at"):
+            delete_at = float(int(fields["x_delete_at"]))
+        for upload in uploads:
+            name = prefix + (upload.filename or "")
+
+            async def chunks(upload: UploadFile = upload) -> AsyncIterator[bytes]:
+                seen = 0
+                while data := await upload.read(1 << 20):
+                    seen += len(data)
+                    if seen > max_size:
+                        raise SwiftError(400, "max_file_size exceeded")
+                    yield data
+
+            content_type = (upload.content_type or "").strip() or _content_type(request, name)
+            new = NewObject(content_type=content_type, meta={}, delete_at=delete_at)
+            try:
+                await service.put_object(account, container, name, chunks(), new)
+            except SwiftError as err:
+                return _form_answer(fields, err.http_status, err.message)
+        return _form_answer(fields, 201, "")
+    finally:
+        await form.close()
+
+
+def _form_signed(signature: str, keys: list[str], bodies: list[str]) -> bool:
+    import hashlib
+    import hmac
+
+    from stratus.services.object_store.api.access import parse_signature
+
+    decoded = parse_signature(signature)
+    if decoded is None:
+        return False
+    algo, expected = decoded
+    if algo not in ("sha1", "sha256", "sha512"):
+        return False
+    for key in keys:
+        for body in bodies:
+            mac = hmac.new(key.encode(), body.encode(), getattr(hashlib, algo)).digest()
+            if hmac.compare_digest(mac, expected):
+                return True
+    return False
+
+
+def _form_answer(fields: dict[str, str], status: int, message: str) -> Response:
+    redirect = fields.get("redirect", "")
+    if redirect:
+        joiner = "&" if "?" in redirect else "?"
+        location = f"{redirect}{joiner}status={status}&message={quote(message)}"
+        return Response(
+            f'<html><body><p><a href="{escape(location)}">Click to continue...</a></p></body></html>',
+            status_code=303,
+            headers={"Location": location},
+            media_type="text/html; charset=UTF-8",
+        )
+    body = f"<html><body><h1>Status: {status}</h1><p>{escape(message)}</p></body></html>"
+    return Response(body, status_code=status, media_type="text/html; charset=UTF-8")
+
+
+# -- static web -----------------------------------------------------------------------------
+
+
+def _web_mode(request: Request, crow: Container) -> bool:
+    """Static web answers anonymous requests (or ones asking for it) on configured containers."""
+    wanted = "x-auth-token" not in request.headers or _truthy(request.headers.get("x-web-mode"))
+    configured = bool(
+        crow.meta.get("x-container-meta-web-index")
+        or _truthy(crow.meta.get("x-container-meta-web-listings"))
+    )
+    return wanted and configured
+
+
+async def _static_web(
+    request: Request,
+    service: ObjectStoreService,
+    access: Access,
+    account: str,
+    crow: Container,
+    path: str,
+) -> Response:
+    meta = crow.meta
+    public_read = access.owner or acl_allows(
+        meta.get("x-container-read"), access, read=True, listing=False
+    )
+    if not public_read:
+        raise deny(access)
+    prefix = path if not path or path.endswith("/") else ""
+    index = meta.get("x-container-meta-web-index")
+    if index and (prefix or not path):
+        try:
+            return await _get_object(request, service, access, account, crow.name, prefix + index)
+        except SwiftError as err:
+            if err.http_status != 404:
+                raise
+    listings = _truthy(meta.get("x-container-meta-web-listings"))
+    if (prefix or not path) and listings:
+        if not access.owner and not acl_allows(
+            meta.get("x-container-read"), access, read=True, listing=True
+        ):
+            raise deny(access)
+        _, rows = await service.list_objects(
+            account, crow.name, Listing(prefix=prefix or None, delimiter="/")
+        )
+        if rows or not prefix:
+            return _web_listing(request, account, crow, prefix, rows)
+    error = meta.get("x-container-meta-web-error")
+    if error:
+        try:
+            _, page = await service.get_object(account, crow.name, f"404{error}")
+        except SwiftError:
+            raise not_found() from None
+        content = await service.content(account, crow, page)
+        return StreamingResponse(
+            service.stream(content.segments),
+            status_code=404,
+            media_type=page.content_type,
+            headers={"Content-Length": str(content.size)},
+        )
+    raise not_found()
+
+
+def _web_listing(
+    request: Request, account: str, crow: Container, prefix: str, rows: list[Any]
+) -> Response:
+    title = escape(f"/v1/{account}/{crow.name}/{prefix}")
+    css = crow.meta.get("x-container-meta-web-listings-css")
+    if css:
+        href = css if "://" in css or css.startswith("/") else "../" * prefix.count("/") + css
+        style = f'<link rel="stylesheet" type="text/css" href="{escape(href)}" />'
+    else:
+        style = (
+            '<style type="text/css">h1 {font-size: 1em; font-weight: bold;} '
+            "td {padding: 0px 1em 0px 1em;} a {text-decoration: none;}</style>"
+        )
+    lines = [
+        '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" '
+        '"http://www.w3.org/TR/html4/loose.dtd">',
+        f"<html><head><title>Listing of {title}</title>",
+        style,
+        "</head><body>",
+        f'<h1 id="title">Listing of {title}</h1>',
+        '<table id="listing"><tr id="heading"><th class="colname">Name</th>'
+        '<th class="colsize">Size</th><th class="coldate">Date</th></tr>',
+    ]
+    if prefix:
+        lines.append(
+            '<tr id="parent" class="item"><td class="colname"><a href="../">../</a></td>'
+            '<td class="colsize">&nbsp;</td><td class="coldate">&nbsp;</td></tr>'
+        )
+    for row in rows:
+        if isinstance(row, str):
+            label = row[len(prefix) :]
+            lines.append(
+                f'<tr class="item subdir"><td class="colname"><a href="{quote(label)}">'
+                f'{escape(label)}</a></td><td class="colsize">&nbsp;</td>'
+                '<td class="coldate">&nbsp;</td></tr>'
+            )
+        else:
+            label = row.name[len(prefix) :]
+            lines.append(
+                f'<tr class="item"><td class="colname"><a href="{quote(label)}">'
+                f'{escape(label)}</a></td><td class="colsize">{row.size}</td>'
+                f'<td class="coldate">{_iso(row.timestamp)[:19].replace("T", " ")}</td></tr>'
+            )
+    lines.append("</table></body></html>")
+    return Response("\n".join(lines), media_type="text/html; charset=UTF-8")
