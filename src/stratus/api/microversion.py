@@ -44,6 +44,9 @@ class MicroversionPolicy:
     minimum: Version
     maximum: Version
     legacy_header: str | None = None
+    # The exact ``Vary`` value upstream sends, when it differs from the header names
+    # (placement sends "openstack-api-version").
+    vary: str | None = None
     # Placement answers 400 on a malformed header; others 400 as well; kept explicit.
 
     @property
@@ -77,7 +80,7 @@ class MicroversionPolicy:
     def response_headers(self, version: Version) -> dict[str, str]:
         out = {
             "OpenStack-API-Version": f"{self.service} {version}",
-            "Vary": ", ".join(self.header_values),
+            "Vary": self.vary or ", ".join(self.header_values),
         }
         if self.legacy_header:
             out[self.legacy_header] = str(version)

@@ -55,6 +55,17 @@ class Provider(SimpleNamespace):
     uuid: str
     name: str
 
+    def set_aggregates(self, aggs: Any) -> None:
+        gen = Api.call("GET", f"/resource_providers/{self.uuid}")["generation"]
+        Api.call(
+            "PUT",
+            f"/resource_providers/{self.uuid}/aggregates",
+            {"aggregates": list(aggs), "resource_provider_generation": gen},
+        )
+
+    def set_traits(self, traits: Any) -> None:
+        Shim.set_traits(self, *[getattr(t, "name", t) for t in traits])
+
 
 class Shim:
     """What upstream's fixtures call on ``tb`` (placement.tests.functional.db.test_base)."""
@@ -182,19 +193,26 @@ def _install_shims() -> None:
     upstream.APIFixture.stop_fixture = lambda self: None  # type: ignore[method-assign]
 
 
+def _summary(trace: str) -> str:
+    lines = trace.strip().splitlines()
+    for i, line in enumerate(lines):
+        if "Error:" in line or "Error(" in line:
+            return " ".join(x.strip() for x in lines[i : i + 14])[:600]
+    return lines[-1][:500] if lines else ""
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-def start_server(stratus_python: str, open_policy: bool) -> tuple[subprocess.Popen[bytes], int]:
+def start_server(stratus_python: str, policy: str) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     args = [stratus_python, str(Path(__file__).with_name("server.py")), "--port", str(port)]
-    if open_policy:
-        args.append("--open-policy")
+    args += ["--policy", policy]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
@@ -209,7 +227,12 @@ def start_server(stratus_python: str, open_policy: bool) -> tuple[subprocess.Pop
 def run_file(path: Path, stratus_python: str) -> dict[str, Any]:
     spec = yaml.safe_load(path.read_text())
     fixtures = spec.get("fixtures", [])
-    proc, port = start_server(stratus_python, "OpenPolicyFixture" in fixtures)
+    policy = "default"
+    if "OpenPolicyFixture" in fixtures:
+        policy = "open"
+    elif "SecureRBACPolicyFixture" in fixtures:
+        policy = "secure"
+    proc, port = start_server(stratus_python, policy)
     base = f"http://127.0.0.1:{port}"
     Api.client = httpx.Client(
         base_url=base,
@@ -234,22 +257,25 @@ def run_file(path: Path, stratus_python: str) -> dict[str, Any]:
         )
         result = unittest.TestResult()
         suite.run(result)
-        failures = [(str(t), msg) for t, msg in result.failures + result.errors]
+        failures = [
+            (getattr(t, "test_data", {}).get("name", str(t)), _summary(msg))
+            for t, msg in result.failures + result.errors
+        ]
         total = result.testsRun
         skipped = len(result.skipped)
         xfail = len(result.expectedFailures)
         failed = len(failures) + len(result.unexpectedSuccesses)
+        passed = max(0, total - failed - skipped - xfail)
         return {
             "file": path.name,
             "fixtures": fixtures,
-            "total": total,
-            "passed": total - failed - skipped - xfail,
+            "total": passed + failed + skipped + xfail,
+            "passed": passed,
             "failed": failed,
             "skipped": skipped,
             "xfail": xfail,
             "failures": [
-                {"test": name.split(" ")[0], "message": msg.strip().splitlines()[-1][:400]}
-                for name, msg in failures[:8]
+                {"test": name, "message": msg} for name, msg in failures[:8]
             ],
         }
     finally:

@@ -75,21 +75,33 @@ class NoAuthHeaders:
         await self.app(scope, receive, send)
 
 
-async def serve(port: int, data_dir: Path, open_policy: bool) -> None:
+def policy_rules(mode: str) -> dict[str, str]:
+    """policy.yaml content for the suite's policy fixtures: "open" (every rule '@') or
+    "secure" (the new persona defaults without the deprecated admin fallbacks)."""
+    import stratus.services.placement.policies as placement_policies
+
+    rules = {}
+    for name, rule in registered().items():
+        if not (name.startswith("placement:") or name in placement_policies.NEW_DEFAULTS):
+            continue
+        if mode == "open":
+            if name != "admin_api":
+                rules[name] = "@"
+        elif name in placement_policies.NEW_DEFAULTS:
+            rules[name] = placement_policies.NEW_DEFAULTS[name]
+        else:
+            rules[name] = rule.check_str
+    return rules
+
+
+async def serve(port: int, data_dir: Path, policy: str) -> None:
     settings = load_settings(
         data_dir=data_dir, port=port, services=("placement",),
         identity={"password_hash_rounds": 4},
     )
-    if open_policy:
-        import stratus.services.placement.policies  # noqa: F401
-
-        rules = {
-            name: "@"
-            for name in registered()
-            if name.startswith("placement:") or name.endswith("_api") and name != "admin_api"
-        }
+    if policy != "default":
         data_dir.mkdir(parents=True, exist_ok=True)
-        (data_dir / "policy.yaml").write_text(yaml.safe_dump(rules))
+        (data_dir / "policy.yaml").write_text(yaml.safe_dump(policy_rules(policy)))
     cloud = Cloud(settings)
     await cloud.start()
     cloud.runtime.validator = CachingValidator(NoAuthValidator(), ttl=0)
@@ -105,10 +117,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--data-dir", type=Path, default=None)
-    parser.add_argument("--open-policy", action="store_true")
+    parser.add_argument("--policy", choices=("default", "open", "secure"), default="default")
     args = parser.parse_args()
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="stratus-gabbi-"))
-    asyncio.run(serve(args.port, data_dir, args.open_policy))
+    asyncio.run(serve(args.port, data_dir, args.policy))
 
 
 if __name__ == "__main__":

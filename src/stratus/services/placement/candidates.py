@@ -146,7 +146,13 @@ class Finder:
                 if not self._fits(rp, rc, amount):
                     continue
                 pairs = [rp.root_id]
-                if rp.id in self.sharing and root is None:
+                # A sharing provider lends to the trees it shares an aggregate with,
+                # unless member_of is asked and the sharing provider itself is outside.
+                if (
+                    rp.id in self.sharing
+                    and root is None
+                    and (in_aggs is None or rp.id in in_aggs)
+                ):
                     pairs = sorted(self.anchors(rp.id))
                 for anchor in pairs:
                     if root is not None and anchor != root:
@@ -263,8 +269,6 @@ def find(
                     totals[(rp, rc)] += amt
             if any(not _room(facts[rp], rc, amt) for (rp, rc), amt in totals.items()):
                 continue
-            if not nested_aware and any(facts[rp].parent_id is not None for rp, _ in totals):
-                continue
             merged = Candidate(
                 anchor,
                 tuple((rp, rc, amt) for (rp, rc), amt in sorted(totals.items())),
@@ -273,21 +277,26 @@ def find(
             key = (merged.resources, merged.mappings)
             results.setdefault(key, merged)
     chosen = list(results.values())
+    if not nested_aware and any(rp.parent_id is not None for rp in facts.values()):
+        # Before 1.29 a candidate may not use two providers of one tree; summaries then
+        # cover only the providers the remaining candidates use.
+        kept = [
+            c for c in chosen if len(c.providers()) == len({facts[p].root_id for p in c.providers()})
+        ]
+        chosen = kept[:limit] if limit is not None else kept
+        used: set[int] = set()
+        for cand in chosen:
+            used |= cand.providers()
+        return Result(chosen, sorted(used))
     if limit is not None:
         chosen = chosen[:limit]
     roots: set[int] = set()
     for cand in chosen:
         for rp, _rc, _amt in cand.resources:
             roots.add(facts[rp].root_id)
-        for _s, rps in cand.mappings:
-            for rp in rps:
-                roots.add(facts[rp].root_id)
     summary: list[int] = []
     for root in sorted(roots):
-        for rp in sorted(finder.trees[root]):
-            if not nested_aware and facts[rp].parent_id is not None:
-                continue
-            summary.append(rp)
+        summary.extend(sorted(finder.trees[root]))
     return Result(chosen, summary)
 
 

@@ -13,6 +13,10 @@ class ResourceProviderNotFound(NotFound):
     code = "placement.resource_provider.not_found"
 
 
+class ProviderNotFoundInBody(BadRequest):
+    code = "placement.resource_provider.not_found"
+
+
 class PlacementBadRequest(BadRequest):
     pass
 

@@ -132,3 +132,5 @@ class ProviderAggregate(Base):
         Integer, ForeignKey("placement_resource_providers.id"), primary_key=True
     )
     aggregate_uuid: Mapped[str] = mapped_column(String(36), primary_key=True, index=True)
+    # The order the aggregates were given in, which is the order they are listed in.
+    ordinal: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

@@ -75,14 +75,31 @@ _ADMIN_OR_SERVICE_RULES = {
     CANDIDATES_LIST: "List allocation candidates.",
 }
 
+# Defaults as oslo.policy evaluates upstream's rules without enforce_new_defaults: each
+# new persona rule OR'd with its deprecated "role:admin". NEW_DEFAULTS holds the strict
+# secure-RBAC strings for operators who want them (policy.yaml).
+NEW_DEFAULTS = {
+    "admin_api": "role:admin",
+    "service_api": "role:service",
+    "admin_or_service_api": "role:admin or role:service",
+    "project_reader_api": "role:reader and project_id:%(project_id)s",
+    "admin_or_project_reader_or_service_api": (
+        "role:admin or rule:project_reader_api or role:service"
+    ),
+}
+
 register(
     [
         Rule("admin_api", "role:admin", "Default rule for most placement APIs."),
-        Rule("service_api", "role:service", "Default rule for service-to-service APIs."),
+        Rule(
+            "service_api",
+            "role:service or role:admin",
+            "Default rule for service-to-service APIs.",
+        ),
         Rule("admin_or_service_api", "role:admin or role:service", "Admin or service."),
         Rule(
             "project_reader_api",
-            "role:reader and project_id:%(project_id)s",
+            "(role:reader and project_id:%(project_id)s) or role:admin",
             "Default rule for project level reader APIs.",
         ),
         Rule(

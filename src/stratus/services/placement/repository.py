@@ -113,7 +113,11 @@ async def traits_filtered(
 
 
 async def provider_by_uuid(session: AsyncSession, uuid: str) -> ResourceProvider | None:
-    row = await session.execute(select(ResourceProvider).where(ResourceProvider.uuid == uuid))
+    row = await session.execute(
+        select(ResourceProvider)
+        .where(ResourceProvider.uuid == uuid)
+        .execution_options(populate_existing=True)
+    )
     return row.scalar_one_or_none()
 
 
@@ -138,7 +142,9 @@ async def providers_by_ids(
     out: dict[int, ResourceProvider] = {}
     for start in range(0, len(wanted), 500):
         rows = await session.execute(
-            select(ResourceProvider).where(ResourceProvider.id.in_(wanted[start : start + 500]))
+            select(ResourceProvider)
+            .where(ResourceProvider.id.in_(wanted[start : start + 500]))
+            .execution_options(populate_existing=True)
         )
         for rp in rows.scalars():
             out[rp.id] = rp
@@ -151,7 +157,11 @@ async def providers_by_uuids(
     wanted = list(set(uuids))
     if not wanted:
         return {}
-    rows = await session.execute(select(ResourceProvider).where(ResourceProvider.uuid.in_(wanted)))
+    rows = await session.execute(
+        select(ResourceProvider)
+        .where(ResourceProvider.uuid.in_(wanted))
+        .execution_options(populate_existing=True)
+    )
     return {rp.uuid: rp for rp in rows.scalars()}
 
 
@@ -305,7 +315,7 @@ async def provider_aggregates(session: AsyncSession, rp_id: int) -> list[str]:
     rows = await session.execute(
         select(ProviderAggregate.aggregate_uuid)
         .where(ProviderAggregate.resource_provider_id == rp_id)
-        .order_by(ProviderAggregate.aggregate_uuid)
+        .order_by(ProviderAggregate.ordinal, ProviderAggregate.aggregate_uuid)
     )
     return [r[0] for r in rows.all()]
 
@@ -316,7 +326,10 @@ async def replace_provider_aggregates(
     await session.execute(
         delete(ProviderAggregate).where(ProviderAggregate.resource_provider_id == rp_id)
     )
-    rows = [{"resource_provider_id": rp_id, "aggregate_uuid": a} for a in set(aggregates)]
+    rows = [
+        {"resource_provider_id": rp_id, "aggregate_uuid": a, "ordinal": i}
+        for i, a in enumerate(dict.fromkeys(aggregates))
+    ]
     if rows:
         await session.execute(insert(ProviderAggregate), rows)
 

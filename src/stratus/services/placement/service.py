@@ -25,6 +25,7 @@ from stratus.services.placement.errors import (
     PlacementConflict,
     PlacementNotFound,
     ProviderInUse,
+    ProviderNotFoundInBody,
     ResourceProviderNotFound,
 )
 from stratus.services.placement.models import (
@@ -486,13 +487,13 @@ class PlacementService:
                     f"Unknown resource class in inventory for resource provider {uuid}: "
                     f"No such resource class {rec.resource_class}."
                 )
-            _check_record(rec, uuid, reserved_can_be_total)
+            check_record(rec, uuid, reserved_can_be_total)
             wanted[ident] = rec
         current = {i.resource_class_id: i for i in await repo.inventories(s, rp.id)}
         usage = await repo.usage_by_class(s, rp.id)
         if replace:
             gone = [rc for rc in current if rc not in wanted]
-            in_use = [rc for rc in gone if usage.get(rc, 0) > 0]
+            in_use = sorted(rc for rc in gone if usage.get(rc, 0) > 0)
             if in_use:
                 names = ", ".join([await self.rc_name(s, rc) for rc in in_use])
                 raise InventoryInUse(
@@ -539,7 +540,7 @@ class PlacementService:
             rp = await self._get_rp(s, uuid)
             current = await repo.inventories(s, rp.id)
             usage = await repo.usage_by_class(s, rp.id)
-            in_use = [i.resource_class_id for i in current if usage.get(i.resource_class_id, 0)]
+            in_use = sorted(i.resource_class_id for i in current if usage.get(i.resource_class_id, 0))
             if in_use:
                 names = ", ".join([await self.rc_name(s, rc) for rc in in_use])
                 raise InventoryInUse(
@@ -605,15 +606,17 @@ class PlacementService:
 
     async def delete_resource_class(self, name: str) -> None:
         if name in os_resource_classes.STANDARDS:
-            raise PlacementBadRequest(f"Cannot delete standard resource class {name}")
+            raise PlacementBadRequest(
+                f"Error in delete resource class: Cannot delete standard resource class {name}."
+            )
         async with self.db.session() as s:
             rc = await repo.get_named(s, ResourceClass, name)
             if rc is None:
                 raise PlacementNotFound(f"No such resource class {name}.")
             if await repo.class_in_use(s, rc.id):
                 raise PlacementConflict(
-                    f"Unable to delete resource class {name}. Cannot delete resource class "
-                    f"{name}. Class is in use in inventory."
+                    f"Error in delete resource class: Cannot delete resource class {name}. "
+                    "Class is in use in inventory."
                 )
             await repo.delete_named(s, ResourceClass, rc.id)
         await self._reload_names()
@@ -920,17 +923,11 @@ class PlacementService:
             allocs = await repo.allocations_for_consumer(s, consumer_uuid)
             if not allocs:
                 raise PlacementNotFound(f"No allocations for consumer '{consumer_uuid}'")
-            rps = await repo.providers_by_ids(s, [a.resource_provider_id for a in allocs])
+            # As upstream, releasing allocations leaves provider generations alone.
             await repo.delete_allocations_for_consumer(s, consumer_uuid)
             consumer = await repo.consumer_by_uuid(s, consumer_uuid)
             if consumer is not None:
                 await repo.delete_consumer(s, consumer.id)
-            for rp in rps.values():
-                if not await repo.bump_generation(s, rp.id, rp.generation):
-                    raise ConcurrentUpdate(
-                        "Inventory and/or allocations changed while attempting to delete: "
-                        "Another thread concurrently updated the data. Please retry."
-                    )
 
     # --- usages --------------------------------------------------------------------------
 
@@ -967,36 +964,40 @@ class PlacementService:
         inventories: Mapping[str, tuple[int, list[InventoryRecord]]],
         allocations: Sequence[ConsumerAllocations],
     ) -> None:
+        """Move inventory and allocations at once, as upstream: an interim inventory (old
+        plus new classes), then the allocations, then the final inventory."""
         async with self.db.session() as s:
-            for rp_uuid in inventories:
-                if await repo.provider_by_uuid(s, rp_uuid) is None:
-                    raise ResourceProviderNotFound(
+            for rp_uuid, (generation, _records) in inventories.items():
+                rp = await repo.provider_by_uuid(s, rp_uuid)
+                if rp is None:
+                    raise ProviderNotFoundInBody(
                         f"Resource provider {rp_uuid} in inventories not found: No resource "
                         f"provider with uuid {rp_uuid} found"
                     )
-            # Allocations go first with inventories checked at the end, so moving both at
-            # once works: drop old allocations, write the new inventories, then allocate.
-            for req in allocations:
-                await repo.delete_allocations_for_consumer(s, req.consumer_uuid)
-            await s.flush()
-            for rp_uuid, (generation, records) in inventories.items():
-                rp = await self._get_rp(s, rp_uuid)
                 if rp.generation != generation:
                     raise ConcurrentUpdate(
                         f"resource provider generation conflict for provider {rp_uuid}: "
                         f"actual: {rp.generation}, given: {generation}"
                     )
+            for rp_uuid, (_generation, records) in inventories.items():
+                if not records:
+                    continue
+                current = await self._records(s, rp_uuid)
+                merged = {r.resource_class: r for r in current}
+                merged.update({r.resource_class: r for r in records})
                 await self._set_inventories(
-                    s, rp_uuid, generation, records, replace=True, reserved_can_be_total=True
+                    s, rp_uuid, None, list(merged.values()), replace=True,
+                    reserved_can_be_total=True,
                 )
-            await self._write_allocations_for_reshape(s, allocations)
+            await self._write_allocations(s, allocations)
+            for rp_uuid, (_generation, records) in inventories.items():
+                await self._set_inventories(
+                    s, rp_uuid, None, records, replace=True, reserved_can_be_total=True
+                )
 
-    async def _write_allocations_for_reshape(
-        self, s: AsyncSession, requests: Sequence[ConsumerAllocations]
-    ) -> None:
-        # Providers bumped by the inventory step have a new generation: reread them.
-        s.expire_all()
-        await self._write_allocations(s, requests)
+    async def _records(self, s: AsyncSession, uuid: str) -> list[InventoryRecord]:
+        rp = await self._get_rp(s, uuid)
+        return [await self._inv_record(s, i) for i in await repo.inventories(s, rp.id)]
 
 
 def _member_of_ok(aggs: set[str], member_of: Sequence[tuple[bool, set[str]]]) -> bool:
@@ -1007,7 +1008,9 @@ def _member_of_ok(aggs: set[str], member_of: Sequence[tuple[bool, set[str]]]) ->
     return True
 
 
-def _check_record(rec: InventoryRecord, uuid: str, reserved_can_be_total: bool) -> None:
+def check_record(
+    rec: InventoryRecord, uuid: str, reserved_can_be_total: bool, action: str = "update"
+) -> None:
     if rec.reserved > rec.total or (rec.reserved == rec.total and not reserved_can_be_total):
         detail = (
             "The reserved value is greater than total."
@@ -1015,13 +1018,13 @@ def _check_record(rec: InventoryRecord, uuid: str, reserved_can_be_total: bool) 
             else "The reserved value is greater than or equal to total."
         )
         raise PlacementBadRequest(
-            f"Unable to update inventory for resource provider {uuid}: Invalid inventory for "
-            f"'{rec.resource_class}' on resource provider '{uuid}'. {detail}"
+            f"Unable to {action} inventory for resource provider {uuid}: Invalid inventory "
+            f"for '{rec.resource_class}' on resource provider '{uuid}'. {detail}"
         )
     if rec.min_unit > rec.max_unit:
         raise PlacementBadRequest(
-            f"Unable to update inventory for resource provider {uuid}: Invalid inventory for "
-            f"'{rec.resource_class}': min_unit {rec.min_unit} is greater than max_unit "
+            f"Unable to {action} inventory for resource provider {uuid}: Invalid inventory "
+            f"for '{rec.resource_class}': min_unit {rec.min_unit} is greater than max_unit "
             f"{rec.max_unit}."
         )
 
@@ -1132,7 +1135,7 @@ async def find_candidates(
                 rc_names[rc]: {"capacity": inv.capacity, "used": inv.used}
                 for rc, inv in rp.inventories.items()
             },
-            "traits": sorted(trait_names[t] for t in rp.traits if t in trait_names),
+            "traits": [trait_names[t] for t in sorted(rp.traits) if t in trait_names],
             "parent_provider_uuid": parent.uuid if parent else None,
             "root_provider_uuid": facts[rp.root_id].uuid,
         }

@@ -137,7 +137,7 @@ def _groups(req: "Req", same_subtrees: list[set[str]]) -> dict[str, GroupSpec]:
 
 async def list_allocation_candidates(req: "Req") -> Response:
     req.require("1.10")
-    req.ctx.can(policies.CANDIDATES_LIST)
+    req.can(policies.CANDIDATES_LIST)
     query = req.query(_schema(req))
     params = req.request.query_params
     limit = int(params.getlist("limit")[0]) if "limit" in query else None

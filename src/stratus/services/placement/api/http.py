@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from stratus.api.context import RequestContext
 from stratus.api.microversion import Version
-from stratus.kit.errors import NotAcceptable, NotFound, UnsupportedMediaType
+from stratus.kit.errors import Forbidden, NotAcceptable, NotFound, UnsupportedMediaType
 from stratus.services.placement.errors import PlacementBadRequest
 from stratus.services.placement.service import PlacementService
 
@@ -41,6 +41,15 @@ class Req:
     version: Version
     svc: PlacementService
     body: bytes
+
+    def can(self, rule: str, target: dict[str, Any] | None = None) -> None:
+        """Policy check; every placement rule is project-scoped (scope_types=['project']),
+        so system-scoped tokens are refused, as oslo.policy's enforce_scope does."""
+        auth = self.ctx.auth
+        if auth is not None and auth.system_scope:
+            raise Forbidden(f"Policy does not allow {rule} to be performed.")
+        if not self.ctx.allows(rule, target):
+            raise Forbidden(f"Policy does not allow {rule} to be performed.")
 
     def at(self, minimum: str) -> bool:
         return self.version.at_least(minimum)

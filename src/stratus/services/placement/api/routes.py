@@ -2,6 +2,7 @@
 policy, microversion, validated input, one service call, view. Unknown methods on a known
 path answer 405 with ``Allow``."""
 
+import re
 import uuid as uuidlib
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -12,11 +13,17 @@ from starlette.responses import Response
 
 from stratus.api.deps import authenticated_context, optional_context
 from stratus.api.microversion import Version
-from stratus.kit.errors import MethodNotAllowed, NotFound
+from stratus.kit.errors import MethodNotAllowed, NotAcceptable, NotFound
 from stratus.services.placement import policies
 from stratus.services.placement.api import schemas
 from stratus.services.placement.api.candidates import list_allocation_candidates
-from stratus.services.placement.api.http import Req, check_accept, no_content, respond
+from stratus.services.placement.api.http import (
+    Req,
+    check_accept,
+    no_content,
+    respond,
+    validate,
+)
 from stratus.services.placement.api.params import (
     parse_member_of,
     parse_required,
@@ -34,8 +41,13 @@ from stratus.services.placement.service import (
     InventoryRecord,
     PlacementService,
     ProviderView,
+    check_record,
     normalize_uuid,
 )
+
+class UnacceptableVersion(NotAcceptable):
+    pass
+
 
 Handler = Callable[[Req], Awaitable[Response]]
 
@@ -87,7 +99,7 @@ def provider_body(req: Req, rp: ProviderView) -> dict[str, Any]:
 
 
 async def list_resource_providers(req: Req) -> Response:
-    req.ctx.can(policies.RP_LIST)
+    req.can(policies.RP_LIST)
     schema = schemas.PROVIDERS_QUERY
     for minimum, candidate in (
         ("1.18", schemas.PROVIDERS_QUERY_1_18),
@@ -136,7 +148,7 @@ async def list_resource_providers(req: Req) -> Response:
 
 
 async def create_resource_provider(req: Req) -> Response:
-    req.ctx.can(policies.RP_CREATE)
+    req.can(policies.RP_CREATE)
     schema = schemas.PROVIDER_POST_1_14 if req.at("1.14") else schemas.PROVIDER_POST
     data = req.json(schema)
     view = await req.svc.create_provider(
@@ -152,13 +164,13 @@ async def create_resource_provider(req: Req) -> Response:
 
 
 async def get_resource_provider(req: Req) -> Response:
-    req.ctx.can(policies.RP_SHOW)
+    req.can(policies.RP_SHOW)
     view = await req.svc.get_provider(req.path("uuid"))
     return respond(req, provider_body(req, view), last_modified=view.updated_at)
 
 
 async def update_resource_provider(req: Req) -> Response:
-    req.ctx.can(policies.RP_UPDATE)
+    req.can(policies.RP_UPDATE)
     uuid = req.path("uuid")
     schema = schemas.PROVIDER_PUT_1_14 if req.at("1.14") else schemas.PROVIDER_PUT
     data = req.json(schema)
@@ -174,7 +186,7 @@ async def update_resource_provider(req: Req) -> Response:
 
 
 async def delete_resource_provider(req: Req) -> Response:
-    req.ctx.can(policies.RP_DELETE)
+    req.can(policies.RP_DELETE)
     await req.svc.delete_provider(req.path("uuid"))
     return no_content()
 
@@ -197,14 +209,14 @@ async def _provider_or_404(req: Req, uuid: str) -> ProviderView:
 
 
 async def get_inventories(req: Req) -> Response:
-    req.ctx.can(policies.INV_LIST)
+    req.can(policies.INV_LIST)
     uuid = req.path("uuid")
     generation, records = await req.svc.get_inventories(uuid)
     return respond(req, _inventories_body(generation, records))
 
 
 async def get_inventory(req: Req) -> Response:
-    req.ctx.can(policies.INV_SHOW)
+    req.can(policies.INV_SHOW)
     uuid, rc = req.path("uuid"), req.path("resource_class")
     generation, records = await req.svc.get_inventories(uuid)
     for rec in records:
@@ -215,7 +227,7 @@ async def get_inventory(req: Req) -> Response:
 
 
 async def create_inventory(req: Req) -> Response:
-    req.ctx.can(policies.INV_CREATE)
+    req.can(policies.INV_CREATE)
     uuid = req.path("uuid")
     data = req.json(schemas.INVENTORY_POST)
     await _provider_or_404(req, uuid)
@@ -226,6 +238,7 @@ async def create_inventory(req: Req) -> Response:
             f"Update conflict: Inventory for {rc} on resource provider {uuid} already exists."
         )
     new = InventoryRecord.from_body(rc, data)
+    check_record(new, uuid, req.at("1.26"), "create")
     gen, records = await req.svc.set_inventories(
         uuid,
         generation=data.get("resource_provider_generation", generation),
@@ -239,7 +252,7 @@ async def create_inventory(req: Req) -> Response:
 
 
 async def set_inventories(req: Req) -> Response:
-    req.ctx.can(policies.INV_UPDATE)
+    req.can(policies.INV_UPDATE)
     uuid = req.path("uuid")
     data = req.json(schemas.INVENTORIES_PUT)
     await _provider_or_404(req, uuid)
@@ -255,17 +268,18 @@ async def set_inventories(req: Req) -> Response:
 
 
 async def update_inventory(req: Req) -> Response:
-    req.ctx.can(policies.INV_UPDATE)
+    req.can(policies.INV_UPDATE)
     uuid, rc = req.path("uuid"), req.path("resource_class")
     data = req.json(schemas.INVENTORY_BASE)
     await _provider_or_404(req, uuid)
     generation, records = await req.svc.get_inventories(uuid)
+    new = InventoryRecord.from_body(rc, data)
+    check_record(new, uuid, req.at("1.26"))
     if not any(r.resource_class == rc for r in records):
         raise PlacementBadRequest(
             f"No inventory record with resource class for resource provider {uuid}: "
             f"No inventory of class {rc} found."
         )
-    new = InventoryRecord.from_body(rc, data)
     merged = [new if r.resource_class == rc else r for r in records]
     gen, _ = await req.svc.set_inventories(
         uuid,
@@ -278,7 +292,7 @@ async def update_inventory(req: Req) -> Response:
 
 
 async def delete_inventory(req: Req) -> Response:
-    req.ctx.can(policies.INV_DELETE)
+    req.can(policies.INV_DELETE)
     uuid, rc = req.path("uuid"), req.path("resource_class")
     await _provider_or_404(req, uuid)
     await req.svc.delete_inventory(uuid, rc)
@@ -286,8 +300,12 @@ async def delete_inventory(req: Req) -> Response:
 
 
 async def delete_inventories(req: Req) -> Response:
-    req.require("1.5")
-    req.ctx.can(policies.INV_DELETE)
+    if not req.at("1.5"):
+        raise MethodNotAllowed(
+            "The method DELETE is not allowed for this resource.",
+            headers={"Allow": "GET, POST, PUT"},
+        )
+    req.can(policies.INV_DELETE)
     await req.svc.delete_all_inventories(req.path("uuid"))
     return no_content()
 
@@ -296,7 +314,7 @@ async def delete_inventories(req: Req) -> Response:
 
 
 async def list_provider_usages(req: Req) -> Response:
-    req.ctx.can(policies.RP_USAGES)
+    req.can(policies.RP_USAGES)
     uuid = req.path("uuid")
     try:
         generation, usages = await req.svc.usages_for_provider(uuid)
@@ -312,7 +330,7 @@ async def get_total_usages(req: Req) -> Response:
     schema = schemas.USAGES_QUERY_1_38 if req.at("1.38") else schemas.USAGES_QUERY
     query = req.query(schema)
     project_id = query["project_id"]
-    req.ctx.can(policies.TOTAL_USAGES, {"project_id": project_id})
+    req.can(policies.TOTAL_USAGES, {"project_id": project_id})
     totals = await req.svc.total_usages(
         project_id=project_id,
         user_id=query.get("user_id"),
@@ -334,14 +352,14 @@ def _rc_body(req: Req, name: str) -> dict[str, Any]:
 
 async def list_resource_classes(req: Req) -> Response:
     req.require("1.2")
-    req.ctx.can(policies.RC_LIST)
+    req.can(policies.RC_LIST)
     names = await req.svc.list_resource_classes()
     return respond(req, {"resource_classes": [_rc_body(req, n) for n in names]})
 
 
 async def create_resource_class(req: Req) -> Response:
     req.require("1.2")
-    req.ctx.can(policies.RC_CREATE)
+    req.can(policies.RC_CREATE)
     data = req.json(schemas.RESOURCE_CLASS)
     await req.svc.create_resource_class(data["name"])
     return Response(
@@ -352,21 +370,17 @@ async def create_resource_class(req: Req) -> Response:
 
 async def get_resource_class(req: Req) -> Response:
     req.require("1.2")
-    req.ctx.can(policies.RC_SHOW)
+    req.can(policies.RC_SHOW)
     rc = await req.svc.get_resource_class(req.path("name"))
     return respond(req, _rc_body(req, rc.name), last_modified=rc.updated_at or rc.created_at)
 
 
 async def update_resource_class(req: Req) -> Response:
     req.require("1.2")
-    req.ctx.can(policies.RC_UPDATE)
+    req.can(policies.RC_UPDATE)
     name = req.path("name")
     if req.at("1.7"):
-        if not name.startswith("CUSTOM_") or not _is_rc_name(name):
-            raise PlacementBadRequest(
-                "JSON does not validate: "
-                f"'{name}' does not match '{schemas.CUSTOM}'"
-            )
+        validate({"name": name}, schemas.RESOURCE_CLASS, "JSON does not validate: ")
         created = await req.svc.ensure_resource_class(name)
         location = req.absolute(f"/resource_classes/{name}")
         return Response(status_code=201 if created else 204, headers={"location": location})
@@ -381,7 +395,7 @@ def _is_rc_name(name: str) -> bool:
 
 async def delete_resource_class(req: Req) -> Response:
     req.require("1.2")
-    req.ctx.can(policies.RC_DELETE)
+    req.can(policies.RC_DELETE)
     await req.svc.delete_resource_class(req.path("name"))
     return no_content()
 
@@ -391,7 +405,7 @@ async def delete_resource_class(req: Req) -> Response:
 
 async def list_traits(req: Req) -> Response:
     req.require("1.6")
-    req.ctx.can(policies.TRAITS_LIST)
+    req.can(policies.TRAITS_LIST)
     query = req.query(schemas.TRAITS_QUERY)
     names = prefix = None
     if "name" in query:
@@ -419,7 +433,7 @@ async def list_traits(req: Req) -> Response:
 
 async def get_trait(req: Req) -> Response:
     req.require("1.6")
-    req.ctx.can(policies.TRAITS_SHOW)
+    req.can(policies.TRAITS_SHOW)
     trait = await req.svc.get_trait(req.path("name"))
     return Response(
         status_code=204,
@@ -437,7 +451,7 @@ def _cache_headers(req: Req, stamp: Any) -> dict[str, str]:
 
 async def put_trait(req: Req) -> Response:
     req.require("1.6")
-    req.ctx.can(policies.TRAITS_UPDATE)
+    req.can(policies.TRAITS_UPDATE)
     name = req.path("name")
     if not name.startswith("CUSTOM_") or len(name) > 255 or not _is_rc_name(name):
         raise PlacementBadRequest(
@@ -453,14 +467,14 @@ async def put_trait(req: Req) -> Response:
 
 async def delete_trait(req: Req) -> Response:
     req.require("1.6")
-    req.ctx.can(policies.TRAITS_DELETE)
+    req.can(policies.TRAITS_DELETE)
     await req.svc.delete_trait(req.path("name"))
     return no_content()
 
 
 async def list_provider_traits(req: Req) -> Response:
     req.require("1.6")
-    req.ctx.can(policies.RP_TRAIT_LIST)
+    req.can(policies.RP_TRAIT_LIST)
     uuid = req.path("uuid")
     try:
         generation, traits = await req.svc.provider_traits(uuid)
@@ -471,7 +485,7 @@ async def list_provider_traits(req: Req) -> Response:
 
 async def update_provider_traits(req: Req) -> Response:
     req.require("1.6")
-    req.ctx.can(policies.RP_TRAIT_UPDATE)
+    req.can(policies.RP_TRAIT_UPDATE)
     uuid = req.path("uuid")
     data = req.json(schemas.PROVIDER_TRAITS_PUT)
     await _provider_or_404(req, uuid)
@@ -483,7 +497,7 @@ async def update_provider_traits(req: Req) -> Response:
 
 async def delete_provider_traits(req: Req) -> Response:
     req.require("1.6")
-    req.ctx.can(policies.RP_TRAIT_DELETE)
+    req.can(policies.RP_TRAIT_DELETE)
     await req.svc.clear_provider_traits(req.path("uuid"))
     return no_content()
 
@@ -493,7 +507,7 @@ async def delete_provider_traits(req: Req) -> Response:
 
 async def get_aggregates(req: Req) -> Response:
     req.require("1.1")
-    req.ctx.can(policies.AGG_LIST)
+    req.can(policies.AGG_LIST)
     uuid = req.path("uuid")
     generation, aggregates = await req.svc.provider_aggregates(uuid)
     body: dict[str, Any] = {"aggregates": aggregates}
@@ -504,8 +518,9 @@ async def get_aggregates(req: Req) -> Response:
 
 async def set_aggregates(req: Req) -> Response:
     req.require("1.1")
-    req.ctx.can(policies.AGG_UPDATE)
+    req.can(policies.AGG_UPDATE)
     uuid = req.path("uuid")
+    await _provider_or_404(req, uuid)
     generation: int | None = None
     if req.at("1.19"):
         data = req.json(schemas.AGGREGATES_PUT_1_19)
@@ -526,7 +541,7 @@ async def set_aggregates(req: Req) -> Response:
 
 
 async def list_for_consumer(req: Req) -> Response:
-    req.ctx.can(policies.ALLOC_LIST)
+    req.can(policies.ALLOC_LIST)
     view = await req.svc.consumer_allocations(req.path("consumer_uuid"))
     body: dict[str, Any] = {"allocations": view.allocations}
     if view.allocations and req.at("1.12"):
@@ -540,7 +555,7 @@ async def list_for_consumer(req: Req) -> Response:
 
 
 async def list_for_provider(req: Req) -> Response:
-    req.ctx.can(policies.RP_ALLOC_LIST)
+    req.can(policies.RP_ALLOC_LIST)
     uuid = req.path("uuid")
     try:
         generation, allocations, last = await req.svc.provider_allocations(uuid)
@@ -589,7 +604,7 @@ def _put_schema(req: Req) -> dict[str, Any]:
 
 
 async def set_allocations_for_consumer(req: Req) -> Response:
-    req.ctx.can(policies.ALLOC_UPDATE)
+    req.can(policies.ALLOC_UPDATE)
     consumer = req.path("consumer_uuid")
     try:
         consumer = str(uuidlib.UUID(consumer))
@@ -605,7 +620,7 @@ async def set_allocations_for_consumer(req: Req) -> Response:
 
 async def set_allocations(req: Req) -> Response:
     req.require("1.13")
-    req.ctx.can(policies.ALLOC_MANAGE)
+    req.can(policies.ALLOC_MANAGE)
     schema = schemas.ALLOCATIONS_POST_1_13
     if req.at("1.38"):
         schema = schemas.ALLOCATIONS_POST_1_38
@@ -620,7 +635,7 @@ async def set_allocations(req: Req) -> Response:
 
 
 async def delete_allocations(req: Req) -> Response:
-    req.ctx.can(policies.ALLOC_DELETE)
+    req.can(policies.ALLOC_DELETE)
     await req.svc.delete_consumer_allocations(req.path("consumer_uuid"))
     return no_content()
 
@@ -630,7 +645,7 @@ async def delete_allocations(req: Req) -> Response:
 
 async def reshape(req: Req) -> Response:
     req.require("1.30")
-    req.ctx.can(policies.RESHAPE)
+    req.can(policies.RESHAPE)
     schema = schemas.RESHAPER
     if req.at("1.38"):
         schema = schemas.RESHAPER_1_38
@@ -704,6 +719,7 @@ def _endpoint(path: str, methods: dict[str, Handler], svc: PlacementService) -> 
     anonymous = path == "/"
 
     async def endpoint(request: Request) -> Response:
+        precheck_version(request)
         ctx = await (optional_context if anonymous else authenticated_context)(request)
         handler = methods.get(request.method)
         if handler is None:
@@ -719,6 +735,30 @@ def _endpoint(path: str, methods: dict[str, Handler], svc: PlacementService) -> 
 
     endpoint.__name__ = f"placement_{path}"
     return endpoint
+
+
+_VERSION = re.compile(r"^\d+\.\d+$")
+
+
+def precheck_version(request: Request) -> None:
+    """Placement's own wording for bad and unacceptable version headers."""
+    header = request.headers.get("openstack-api-version")
+    if not header:
+        return
+    for part in header.split(","):
+        words = part.strip().split()
+        if len(words) != 2 or words[0].lower() != "placement":
+            continue
+        value = words[1]
+        if value.lower() == "latest":
+            return
+        if not _VERSION.match(value):
+            raise PlacementBadRequest(f"invalid version string: {value}")
+        major, minor = (int(x) for x in value.split("."))
+        lowest, highest = MICROVERSION.minimum, MICROVERSION.maximum
+        if not (lowest.major, lowest.minor) <= (major, minor) <= (highest.major, highest.minor):
+            raise UnacceptableVersion(f"Unacceptable version header: {value}")
+        return
 
 
 def build_router(svc: PlacementService) -> APIRouter:

@@ -49,4 +49,5 @@ MICROVERSION = MicroversionPolicy(
     service="placement",
     minimum=Version.parse(VERSIONS[0]),
     maximum=Version.parse(VERSIONS[-1]),
+    vary="openstack-api-version",
 )

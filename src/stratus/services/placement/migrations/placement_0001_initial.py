@@ -165,6 +165,7 @@ def upgrade() -> None:
             primary_key=True,
         ),
         sa.Column("aggregate_uuid", sa.String(36), primary_key=True),
+        sa.Column("ordinal", sa.Integer, nullable=False, server_default="0"),
     )
     op.create_index(
         "ix_placement_provider_aggregates_aggregate_uuid",
