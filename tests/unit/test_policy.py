@@ -57,6 +57,7 @@ def test_rule_references_and_file_override(tmp_path: Path) -> None:
     assert engine.enforce("test:action", {}, {"roles": ["x"]})
     assert not engine.enforce("test:action", {}, {"roles": ["member"]})
     (tmp_path / "policy.yaml").write_text('"test:base": "role:member"\n')
+    engine.load()  # a running engine re-reads the file within a second by itself
     assert engine.enforce("test:action", {}, {"roles": ["member"]})
 
 

@@ -12,13 +12,18 @@ from stratus.kit.errors import NotFound, Unauthorized
 TOKEN_HEADER = "x-auth-token"
 
 
-def get_runtime(request: Request) -> Runtime:
+def runtime_of(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
+async def get_runtime(request: Request) -> Runtime:
+    """Async on purpose: FastAPI runs plain ``def`` dependencies in a thread pool."""
+    return runtime_of(request)
+
+
 async def _context(request: Request, *, required: bool) -> RequestContext:
-    runtime = get_runtime(request)
+    runtime = runtime_of(request)
     state = request.scope.setdefault("state", {})
     token = request.headers.get(TOKEN_HEADER)
     auth = None

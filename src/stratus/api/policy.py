@@ -7,6 +7,7 @@ Syntax: ``role:R``, ``rule:NAME``, ``is_admin:True``, ``system_scope:all``,
 """
 
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,15 +63,14 @@ def _tokenize(text: str) -> list[str]:
     return tokens
 
 
-def _resolve(template: str, target: Target) -> Any:
-    """Expand ``%(a.b)s`` against target; dotted keys are looked up flat first, then nested."""
-    match = re.fullmatch(r"%\((.+)\)s", template)
-    if not match:
-        return template
-    key = match.group(1)
-    if key in target:
-        return target[key]
-    value: Any = target
+_TEMPLATE_RE = re.compile(r"%\((.+)\)s")
+
+
+def _lookup(key: str, mapping: Mapping[str, Any]) -> Any:
+    """Dotted keys are looked up flat first (``target.user.id``), then nested."""
+    if key in mapping:
+        return mapping[key]
+    value: Any = mapping
     for part in key.split("."):
         if isinstance(value, Mapping) and part in value:
             value = value[part]
@@ -82,44 +82,54 @@ def _resolve(template: str, target: Target) -> Any:
 _MISSING = object()
 
 
-def _field_check(match: str) -> Check:
-    """Neutron's ``field:<collection>:<attribute>=<value>`` check on the target resource."""
-    _collection, _, rest = match.partition(":")
-    attribute, _, expected = rest.partition("=")
-
-    def check(target: Target, _creds: Creds, _engine: "PolicyEngine") -> bool:
-        if attribute not in target:
-            return False
-        return str(target[attribute]).lower() == expected.lower()
-
-    return check
-
-
 def _generic_check(kind: str, match: str) -> Check:
-    if kind == "field":
-        return _field_check(match)
+    """Compile one ``kind:match`` check; templates are parsed once, here, not per request."""
+    template = _TEMPLATE_RE.fullmatch(match)
+    key = template.group(1) if template else None
 
-    def check(target: Target, creds: Creds, _engine: "PolicyEngine") -> bool:
-        if kind == "role":
+    def expected_of(target: Target) -> Any:
+        return _lookup(key, target) if key is not None else match
+
+    if kind == "role":
+        if key is None:
+            wanted = match.lower()
+            # Credentials carry lower-cased role names (AuthInfo.credentials); the slow path
+            # covers hand-made credentials.
+            return lambda _t, creds, _e: (
+                wanted in creds.get("roles", ())
+                or wanted in {str(r).lower() for r in creds.get("roles", ())}
+            )
+
+        def role_check(target: Target, creds: Creds, _e: "PolicyEngine") -> bool:
+            expected = expected_of(target)
             roles = {str(r).lower() for r in creds.get("roles", ())}
-            expected = _resolve(match, target)
             return expected is not _MISSING and str(expected).lower() in roles
-        expected = _resolve(match, target)
+
+        return role_check
+    if kind == "is_admin":
+        truth = match.lower() in ("true", "1")
+        return lambda _t, creds, _e: bool(creds.get("is_admin")) is truth
+    if kind.startswith("'") and kind.endswith("'"):
+        literal = kind[1:-1]
+
+        def literal_check(target: Target, _c: Creds, _e: "PolicyEngine") -> bool:
+            expected = expected_of(target)
+            return expected is not _MISSING and literal == str(expected)
+
+        return literal_check
+
+    def attr_check(target: Target, creds: Creds, _e: "PolicyEngine") -> bool:
+        expected = expected_of(target)
         if expected is _MISSING:
             return False
-        # Literal on the left: 'member':%(role.name)s
-        if kind.startswith("'") and kind.endswith("'"):
-            return str(kind[1:-1]) == str(expected)
-        if kind == "is_admin":
-            return bool(creds.get("is_admin")) is (str(expected).lower() in ("true", "1"))
-        actual = _resolve(f"%({kind})s", creds)
+        actual = _lookup(kind, creds)
         if actual is _MISSING or actual is None:
             return False
         if isinstance(actual, bool) or isinstance(expected, bool):
             return str(actual).lower() == str(expected).lower()
         return str(actual) == str(expected)
 
-    return check
+    return attr_check
 
 
 class _Parser:
@@ -196,6 +206,7 @@ class PolicyEngine:
     _compiled: dict[str, Check] = field(default_factory=dict)
     _overrides: dict[str, str] = field(default_factory=dict)
     _mtime: float | None = None
+    _checked_at: float = 0.0
 
     def load(self) -> None:
         self._compiled.clear()
@@ -208,8 +219,13 @@ class PolicyEngine:
                 self._overrides = {str(k): str(v) for k, v in data.items()}
 
     def _maybe_reload(self) -> None:
+        """Pick up edits of the override file, looking at most once a second."""
         if self.overrides_file is None:
             return
+        now = time.monotonic()
+        if now - self._checked_at < 1.0:
+            return
+        self._checked_at = now
         try:
             mtime: float | None = self.overrides_file.stat().st_mtime
         except FileNotFoundError:

@@ -1,6 +1,7 @@
 """The ``stratus`` command: up, status, reset, keys rotate, policy list, db upgrade."""
 
 import asyncio
+import contextlib
 import json
 import shutil
 import sys
@@ -53,7 +54,12 @@ def up(
     if services:
         kw["services"] = tuple(s.strip() for s in services.split(",") if s.strip())
     settings = _settings(data_dir, db_url, **kw)
-    asyncio.run(_serve(settings, started))
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop ships with uvicorn[standard]
+        asyncio.run(_serve(settings, started))
+    else:
+        uvloop.run(_serve(settings, started))
 
 
 async def _serve(settings: Settings, started: float) -> None:
@@ -76,7 +82,7 @@ async def _serve(settings: Settings, started: float) -> None:
     first = bool(cloud.runtime.clients.get("identity.first_start"))
 
     async def announce() -> None:
-        while not server.started:
+        while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
             await asyncio.sleep(0.01)
         elapsed = time.monotonic() - started
         clouds = settings.data_dir / "clouds.yaml"
@@ -162,10 +168,8 @@ def policy_list(
     settings = _settings(data_dir)
     for module in SERVICE_MODULES.values():
         package = module.rsplit(".", 1)[0]
-        try:
+        with contextlib.suppress(ModuleNotFoundError):
             importlib.import_module(f"{package}.policies")
-        except ModuleNotFoundError:
-            pass
     engine = PolicyEngine(overrides_file=settings.data_dir / "policy.yaml")
     engine.load()
     table = Table("rule", "check string", "source")
