@@ -664,3 +664,38 @@ async def test_static_web(swift_api):
     assert "a.html" in r.text and 'href="../style.css"' in r.text
     r = await anon.get(A + "/site/nothing-here")
     assert r.status_code == 404 and r.content == b"missing page"
+
+
+async def test_versioned_writes_stack_mode(swift_api):
+    c = swift_api.demo
+    await put(c, "/archive")
+    await put(c, "/main", b"", **{"X-Versions-Location": "archive"})
+    assert (await c.head(A + "/main")).headers["x-versions-location"] == "archive"
+    await put(c, "/main/doc", b"v1")
+    await put(c, "/main/doc", b"v2")
+    await put(c, "/main/doc", b"v3")
+    assert (await c.get(A + "/main/doc")).content == b"v3"
+    archived = (await c.get(A + "/archive?format=json")).json()
+    assert [o["name"].startswith("003doc/") for o in archived] == [True, True]
+    assert (await c.delete(A + "/main/doc")).status_code == 204
+    assert (await c.get(A + "/main/doc")).content == b"v2"
+    assert (await c.delete(A + "/main/doc")).status_code == 204
+    assert (await c.get(A + "/main/doc")).content == b"v1"
+    assert (await c.delete(A + "/main/doc")).status_code == 204
+    assert (await c.get(A + "/main/doc")).status_code == 404
+    assert (await c.head(A + "/archive")).headers["x-container-object-count"] == "0"
+    assert (await c.head(A + "/main")).headers["x-container-object-count"] == "0"
+
+
+async def test_versioned_writes_history_mode(swift_api):
+    c = swift_api.demo
+    await put(c, "/hist")
+    await put(c, "/live", b"", **{"X-History-Location": "hist"})
+    await put(c, "/live/doc", b"v1")
+    await put(c, "/live/doc", b"v2")
+    assert (await c.delete(A + "/live/doc")).status_code == 204
+    assert (await c.get(A + "/live/doc")).status_code == 404
+    kept = [o["bytes"] for o in (await c.get(A + "/hist?format=json")).json()]
+    assert kept == [2, 2]
+    both = {"X-Versions-Location": "a", "X-History-Location": "b"}
+    assert (await c.post(A + "/live", headers=both)).status_code == 400

@@ -427,6 +427,111 @@ class ObjectStoreService:
             raise not_found()
         return obj
 
+    # -- versioned writes ----------------------------------------------------------------
+
+    @staticmethod
+    def versions_of(crow: Container) -> tuple[str, str] | None:
+        """(archive container, mode) when the container keeps old versions."""
+        if crow.meta.get("x-versions-location"):
+            return str(crow.meta["x-versions-location"]), "stack"
+        if crow.meta.get("x-history-location"):
+            return str(crow.meta["x-history-location"]), "history"
+        return None
+
+    async def archive(self, account: str, container: str, name: str) -> None:
+        """Before an overwrite or delete: copy the current object into the archive container
+        as ``<len(name) as 3 hex digits><name>/<timestamp>`` (Swift's versioned writes)."""
+        crow, obj = await self._current(account, container, name)
+        versions = self.versions_of(crow) if crow else None
+        if versions is None or obj is None:
+            return
+        archive, _ = versions
+        blob = await self.store.link(obj.blob) if obj.blob else None
+        new = NewObject(
+            content_type=obj.content_type,
+            meta=dict(obj.meta),
+            delete_at=obj.delete_at,
+            slo=obj.slo,
+        )
+        try:
+            await self.put_object(
+                account,
+                archive,
+                version_prefix(name) + f"{obj.timestamp:016.5f}",
+                None,
+                new,
+                blob=blob,
+                size=obj.size,
+                etag=obj.etag,
+            )
+        except SwiftError as err:
+            if err.http_status == 404:
+                raise SwiftError(412, f"Versions container {archive} does not exist.") from None
+            raise
+
+    async def _current(
+        self, account: str, container: str, name: str
+    ) -> tuple[Container | None, StoredObject | None]:
+        async with self.db.reader() as session:
+            crow = await repository.container(session, account, container)
+            if crow is None:
+                return None, None
+            obj = await repository.get_object(session, crow.id, name)
+            return crow, (None if obj is None or _expired(obj) else obj)
+
+    async def versioned_delete(self, account: str, container: str, name: str) -> None:
+        """DELETE in a versioned container. Stack mode: the newest archived version comes
+        back. History mode: the current object is archived, then removed."""
+        crow, current = await self._current(account, container, name)
+        if crow is None:
+            raise not_found()
+        versions = self.versions_of(crow)
+        assert versions is not None
+        archive, mode = versions
+        if mode == "history":
+            if current is None:
+                raise not_found()
+            await self.archive(account, container, name)
+            await self.delete_object(account, container, name)
+            return
+        async with self.db.reader() as session:
+            arow = await repository.container(session, account, archive)
+            latest = (
+                await repository.list_objects(
+                    session,
+                    arow.id,
+                    prefix=version_prefix(name),
+                    marker=None,
+                    end_marker=None,
+                    reverse=True,
+                    limit=1,
+                )
+                if arow
+                else []
+            )
+        if not latest:
+            await self.delete_object(account, container, name)
+            return
+        previous = latest[0]
+        blob = await self.store.link(previous.blob) if previous.blob else None
+        new = NewObject(
+            content_type=previous.content_type,
+            meta=dict(previous.meta),
+            delete_at=previous.delete_at,
+            slo=previous.slo,
+        )
+        await self.put_object(
+            account,
+            container,
+            name,
+            None,
+            new,
+            blob=blob,
+            size=previous.size,
+            etag=previous.etag,
+        )
+        await self.delete_object(account, archive, previous.name)
+
     # -- content -------------------------------------------------------------------------
 
     async def content(self, account: str, crow: Container, obj: StoredObject) -> Content:
@@ -674,6 +779,10 @@ def _unpack(
         except tarfile.TarError:
             raise SwiftError(400, "Invalid Tar File: truncated or corrupt archive\n") from None
     return done, errors
+
+
+def version_prefix(name: str) -> str:
+    return f"{len(name.encode()):03x}{name}/"
 
 
 def _expired(obj: StoredObject) -> bool:

@@ -157,6 +157,7 @@ def _info() -> dict[str, Any]:
         "dlo": {"max_get_time": 86400},
         "symlink": {"symloop_max": SYMLOOP_MAX, "static_links": False},
         "formpost": {},
+        "versioned_writes": {"allowed_flags": ["x-versions-location", "x-history-location"]},
         "staticweb": {},
         "account_quotas": {},
         "container_quotas": {},
@@ -556,9 +557,10 @@ async def _container(account: str, container: str, request: Request) -> Response
             value = updates.get(key)
             if value and not value.isdigit():
                 raise bad_request(f"Invalid {_title(key)}: it must be a non-negative integer.")
-        versions = updates.get("x-versions-location") or updates.get("x-history-location")
-        if versions:
-            raise SwiftError(501, "Object versioning is not implemented here.")
+        for key in ("x-versions-location", "x-history-location"):
+            if updates.get(key):
+                updates[key] = unquote(updates[key])
+                _check_container_name(updates[key])
         if method == "PUT":
             policy = request.headers.get("x-storage-policy")
             if policy is not None and policy != "Policy-0":
@@ -697,7 +699,11 @@ async def _object(account: str, container: str, obj: str, request: Request) -> R
         if row.slo is not None:
             deleted, missing, errors = await service.delete_slo(account, container, obj)
             return _bulk_response(request, deleted, missing, errors)
-    await service.delete_object(account, container, obj)
+    crow = await service.container(account, container)
+    if service.versions_of(crow) is not None:
+        await service.versioned_delete(account, container, obj)
+    else:
+        await service.delete_object(account, container, obj)
     return Response(status_code=204)
 
 
@@ -1052,6 +1058,7 @@ async def _put_object(
         if_none_match=if_none is not None,
         delete_at=delete_at,
     )
+    await _archive_if_versioned(service, account, container, name)
     row = await service.put_object(account, container, name, request.stream(), new)
     return Response(
         status_code=201,
@@ -1123,6 +1130,7 @@ async def _copy(
         content_length=content.size,
         delete_at=delete_at if change else None,
     )
+    await _archive_if_versioned(service, *dst)
     if not content.is_manifest and obj.blob is not None:
         blob = await service.store.link(obj.blob)
         row = await service.put_object(*dst, None, new, blob=blob, size=obj.size, etag=obj.etag)
@@ -1142,6 +1150,17 @@ async def _copy(
 
 with contextlib.suppress(Exception):
     mimetypes.init()
+
+
+async def _archive_if_versioned(
+    service: ObjectStoreService, account: str, container: str, name: str
+) -> None:
+    try:
+        crow = await service.container(account, container)
+    except SwiftError:
+        return  # the PUT itself answers 404
+    if service.versions_of(crow) is not None:
+        await service.archive(account, container, name)
 
 
 # -- form POST ------------------------------------------------------------------------------
