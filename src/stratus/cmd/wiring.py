@@ -92,9 +92,18 @@ class Cloud:
         await upgrade(self.db)
         # identity first: it creates the catalog and the validator every service uses.
         await self.apps["identity"].get()
+        self.runtime.quota.limit_source = self._unified_limit
         for spec in self.specs:
             if spec.bootstrap is not None:
                 await spec.bootstrap(self.runtime)
+
+    async def _unified_limit(self, project_id: str, resource: str) -> int | None:
+        """Quota resources are named ``<service type>.<resource>``; a Keystone limit (or
+        registered limit) for that service and resource applies when one exists."""
+        service_type, _, name = resource.partition(".")
+        identity = self.runtime.client("identity")
+        value: int | None = await identity.project_limit(project_id, service_type, name)
+        return value
 
     async def stop(self) -> None:
         await self.bus.close()
