@@ -106,6 +106,14 @@ def _generic_check(kind: str, match: str) -> Check:
             return expected is not _MISSING and str(expected).lower() in roles
 
         return role_check
+    if kind == "field":
+        # Neutron's ``field:<collection>:<attribute>=<value>``, on the target resource.
+        _collection, _, rest = match.partition(":")
+        attribute, _, value = rest.partition("=")
+        wanted_value = value.lower()
+        return lambda target, _c, _e: (
+            attribute in target and str(target[attribute]).lower() == wanted_value
+        )
     if kind == "is_admin":
         truth = match.lower() in ("true", "1")
         return lambda _t, creds, _e: bool(creds.get("is_admin")) is truth
