@@ -165,6 +165,30 @@ async def providers_by_uuids(
     return {rp.uuid: rp for rp in rows.scalars()}
 
 
+async def lock_providers(session: AsyncSession, ids: Iterable[int]) -> None:
+    """Row-lock providers (in id order, so writers never deadlock) for the rest of the
+    transaction: concurrent claims on one provider then queue instead of racing.
+    SQLite has no row locks; its writers are serialised already."""
+    wanted = sorted(set(ids))
+    if wanted:
+        await session.execute(
+            select(ResourceProvider.id)
+            .where(ResourceProvider.id.in_(wanted))
+            .order_by(ResourceProvider.id)
+            .with_for_update()
+        )
+
+
+async def provider_ids_for_consumers(session: AsyncSession, consumers: Iterable[str]) -> set[int]:
+    wanted = list(set(consumers))
+    if not wanted:
+        return set()
+    rows = await session.execute(
+        select(Allocation.resource_provider_id).where(Allocation.consumer_id.in_(wanted))
+    )
+    return {r[0] for r in rows.all()}
+
+
 async def all_providers(session: AsyncSession) -> list[ResourceProvider]:
     rows = await session.execute(select(ResourceProvider).order_by(ResourceProvider.id))
     return list(rows.scalars().all())

@@ -765,16 +765,26 @@ class PlacementService:
         if session is not None:
             await self._write_allocations(session, requests)
             return
-        async with self.db.session() as s:
-            await self._write_allocations(s, requests)
+        try:
+            async with self.db.session() as s:
+                await self._write_allocations(s, requests)
+        except IntegrityError:
+            # two writers created the same new consumer at once: the loser retries
+            raise ConcurrentUpdate(
+                "consumer generation conflict - the consumer was created concurrently"
+            ) from None
 
     async def _write_allocations(
         self, s: AsyncSession, requests: Sequence[ConsumerAllocations]
     ) -> None:
         now = repo.utcnow()
-        consumers = await repo.consumers_by_uuids(s, [r.consumer_uuid for r in requests])
         rp_uuids = {u for r in requests for u in r.allocations}
         rps = await repo.providers_by_uuids(s, rp_uuids)
+        old_ids = await repo.provider_ids_for_consumers(s, [r.consumer_uuid for r in requests])
+        await repo.lock_providers(s, old_ids | {rp.id for rp in rps.values()})
+        # re-read what the lock may have made stale
+        rps = await repo.providers_by_uuids(s, rp_uuids)
+        consumers = await repo.consumers_by_uuids(s, [r.consumer_uuid for r in requests])
         for u in sorted(rp_uuids):
             if u not in rps:
                 raise PlacementBadRequest(
