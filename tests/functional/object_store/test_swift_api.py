@@ -699,3 +699,18 @@ async def test_versioned_writes_history_mode(swift_api):
     assert kept == [2, 2]
     both = {"X-Versions-Location": "a", "X-History-Location": "b"}
     assert (await c.post(A + "/live", headers=both)).status_code == 400
+
+
+async def test_account_object_count_quota(swift_api):
+    c = swift_api.demo
+    await put(c, "/cq")
+    await put(c, "/cq/a", b"1")
+    headers = {"X-Account-Quota-Count": "2"}
+    assert (await c.post(A, headers=headers)).status_code == 403
+    assert (await swift_api.reseller.post(A, headers=headers)).status_code == 204
+    await put(c, "/cq/b", b"1")
+    assert (await c.put(A + "/cq/c", content=b"1")).status_code == 413
+    await put(c, "/cq/b", b"22")  # overwriting does not add an object
+    r = await swift_api.reseller.post(A, headers={"X-Remove-Account-Quota-Count": "x"})
+    assert r.status_code == 204
+    await put(c, "/cq/c", b"1")

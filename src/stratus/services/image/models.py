@@ -1,12 +1,13 @@
 """Image tables: images, their extra properties, tags and members."""
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from stratus.db import Base
-from stratus.db.base import UTCDateTime
+from stratus.db.base import JSONType, UTCDateTime
 
 
 class Image(Base):
@@ -64,5 +65,46 @@ class ImageMember(Base):
     )
     member: Mapped[str] = mapped_column(String(255), primary_key=True)
     status: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class MetadefNamespace(Base):
+    """A metadata definitions namespace (Glance metadefs)."""
+
+    __tablename__ = "image_metadef_namespaces"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    namespace: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(80))
+    description: Mapped[str | None] = mapped_column(Text)
+    visibility: Mapped[str] = mapped_column(String(32))
+    protected: Mapped[bool] = mapped_column(Boolean, default=False)
+    owner: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class MetadefItem(Base):
+    """An object, property, tag or resource-type association inside a namespace; ``body``
+    holds the item's document as the API shows it (minus the bookkeeping fields)."""
+
+    __tablename__ = "image_metadef_items"
+
+    namespace_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("image_metadef_namespaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    body: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class MetadefResourceType(Base):
+    __tablename__ = "image_metadef_resource_types"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    protected: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

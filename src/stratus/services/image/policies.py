@@ -52,6 +52,52 @@ TASKS_API_ACCESS = "tasks_api_access"
 STAGE_IMAGE = "stage_image"
 GET_STORES_INFO = "stores_info_detail"
 
+METADEF_DEFAULT = "metadef_default"
+METADEF_ADMIN = "metadef_admin"
+GET_METADEF_NAMESPACES = "get_metadef_namespaces"
+GET_METADEF_NAMESPACE = "get_metadef_namespace"
+ADD_METADEF_NAMESPACE = "add_metadef_namespace"
+MODIFY_METADEF_NAMESPACE = "modify_metadef_namespace"
+DELETE_METADEF_NAMESPACE = "delete_metadef_namespace"
+GET_METADEF_OBJECTS = "get_metadef_objects"
+ADD_METADEF_OBJECT = "add_metadef_object"
+DELETE_METADEF_OBJECT = "delete_metadef_object"
+GET_METADEF_PROPERTIES = "get_metadef_properties"
+ADD_METADEF_PROPERTY = "add_metadef_property"
+REMOVE_METADEF_PROPERTY = "remove_metadef_property"
+GET_METADEF_TAGS = "get_metadef_tags"
+ADD_METADEF_TAG = "add_metadef_tag"
+ADD_METADEF_TAGS = "add_metadef_tags"
+DELETE_METADEF_TAG = "delete_metadef_tag"
+LIST_METADEF_RESOURCE_TYPES = "list_metadef_resource_types"
+GET_METADEF_RESOURCE_TYPE = "get_metadef_resource_type"
+ADD_METADEF_RESOURCE_TYPE_ASSOCIATION = "add_metadef_resource_type_association"
+REMOVE_METADEF_RESOURCE_TYPE_ASSOCIATION = "remove_metadef_resource_type_association"
+
+_METADEF_READS = (
+    GET_METADEF_NAMESPACES,
+    GET_METADEF_NAMESPACE,
+    GET_METADEF_OBJECTS,
+    GET_METADEF_PROPERTIES,
+    GET_METADEF_TAGS,
+    LIST_METADEF_RESOURCE_TYPES,
+    GET_METADEF_RESOURCE_TYPE,
+)
+_METADEF_WRITES = (
+    ADD_METADEF_NAMESPACE,
+    MODIFY_METADEF_NAMESPACE,
+    DELETE_METADEF_NAMESPACE,
+    ADD_METADEF_OBJECT,
+    DELETE_METADEF_OBJECT,
+    ADD_METADEF_PROPERTY,
+    REMOVE_METADEF_PROPERTY,
+    ADD_METADEF_TAG,
+    ADD_METADEF_TAGS,
+    DELETE_METADEF_TAG,
+    ADD_METADEF_RESOURCE_TYPE_ASSOCIATION,
+    REMOVE_METADEF_RESOURCE_TYPE_ASSOCIATION,
+)
+
 RULES = [
     Rule(CONTEXT_IS_ADMIN, "role:admin", "Defines the rule for the is_admin:True check."),
     Rule(
@@ -171,6 +217,19 @@ RULES = [
         "Expose store specific information",
         (("GET", "/v2/info/stores/detail"),),
     ),
+]
+
+RULES += [
+    Rule(METADEF_DEFAULT, "", "Default rule for metadata definition reads."),
+    Rule(METADEF_ADMIN, "role:admin", "Default rule for metadata definition writes."),
+    *[
+        Rule(name, f"rule:{METADEF_DEFAULT}", "Read metadata definitions")
+        for name in _METADEF_READS
+    ],
+    *[
+        Rule(name, f"rule:{METADEF_ADMIN}", "Change metadata definitions")
+        for name in _METADEF_WRITES
+    ],
 ]
 
 register(RULES)

@@ -20,7 +20,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stratus.services.image.models import Image, ImageMember, ImageProperty, ImageTag
+from stratus.services.image.models import (
+    Image,
+    ImageMember,
+    ImageProperty,
+    ImageTag,
+    MetadefItem,
+    MetadefNamespace,
+    MetadefResourceType,
+)
 
 MIB = 1 << 20
 
@@ -316,3 +324,72 @@ async def count_members(session: AsyncSession, image_id: str) -> int:
         select(func.count()).select_from(ImageMember).where(ImageMember.image_id == image_id)
     )
     return int(result.scalar_one())
+
+
+# -- metadata definitions ----------------------------------------------------------------
+
+
+async def namespaces(session: AsyncSession, viewer: Viewer) -> list[MetadefNamespace]:
+    stmt = select(MetadefNamespace).order_by(MetadefNamespace.namespace)
+    if not viewer.is_admin:
+        stmt = stmt.where(
+            or_(
+                MetadefNamespace.visibility == "public",
+                MetadefNamespace.owner == viewer.project_id,
+            )
+        )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def namespace(
+    session: AsyncSession, name: str, viewer: Viewer | None = None
+) -> MetadefNamespace | None:
+    stmt = select(MetadefNamespace).where(MetadefNamespace.namespace == name)
+    if viewer is not None and not viewer.is_admin:
+        stmt = stmt.where(
+            or_(
+                MetadefNamespace.visibility == "public",
+                MetadefNamespace.owner == viewer.project_id,
+            )
+        )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def items(
+    session: AsyncSession, namespace_ids: Sequence[int], kind: str
+) -> list[MetadefItem]:
+    if not namespace_ids:
+        return []
+    stmt = (
+        select(MetadefItem)
+        .where(MetadefItem.namespace_id.in_(namespace_ids), MetadefItem.kind == kind)
+        .order_by(MetadefItem.created_at, MetadefItem.name)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def item(
+    session: AsyncSession, namespace_id: int, kind: str, name: str
+) -> MetadefItem | None:
+    return await session.get(MetadefItem, (namespace_id, kind, name))
+
+
+async def remove_items(session: AsyncSession, namespace_id: int, kind: str | None) -> None:
+    stmt = delete(MetadefItem).where(MetadefItem.namespace_id == namespace_id)
+    if kind is not None:
+        stmt = stmt.where(MetadefItem.kind == kind)
+    await session.execute(stmt)
+
+
+async def resource_types(session: AsyncSession) -> list[MetadefResourceType]:
+    rows = await session.execute(select(MetadefResourceType).order_by(MetadefResourceType.name))
+    return list(rows.scalars())
+
+
+async def resource_type(session: AsyncSession, name: str) -> MetadefResourceType | None:
+    return await session.get(MetadefResourceType, name)
+
+
+async def add_metadef(session: AsyncSession, row: MetadefNamespace | MetadefItem) -> None:
+    session.add(row)
+    await session.flush()

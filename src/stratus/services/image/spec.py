@@ -8,6 +8,7 @@ from stratus.api.errors import plain_error
 from stratus.api.runtime import Runtime
 from stratus.api.service import CatalogEntry, ServiceSpec, make_service_app
 from stratus.services.image import policies  # noqa: F401 - registers the policy defaults
+from stratus.services.image.api.metadefs import router as metadefs_router
 from stratus.services.image.api.routes import router
 from stratus.services.image.service import register_quotas
 
@@ -23,7 +24,7 @@ def build(runtime: Runtime) -> ASGIApp:
     register_quotas(runtime)
     return make_service_app(
         runtime=runtime,
-        routers=[router],
+        routers=[metadefs_router, router],
         formatter=plain_error,
         body_limit_exempt=_is_data,
         title="stratus image",

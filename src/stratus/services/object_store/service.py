@@ -295,10 +295,22 @@ class ObjectStoreService:
         if quota_count is not None and replacing == 0 and crow.object_count + 1 > quota_count:
             raise SwiftError(413, "Upload exceeds quota.")
         arow = await repository.account(session, account)
-        account_quota = _int_meta(arow.meta, "x-account-meta-quota-bytes") if arow else None
-        if account_quota is not None:
-            _, _, used = await repository.account_totals(session, account)
-            if used - replacing + adding > account_quota:
+        meta = arow.meta if arow else {}
+        byte_limits = [
+            _int_meta(meta, key)
+            for key in (
+                "x-account-meta-quota-bytes",
+                "x-account-quota-bytes",
+                "x-account-quota-bytes-policy-policy-0",
+            )
+        ]
+        count_limit = _int_meta(meta, "x-account-quota-count")
+        if any(v is not None for v in byte_limits) or count_limit is not None:
+            _, objects, used = await repository.account_totals(session, account)
+            for limit in byte_limits:
+                if limit is not None and used - replacing + adding > limit:
+                    raise SwiftError(413, "Upload exceeds quota.")
+            if count_limit is not None and replacing == 0 and objects + 1 > count_limit:
                 raise SwiftError(413, "Upload exceeds quota.")
 
     async def put_object(

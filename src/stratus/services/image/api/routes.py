@@ -109,8 +109,6 @@ async def get_version(request: Request) -> Response:
 async def get_schema(name: str, ctx: Ctx) -> Response:
     build = schemas.SCHEMAS.get(name)
     if build is None:
-        if name.startswith("metadefs"):
-            raise NotImplementedYet("Metadata definitions are not implemented by this cloud.")
         raise NotFound(f"Schema {name} not found.")
     return JSONResponse(build())
 
@@ -499,7 +497,6 @@ async def delete_member(image_id: str, member_id: str, request: Request, ctx: Ct
 
 @router.api_route("/v2/tasks", methods=["GET", "POST"])
 @router.api_route("/v2/tasks/{rest:path}", methods=["GET", "POST", "DELETE"])
-@router.api_route("/v2/metadefs/{rest:path}", methods=["GET", "POST", "PUT", "DELETE"])
 @router.api_route("/v2/images/{image_id}/locations", methods=["GET", "POST"])
 @router.api_route("/v2/cache/{rest:path}", methods=["GET", "PUT", "DELETE"])
 async def not_implemented(request: Request, ctx: AnonCtx) -> Response:

@@ -220,3 +220,157 @@ SCHEMAS = {
     "task": task,
     "tasks": tasks,
 }
+
+
+def _metadef(name: str, properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
+    }
+
+
+def _plural(name: str, key: str, item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "properties": {
+            key: {"type": "array", "items": item},
+            "schema": {"type": "string"},
+            "first": {"type": "string"},
+            "next": {"type": "string"},
+        },
+        "links": [
+            {"rel": "first", "href": "{first}"},
+            {"rel": "next", "href": "{next}"},
+            {"rel": "describedby", "href": "{schema}"},
+        ],
+    }
+
+
+_STAMPS = {
+    "created_at": {"type": "string", "readOnly": True, "format": "date-time"},
+    "updated_at": {"type": "string", "readOnly": True, "format": "date-time"},
+}
+
+
+def metadef_resource_type() -> dict[str, Any]:
+    return _metadef(
+        "resource_type_association",
+        {
+            "name": {"type": "string", "maxLength": 80},
+            "prefix": {"type": "string", "maxLength": 80},
+            "properties_target": {"type": "string", "maxLength": 80},
+            **_STAMPS,
+        },
+        ["name"],
+    )
+
+
+def metadef_property() -> dict[str, Any]:
+    return _metadef(
+        "property",
+        {
+            "name": {"type": "string", "maxLength": 80},
+            "title": {"type": "string"},
+            "description": {"type": "string"},
+            "operators": {"type": "array", "items": {"type": "string"}},
+            "type": {
+                "type": "string",
+                "enum": ["array", "boolean", "integer", "number", "object", "string", None],
+            },
+            "enum": {"type": "array"},
+            "default": {},
+            "readonly": {"type": "boolean"},
+            "minimum": {"type": "number"},
+            "maximum": {"type": "number"},
+            "minLength": {"type": "integer"},
+            "maxLength": {"type": "integer"},
+            "pattern": {"type": "string"},
+            "items": {"type": "object"},
+            "uniqueItems": {"type": "boolean"},
+            "additionalItems": {"type": "boolean"},
+        },
+        ["type", "title", "name"],
+    )
+
+
+def metadef_object() -> dict[str, Any]:
+    return _metadef(
+        "object",
+        {
+            "name": {"type": "string", "maxLength": 80},
+            "description": {"type": "string"},
+            "required": {"type": "array", "items": {"type": "string"}},
+            "properties": {"type": "object"},
+            "schema": {"type": "string", "readOnly": True},
+            "self": {"type": "string", "readOnly": True},
+            **_STAMPS,
+        },
+        ["name"],
+    )
+
+
+def metadef_tag() -> dict[str, Any]:
+    return _metadef("tag", {"name": {"type": "string", "maxLength": 255}, **_STAMPS}, ["name"])
+
+
+def metadef_namespace() -> dict[str, Any]:
+    return _metadef(
+        "namespace",
+        {
+            "namespace": {"type": "string", "maxLength": 80},
+            "display_name": {"type": "string", "maxLength": 80},
+            "description": {"type": "string", "maxLength": 500},
+            "visibility": {"type": "string", "enum": ["public", "private"]},
+            "protected": {"type": "boolean"},
+            "owner": {"type": "string", "maxLength": 255},
+            "resource_type_associations": {"type": "array", "items": metadef_resource_type()},
+            "properties": {"type": "object"},
+            "objects": {"type": "array", "items": metadef_object()},
+            "tags": {"type": "array", "items": metadef_tag()},
+            "schema": {"type": "string", "readOnly": True},
+            "self": {"type": "string", "readOnly": True},
+            **_STAMPS,
+        },
+        ["namespace"],
+    )
+
+
+def metadef_namespaces() -> dict[str, Any]:
+    return _plural("namespaces", "namespaces", metadef_namespace())
+
+
+def metadef_resource_types() -> dict[str, Any]:
+    return _plural(
+        "resource_type_associations", "resource_type_associations", metadef_resource_type()
+    )
+
+
+def metadef_objects() -> dict[str, Any]:
+    return _plural("objects", "objects", metadef_object())
+
+
+def metadef_properties() -> dict[str, Any]:
+    return {
+        "name": "properties",
+        "properties": {"properties": {"type": "object"}, "schema": {"type": "string"}},
+    }
+
+
+def metadef_tags() -> dict[str, Any]:
+    return _plural("tags", "tags", metadef_tag())
+
+
+METADEF_SCHEMAS = {
+    "namespace": metadef_namespace,
+    "namespaces": metadef_namespaces,
+    "resource_type": metadef_resource_type,
+    "resource_types": metadef_resource_types,
+    "object": metadef_object,
+    "objects": metadef_objects,
+    "property": metadef_property,
+    "properties": metadef_properties,
+    "tag": metadef_tag,
+    "tags": metadef_tags,
+}

@@ -264,7 +264,7 @@ def _meta_changes(request: Request, kind: str) -> tuple[dict[str, str], list[str
             "x-versions-location",
             "x-history-location",
         ),
-        "account": (),
+        "account": ("x-account-quota-bytes", "x-account-quota-count"),
     }[kind]
     for key, value in request.headers.items():
         key = key.lower()
@@ -272,9 +272,11 @@ def _meta_changes(request: Request, kind: str) -> tuple[dict[str, str], list[str
             updates[key] = value.strip()
         elif key.startswith(remove_prefix):
             removes.append(meta_prefix + key[len(remove_prefix) :])
-        elif key in system:
+        elif key in system or key.startswith(f"x-{kind}-quota-bytes-policy-"):
             updates[key] = value.strip()
-        elif key.startswith("x-remove-") and "x-" + key[len("x-remove-") :] in system:
+        elif key.startswith(f"x-remove-{kind}-quota-bytes-policy-") or (
+            key.startswith("x-remove-") and "x-" + key[len("x-remove-") :] in system
+        ):
             removes.append("x-" + key[len("x-remove-") :])
     if updates.get("x-container-read"):
         check_acl_syntax(updates["x-container-read"], write=False)
@@ -343,16 +345,24 @@ async def _account(account: str, request: Request) -> Response:
         raise deny(access)
     if method == "POST":
         updates, removes = _meta_changes(request, "account")
-        quota_keys = ("x-account-meta-quota-bytes",)
-        if any(k in quota_keys for k in [*updates, *removes]) and not access.reseller:
+        quota_keys = [
+            k
+            for k in [*updates, *removes]
+            if k in ("x-account-meta-quota-bytes", "x-account-quota-bytes", "x-account-quota-count")
+            or k.startswith("x-account-quota-bytes-policy-")
+        ]
+        if quota_keys and not access.reseller:
             raise SwiftError(403)
-        quota = updates.get("x-account-meta-quota-bytes")
-        if quota:
-            try:
-                if int(quota) < 0:
-                    raise ValueError
-            except ValueError:
-                raise bad_request("Invalid bytes quota.") from None
+        for key in quota_keys:
+            quota = updates.get(key)
+            if quota:
+                try:
+                    if int(quota) < 0:
+                        raise ValueError
+                except ValueError:
+                    raise bad_request(
+                        f"Invalid {_title(key)}: not a non-negative integer."
+                    ) from None
         await service.update_account(account, updates, removes)
         return Response(status_code=204)
     row, (containers, objects, used) = await service.account(account)
