@@ -48,6 +48,19 @@ def assignment_type(*, user: bool, target: str) -> str:
     return ("User" if user else "Group") + target
 
 
+def _pk(
+    *,
+    role_id: str,
+    actor_id: str,
+    user: bool,
+    target_kind: str,
+    target_id: str,
+    inherited: bool = False,
+) -> tuple[str, str, str, str, bool]:
+    """The assignment table's primary key for one grant."""
+    return (assignment_type(user=user, target=target_kind), actor_id, target_id, role_id, inherited)
+
+
 class Roles:
     def __init__(self, resources: Resources, revoker: Revoker) -> None:
         self.resources = resources
@@ -170,18 +183,11 @@ class Roles:
 
     # -- assignments -----------------------------------------------------------------------
 
-    async def grant(
-        self,
-        s: AsyncSession,
-        *,
-        role_id: str,
-        actor_id: str,
-        user: bool,
-        target_kind: str,
-        target_id: str,
-        inherited: bool = False,
-    ) -> None:
-        role = await self.get(s, role_id)
+    async def grant(self, s: AsyncSession, **grant: Any) -> None:
+        """Grant ``role_id`` to ``actor_id`` (a user when ``user``) on ``target_kind``
+        (Project, Domain, System) ``target_id``, optionally ``inherited`` to projects below."""
+        role = await self.get(s, grant["role_id"])
+        target_kind, target_id = grant["target_kind"], grant["target_id"]
         if role.domain_id != ROOT_DOMAIN:
             target_domain = target_id
             if target_kind == "Project":
@@ -189,20 +195,14 @@ class Roles:
             if target_kind == "System" or target_domain != role.domain_id:
                 raise Forbidden(
                     f"Domain specific roles are not supported in the V8 role assignment. "
-                    f"The role {role_id} belongs to domain {role.domain_id}."
+                    f"The role {role.id} belongs to domain {role.domain_id}."
                 )
-        key = (
-            assignment_type(user=user, target=target_kind),
-            actor_id,
-            target_id,
-            role_id,
-            inherited,
-        )
-        if await repo.get(s, Assignment, key) is None:
+        if await repo.get(s, Assignment, _pk(**grant)) is None:
+            kind, actor_id, target_id, role_id, inherited = _pk(**grant)
             await repo.add(
                 s,
                 Assignment(
-                    type=key[0],
+                    type=kind,
                     actor_id=actor_id,
                     target_id=target_id,
                     role_id=role_id,
@@ -211,58 +211,28 @@ class Roles:
             )
         self.revoker.notify()
 
-    async def check(
-        self,
-        s: AsyncSession,
-        *,
-        role_id: str,
-        actor_id: str,
-        user: bool,
-        target_kind: str,
-        target_id: str,
-        inherited: bool = False,
-    ) -> None:
-        await self.get(s, role_id)
-        key = (
-            assignment_type(user=user, target=target_kind),
-            actor_id,
-            target_id,
-            role_id,
-            inherited,
-        )
-        if await repo.get(s, Assignment, key) is None:
-            raise not_found("role assignment", f"{role_id} for {actor_id} on {target_id}")
-
-    async def revoke_grant(
-        self,
-        s: AsyncSession,
-        *,
-        role_id: str,
-        actor_id: str,
-        user: bool,
-        target_kind: str,
-        target_id: str,
-        inherited: bool = False,
-    ) -> None:
-        await self.get(s, role_id)
-        key = (
-            assignment_type(user=user, target=target_kind),
-            actor_id,
-            target_id,
-            role_id,
-            inherited,
-        )
-        row = await repo.get(s, Assignment, key)
+    async def _existing(self, s: AsyncSession, **grant: Any) -> Assignment:
+        await self.get(s, grant["role_id"])
+        row = await repo.get(s, Assignment, _pk(**grant))
         if row is None:
-            raise not_found("role assignment", f"{role_id} for {actor_id} on {target_id}")
-        await repo.remove(s, row)
-        if user:
-            fields: dict[str, Any] = {"user_id": actor_id, "role_id": role_id}
-            if target_kind == "Project":
-                fields["project_id"] = target_id
+            raise not_found(
+                "role assignment",
+                f"{grant['role_id']} for {grant['actor_id']} on {grant['target_id']}",
+            )
+        return row
+
+    async def check(self, s: AsyncSession, **grant: Any) -> None:
+        await self._existing(s, **grant)
+
+    async def revoke_grant(self, s: AsyncSession, **grant: Any) -> None:
+        await repo.remove(s, await self._existing(s, **grant))
+        if grant["user"]:
+            fields: dict[str, Any] = {"user_id": grant["actor_id"], "role_id": grant["role_id"]}
+            if grant["target_kind"] == "Project":
+                fields["project_id"] = grant["target_id"]
             await self.revoker.revoke(s, **fields)
         else:
-            await self.revoker.revoke(s, role_id=role_id)
+            await self.revoker.revoke(s, role_id=grant["role_id"])
 
     async def effective_role_ids(
         self,

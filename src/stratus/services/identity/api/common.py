@@ -10,7 +10,7 @@ from stratus.kit.errors import BadRequest
 from stratus.services.identity.service import IdentityService
 
 
-def get_service(request: Request) -> IdentityService:
+async def get_service(request: Request) -> IdentityService:
     svc: IdentityService = request.app.state.identity
     return svc
 

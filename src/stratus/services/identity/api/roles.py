@@ -226,78 +226,9 @@ def _register_grants() -> None:
                     )
                 )
 
-            async def grant(
-                target_kind: str,
-                target_id: str,
-                actor_kind: str,
-                actor_id: str,
-                role_id: str,
-                request: Request,
-                ctx: Ctx,
-                svc: Svc,
-            ) -> Response:
-                kind = _kind(target_kind, actor_kind)
-                async with svc.db.session() as s:
-                    target = await _grant_target(s, svc, kind, target_id, actor_kind, actor_id)
-                    ctx.can("identity:create_grant", target)
-                    await svc.roles.grant(
-                        s,
-                        role_id=role_id,
-                        actor_id=actor_id,
-                        user=actor_kind == "users",
-                        target_kind=kind,
-                        target_id=target_id,
-                        inherited=inherited,
-                    )
-                return no_content()
-
-            async def check(
-                target_kind: str,
-                target_id: str,
-                actor_kind: str,
-                actor_id: str,
-                role_id: str,
-                ctx: Ctx,
-                svc: Svc,
-            ) -> Response:
-                kind = _kind(target_kind, actor_kind)
-                async with svc.db.reader() as s:
-                    target = await _grant_target(s, svc, kind, target_id, actor_kind, actor_id)
-                    ctx.can("identity:check_grant", target)
-                    await svc.roles.check(
-                        s,
-                        role_id=role_id,
-                        actor_id=actor_id,
-                        user=actor_kind == "users",
-                        target_kind=kind,
-                        target_id=target_id,
-                        inherited=inherited,
-                    )
-                return no_content()
-
-            async def revoke(
-                target_kind: str,
-                target_id: str,
-                actor_kind: str,
-                actor_id: str,
-                role_id: str,
-                ctx: Ctx,
-                svc: Svc,
-            ) -> Response:
-                kind = _kind(target_kind, actor_kind)
-                async with svc.db.session() as s:
-                    target = await _grant_target(s, svc, kind, target_id, actor_kind, actor_id)
-                    ctx.can("identity:revoke_grant", target)
-                    await svc.roles.revoke_grant(
-                        s,
-                        role_id=role_id,
-                        actor_id=actor_id,
-                        user=actor_kind == "users",
-                        target_kind=kind,
-                        target_id=target_id,
-                        inherited=inherited,
-                    )
-                return no_content()
+            grant = _grant_handler("create_grant", "grant", inherited)
+            check = _grant_handler("check_grant", "check", inherited)
+            revoke = _grant_handler("revoke_grant", "revoke_grant", inherited)
 
             list_path = path + suffix
             role_path = path + "/{role_id}" + suffix
@@ -307,6 +238,37 @@ def _register_grants() -> None:
             router.add_api_route(role_path, revoke, methods=["DELETE"])
 
         make(inherit)
+
+
+def _grant_handler(rule: str, action: str, inherited: bool) -> Any:
+    """One handler for PUT (grant), GET/HEAD (check) or DELETE (revoke) of a grant."""
+    write = action != "check"
+
+    async def handler(
+        target_kind: str,
+        target_id: str,
+        actor_kind: str,
+        actor_id: str,
+        role_id: str,
+        ctx: Ctx,
+        svc: Svc,
+    ) -> Response:
+        kind = _kind(target_kind, actor_kind)
+        async with svc.db.session() if write else svc.db.reader() as s:
+            target = await _grant_target(s, svc, kind, target_id, actor_kind, actor_id)
+            ctx.can(f"identity:{rule}", target)
+            await getattr(svc.roles, action)(
+                s,
+                role_id=role_id,
+                actor_id=actor_id,
+                user=actor_kind == "users",
+                target_kind=kind,
+                target_id=target_id,
+                inherited=inherited,
+            )
+        return no_content()
+
+    return handler
 
 
 def _kind(target_kind: str, actor_kind: str) -> str:
