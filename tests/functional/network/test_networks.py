@@ -334,8 +334,9 @@ async def test_versions_and_extensions(net: Net) -> None:
         "revision-if-match",
     } <= aliases
     assert {"trunk", "trunk-details", "qos", "qos-default"} <= aliases
-    assert "subnet_allocation" not in aliases and "auto-allocated-topology" not in aliases
+    assert {"subnet_allocation", "auto-allocated-topology", "address-scope"} <= aliases
+    assert "network-segment-range" not in aliases and "floating-ip-port-forwarding" not in aliases
     assert (await net.demo.get("/v2.0/extensions/router")).status_code == 200
-    assert (await net.demo.get("/v2.0/extensions/subnet_allocation")).status_code == 404
-    r = await net.demo.get("/v2.0/subnetpools")
+    assert (await net.demo.get("/v2.0/extensions/network-segment-range")).status_code == 404
+    r = await net.demo.get("/v2.0/network_segment_ranges")
     assert r.status_code == 501

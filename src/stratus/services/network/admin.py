@@ -125,6 +125,8 @@ class AdminService(Core):
             "network": m.Network,
             "security_group": m.SecurityGroup,
             "qos_policy": m.QosPolicy,
+            "subnetpool": m.SubnetPool,
+            "address_scope": m.AddressScope,
         }[object_type]
         obj = await repo.get(session, model, object_id)
         if obj is None or (not self.is_admin(ctx) and obj.project_id != ctx.project_id):
@@ -132,6 +134,14 @@ class AdminService(Core):
                 from stratus.services.network.qos import QosPolicyNotFound
 
                 raise QosPolicyNotFound(object_id)
+            if model in (m.SubnetPool, m.AddressScope):
+                from stratus.services.network.pools import AddressScopeNotFound, SubnetPoolNotFound
+
+                raise (
+                    SubnetPoolNotFound(object_id)
+                    if model is m.SubnetPool
+                    else AddressScopeNotFound(object_id)
+                )
             if model is m.Network:
                 raise NetworkNotFound(object_id)
             raise SecurityGroupNotFound(object_id)

@@ -702,6 +702,10 @@ _OPTIONAL_WITHOUT_DEFAULT = {
     "floating_ip_address",
     "target_tenant",
     "target_project",
+    "default_prefixlen",
+    "min_prefixlen",
+    "max_prefixlen",
+    "prefixes",
 }
 
 

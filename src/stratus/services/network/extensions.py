@@ -2,6 +2,32 @@
 Names, descriptions and dates are neutron-lib's (data, not code)."""
 
 EXTENSIONS: dict[str, tuple[str, str, str]] = {
+    "subnet_allocation": (
+        "Subnet Allocation",
+        "Enables allocation of subnets from a subnet pool",
+        "2015-03-30T10:00:00-00:00",
+    ),
+    "rbac-address-scope": (
+        "Add address_scope type to RBAC",
+        "Add address_scope type to RBAC",
+        "2020-02-12T00:00:00-00:00",
+    ),
+    "rbac-subnetpool": (
+        "Add subnetpool type to RBAC",
+        "Add subnetpool type to RBAC",
+        "2020-02-05T00:00:00-00:00",
+    ),
+    "auto-allocated-topology": (
+        "Auto Allocated Topology Services",
+        "Auto Allocated Topology Services.",
+        "2016-01-01T00:00:00-00:00",
+    ),
+    "address-scope": ("Address scope", "Address scopes extension.", "2015-07-26T10:00:00-00:00"),
+    "default-subnetpools": (
+        "Default Subnetpools",
+        "Provides ability to mark and use a subnetpool as the default.",
+        "2016-02-18T18:00:00-00:00",
+    ),
     "qos-pps-minimum": (
         "QoS minimum packet rate rule",
         "Allow to configure QoS minimum packet rate rule.",

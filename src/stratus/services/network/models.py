@@ -330,3 +330,44 @@ class QosRule(Base):
     min_kbps: Mapped[int | None] = mapped_column(Integer, nullable=True)
     min_kpps: Mapped[int | None] = mapped_column(Integer, nullable=True)
     dscp_mark: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class AddressScope(StandardAttrs, Base):
+    __tablename__ = "network_address_scopes"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(255), index=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    ip_version: Mapped[int] = mapped_column(Integer)
+
+
+class SubnetPool(StandardAttrs, Base):
+    __tablename__ = "network_subnetpools"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(255), index=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    ip_version: Mapped[int] = mapped_column(Integer)
+    prefixes: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    default_prefixlen: Mapped[int] = mapped_column(Integer)
+    min_prefixlen: Mapped[int] = mapped_column(Integer)
+    max_prefixlen: Mapped[int] = mapped_column(Integer)
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    default_quota: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    address_scope_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("network_address_scopes.id"), nullable=True
+    )
+
+
+class AutoAllocatedTopology(Base):
+    """One row per project: the primary key settles concurrent first requests."""
+
+    __tablename__ = "network_auto_allocated_topologies"
+
+    project_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    network_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("network_networks.id", ondelete="SET NULL"), nullable=True
+    )
+    router_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("network_routers.id", ondelete="SET NULL"), nullable=True
+    )

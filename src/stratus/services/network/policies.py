@@ -274,6 +274,40 @@ RULES = [
         for kind in ("bandwidth_limit", "dscp_marking", "minimum_bandwidth", "minimum_packet_rate")
         for action in ("get", "create", "update", "delete")
     ],
+    # subnet pools, address scopes, auto-allocated topology
+    Rule("create_subnetpool", ADMIN_OR_MEMBER, "Create a subnet pool"),
+    Rule("create_subnetpool:shared", ADMIN, "Create a shared subnet pool"),
+    Rule("create_subnetpool:is_default", ADMIN, "Specify is_default of a subnet pool"),
+    Rule(
+        "get_subnetpool", _or(ADMIN, PROJECT_READER, "rule:shared_subnetpools"), "Get a subnet pool"
+    ),
+    Rule(
+        "shared_subnetpools", "field:subnetpools:shared=True", "Definition of a shared subnet pool"
+    ),
+    Rule("update_subnetpool", ADMIN_OR_MEMBER, "Update a subnet pool"),
+    Rule("update_subnetpool:is_default", ADMIN, "Update is_default of a subnet pool"),
+    Rule("delete_subnetpool", ADMIN_OR_MEMBER, "Delete a subnet pool"),
+    Rule("create_address_scope", ADMIN_OR_MEMBER, "Create an address scope"),
+    Rule("create_address_scope:shared", ADMIN, "Create a shared address scope"),
+    Rule(
+        "get_address_scope",
+        _or(ADMIN, PROJECT_READER, "rule:shared_address_scopes"),
+        "Get an address scope",
+    ),
+    Rule(
+        "shared_address_scopes",
+        "field:address_scopes:shared=True",
+        "Definition of a shared address scope",
+    ),
+    Rule("update_address_scope", ADMIN_OR_MEMBER, "Update an address scope"),
+    Rule("update_address_scope:shared", ADMIN, "Update shared of an address scope"),
+    Rule("delete_address_scope", ADMIN_OR_MEMBER, "Delete an address scope"),
+    Rule("get_auto_allocated_topology", ADMIN_OR_MEMBER, "Get a project's auto-allocated topology"),
+    Rule(
+        "delete_auto_allocated_topology",
+        ADMIN_OR_MEMBER,
+        "Delete a project's auto-allocated topology",
+    ),
     # quotas, agents, zones, availability
     Rule("get_quota", ADMIN_OR_READER, "Get a resource quota"),
     Rule("update_quota", ADMIN, "Update a resource quota"),

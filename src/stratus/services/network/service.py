@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stratus.api.context import RequestContext
-from stratus.kit.errors import BadRequest, Conflict, NotFound, NotImplementedYet
+from stratus.kit.errors import BadRequest, Conflict, NotFound
 from stratus.kit.ids import uuid_str
 from stratus.services.network import attributes as attrs
 from stratus.services.network import ipam
@@ -87,6 +87,18 @@ class NetworkService(Core):
         entries = await repo.rbac_entries(session, "qos_policy", [policy_id])
         if not any(e.target_project in ("*", ctx.project_id) for e in entries):
             raise QosPolicyNotFound(policy_id)
+
+    async def _check_default_external(self, session: AsyncSession, skip: str | None) -> None:
+        from sqlalchemy import select
+
+        rows = await session.execute(
+            select(m.Network.id).where(m.Network.external.is_(True), m.Network.is_default.is_(True))
+        )
+        others = [r for r in rows.scalars() if r != skip]
+        if others:
+            raise Conflict(
+                f"Unable to set the network as default: the default external network {others[0]} exists."
+            )
 
     async def _shared_with(
         self, session: AsyncSession, net: m.Network, project_id: str | None
@@ -211,6 +223,8 @@ class NetworkService(Core):
         net_id = uuid_str()
         async with self.db.session() as session:
             await self.claim(session, owner, "network")
+            if data["is_default"] and data["router:external"]:
+                await self._check_default_external(session, None)
             if "qos_policy_id" in body:
                 await self.check_qos(session, ctx, data["qos_policy_id"])
             else:  # qos-default: the project's default policy applies to its new networks
@@ -463,6 +477,8 @@ class NetworkService(Core):
                 raise InvalidInput("Plugin does not support updating provider attributes")
             if "qos_policy_id" in data:
                 await self.check_qos(session, ctx, data["qos_policy_id"])
+            if data.get("is_default") and (net.external or data.get("router:external")):
+                await self._check_default_external(session, net.id)
             for key in (
                 "name",
                 "description",
@@ -717,10 +733,51 @@ class NetworkService(Core):
     async def create_subnet(self, ctx: RequestContext, body: Mapping[str, Any]) -> dict[str, Any]:
         data = attrs.prepare_create(attrs.SUBNET, body)
         owner = self.owner_of(ctx, data)
-        if data.get("subnetpool_id") or data.get("use_default_subnetpool") or "prefixlen" in data:
-            raise NotImplementedYet(
-                "Subnet pools are not implemented by this cloud: give a 'cidr'."
+        async with self.db.session() as session:
+            if data.get("subnetpool_id") or data.get("use_default_subnetpool"):
+                data["subnetpool_id"] = await self._cidr_from_pool(session, ctx, data)
+            return await self._create_subnet_in(session, ctx, body, data, owner)
+
+    async def _cidr_from_pool(
+        self, session: AsyncSession, ctx: RequestContext, data: dict[str, Any]
+    ) -> str:
+        from stratus.services.network.pools import (
+            SubnetPoolNotFound,
+            allocate_from_pool,
+            default_pool,
+        )
+
+        if data.get("subnetpool_id"):
+            row = await repo.get(session, m.SubnetPool, data["subnetpool_id"])
+            visible = row is not None and (self.is_admin(ctx) or row.project_id == ctx.project_id)
+            if row is not None and not visible:
+                entries = await repo.rbac_entries(session, "subnetpool", [row.id])
+                visible = any(e.target_project in ("*", ctx.project_id) for e in entries)
+            if row is None or not visible:
+                raise SubnetPoolNotFound(data["subnetpool_id"])
+            pool = row
+        else:
+            found = await default_pool(session, data["ip_version"])
+            if found is None:
+                raise BadRequest(f"No default subnetpool found for IPv{data['ip_version']}")
+            pool = found
+        if pool.ip_version != data["ip_version"]:
+            raise BadRequest(
+                f"Cannot allocate IPv{data['ip_version']} subnet from IPv{pool.ip_version} subnet pool"
             )
+        data["cidr"] = await allocate_from_pool(
+            session, pool, cidr=data.get("cidr"), prefixlen=data.get("prefixlen")
+        )
+        return pool.id
+
+    async def _create_subnet_in(
+        self,
+        session: AsyncSession,
+        ctx: RequestContext,
+        body: Mapping[str, Any],
+        data: dict[str, Any],
+        owner: str,
+    ) -> dict[str, Any]:
         if "cidr" not in data:
             raise BadRequest(
                 "Bad subnets request: a cidr must be specified in the absence of a subnet pool"
@@ -775,50 +832,49 @@ class NetworkService(Core):
                 raise InvalidInput(
                     f"Host routes {route} do not match the subnet's IP version {version}"
                 )
-        async with self.db.session() as session:
-            net = await self.get_network_row(session, ctx, data["network_id"])
-            target = {"project_id": owner, "tenant_id": owner, **network_target(net), **data}
-            self.enforce(ctx, "create_subnet", target)
-            if not self.is_admin(ctx) and net.project_id != owner:
-                raise PolicyNotAuthorizedNetworkOwner()
-            if data["segment_id"] is not None:
-                seg = await repo.get(session, m.Segment, data["segment_id"])
-                if seg is None or seg.network_id != net.id:
-                    raise SegmentNotFound(data["segment_id"])
-            existing = (await repo.subnets_for(session, [net.id])).get(net.id, [])
-            for other in existing:
-                if ipam.overlaps(other.cidr, cidr):
-                    raise InvalidInput(
-                        f"Requested subnet with cidr: {cidr} for network: {net.id} overlaps with another subnet"
-                    )
-            await self.claim(session, owner, "subnet")
-            subnet = self.new_std(
-                m.Subnet,
-                uuid_str(),
-                network_id=net.id,
-                project_id=owner,
-                name=data["name"],
-                description=data["description"],
-                ip_version=version,
-                cidr=cidr,
-                gateway_ip=gateway,
-                enable_dhcp=data["enable_dhcp"],
-                ipv6_ra_mode=ra,
-                ipv6_address_mode=mode,
-                subnetpool_id=None,
-                segment_id=data["segment_id"],
-                dns_publish_fixed_ip=data["dns_publish_fixed_ip"],
-                allocation_pools=pools,
-                dns_nameservers=data["dns_nameservers"],
-                host_routes=data["host_routes"],
-                service_types=data["service_types"],
-            )
-            session.add(subnet)
-            self.bump(net)
-            await session.flush()
-            if data.get("tags"):
-                await repo.set_tags(session, "subnet", subnet.id, data["tags"])
-            return self.subnet_view(subnet, await self.tags_of(session, [subnet]))
+        net = await self.get_network_row(session, ctx, data["network_id"])
+        target = {"project_id": owner, "tenant_id": owner, **network_target(net), **data}
+        self.enforce(ctx, "create_subnet", target)
+        if not self.is_admin(ctx) and net.project_id != owner:
+            raise PolicyNotAuthorizedNetworkOwner()
+        if data["segment_id"] is not None:
+            seg = await repo.get(session, m.Segment, data["segment_id"])
+            if seg is None or seg.network_id != net.id:
+                raise SegmentNotFound(data["segment_id"])
+        existing = (await repo.subnets_for(session, [net.id])).get(net.id, [])
+        for other in existing:
+            if ipam.overlaps(other.cidr, cidr):
+                raise InvalidInput(
+                    f"Requested subnet with cidr: {cidr} for network: {net.id} overlaps with another subnet"
+                )
+        await self.claim(session, owner, "subnet")
+        subnet = self.new_std(
+            m.Subnet,
+            uuid_str(),
+            network_id=net.id,
+            project_id=owner,
+            name=data["name"],
+            description=data["description"],
+            ip_version=version,
+            cidr=cidr,
+            gateway_ip=gateway,
+            enable_dhcp=data["enable_dhcp"],
+            ipv6_ra_mode=ra,
+            ipv6_address_mode=mode,
+            subnetpool_id=data.get("subnetpool_id"),
+            segment_id=data["segment_id"],
+            dns_publish_fixed_ip=data["dns_publish_fixed_ip"],
+            allocation_pools=pools,
+            dns_nameservers=data["dns_nameservers"],
+            host_routes=data["host_routes"],
+            service_types=data["service_types"],
+        )
+        session.add(subnet)
+        self.bump(net)
+        await session.flush()
+        if data.get("tags"):
+            await repo.set_tags(session, "subnet", subnet.id, data["tags"])
+        return self.subnet_view(subnet, await self.tags_of(session, [subnet]))
 
     async def update_subnet(
         self,

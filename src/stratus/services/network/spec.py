@@ -16,10 +16,12 @@ from stratus.services.network import models as m
 from stratus.services.network import policies
 from stratus.services.network import repository as repo
 from stratus.services.network.admin import AdminService
+from stratus.services.network.autotopo import AutoTopologyService
 from stratus.services.network.core import QUOTA_DEFAULTS
 from stratus.services.network.drivers.base import MechanismDriver
 from stratus.services.network.drivers.fake import FakeMechanismDriver
 from stratus.services.network.l3 import L3Service
+from stratus.services.network.pools import PoolService
 from stratus.services.network.qos import QosService
 from stratus.services.network.secgroups import SecurityGroupService
 from stratus.services.network.service import NetworkService
@@ -38,6 +40,8 @@ class NetworkServices:
     admin: AdminService
     trunks: TrunkService
     qos: QosService
+    pools: PoolService
+    auto: AutoTopologyService
     driver: MechanismDriver
 
 
@@ -86,13 +90,16 @@ def services(runtime: Runtime) -> NetworkServices:
     quota = quota_engine(runtime, cfg.default_quotas)
     common: dict[str, Any] = {"db": runtime.db, "config": cfg, "driver": driver, "quota": quota}
     l2 = NetworkService(**common)
+    l3 = L3Service(l2=l2, **common)
     built = NetworkServices(
         l2=l2,
         sg=SecurityGroupService(**common),
-        l3=L3Service(l2=l2, **common),
+        l3=l3,
         admin=AdminService(**common),
         trunks=TrunkService(l2=l2, **common),
         qos=QosService(**common),
+        pools=PoolService(**common),
+        auto=AutoTopologyService(l2=l2, l3=l3, **common),
         driver=driver,
     )
     runtime.clients["network.services"] = built

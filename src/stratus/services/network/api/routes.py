@@ -42,10 +42,7 @@ _RESERVED = {
 
 # Upstream collections this cloud does not implement: they answer 501, never a fake success.
 NOT_IMPLEMENTED = {
-    "subnetpools",
-    "address-scopes",
     "network_segment_ranges",
-    "auto-allocated-topology",
     "service-providers",
     "flavors",
     "service_profiles",
@@ -301,6 +298,26 @@ COLLECTIONS = [
         deleter=lambda r: svc(r).qos.delete_policy,
     ),
     Collection(
+        "subnetpools",
+        "subnetpool",
+        "subnetpools",
+        lister=lambda r: svc(r).pools.list_pools,
+        getter=lambda r: svc(r).pools.get_pool,
+        creator=lambda r: svc(r).pools.create_pool,
+        updater=lambda r: svc(r).pools.update_pool,
+        deleter=lambda r: svc(r).pools.delete_pool,
+    ),
+    Collection(
+        "address-scopes",
+        "address_scope",
+        "address_scopes",
+        lister=lambda r: svc(r).pools.list_scopes,
+        getter=lambda r: svc(r).pools.get_scope,
+        creator=lambda r: svc(r).pools.create_scope,
+        updater=lambda r: svc(r).pools.update_scope,
+        deleter=lambda r: svc(r).pools.delete_scope,
+    ),
+    Collection(
         "agents",
         "agent",
         "agents",
@@ -515,6 +532,22 @@ async def delete_qos_rule(
     policy_id: str, kind: str, rule_id: str, request: Request, ctx: Ctx
 ) -> Response:
     await svc(request).qos.delete_rule(ctx, _rule_type(kind), rule_id, policy_id)
+    return no_content()
+
+
+# --- auto-allocated topology --------------------------------------------------------------
+
+
+@router.get("/v2.0/auto-allocated-topology/{project_id}")
+async def get_auto_allocated_topology(project_id: str, request: Request, ctx: Ctx) -> Response:
+    dry_run = "dry-run" in parse_query(request).fields
+    view = await svc(request).auto.get(ctx, project_id, dry_run=dry_run)
+    return json_response({"auto_allocated_topology": view})
+
+
+@router.delete("/v2.0/auto-allocated-topology/{project_id}")
+async def delete_auto_allocated_topology(project_id: str, request: Request, ctx: Ctx) -> Response:
+    await svc(request).auto.delete(ctx, project_id)
     return no_content()
 
 
