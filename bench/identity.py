@@ -111,6 +111,13 @@ def keystone(action: str) -> str:
     return proc.stdout + proc.stderr
 
 
+def keystone_rss_mb() -> str:
+    for line in keystone("rss").splitlines():
+        if line.startswith("rss_total_kib"):
+            return f"{int(line.split()[-1]) / 1024:.0f}"
+    return "?"
+
+
 def report(ours: Target, theirs: Target | None) -> None:
     print(f"\n{'measure':28} {'stratus':>22} {'keystone':>22} {'ratio':>8}")
     for key, value in ours.figures.items():
@@ -151,9 +158,9 @@ def main() -> None:
         try:
             theirs = Target("keystone", f"http://127.0.0.1:{KEYSTONE_PORT}", "anchor-secret")
             for line in out.splitlines():
-                if "startup" in line.lower() or "ready" in line.lower():
-                    theirs.figures["start-up (s)"] = line.strip()[-40:]
-            theirs.figures["idle RSS (MB)"] = f"{int(keystone('rss').split()[-1]) / 1024:.0f}"
+                if line.startswith("startup_to_first_200_s"):
+                    theirs.figures["start-up (s)"] = line.split()[-1]
+            theirs.figures["idle RSS (MB)"] = keystone_rss_mb()
             asyncio.run(measure(theirs, args.requests, args.projects))
             theirs.figures["RSS after load (MB)"] = f"{int(keystone('rss').split()[-1]) / 1024:.0f}"
         finally:
