@@ -33,8 +33,11 @@ def test_inventory_capacity_and_constraints(api: Api) -> None:
     )
     assert resp.status_code == 409
     assert resp.json()["errors"][0]["code"] == "placement.inventory.inuse"
-    resp = api("PUT", f"/resource_providers/{rp}/inventories/VCPU",
-               json={"resource_provider_generation": 2, "total": 2, "reserved": 3})
+    resp = api(
+        "PUT",
+        f"/resource_providers/{rp}/inventories/VCPU",
+        json={"resource_provider_generation": 2, "total": 2, "reserved": 3},
+    )
     assert resp.status_code == 400
 
 
@@ -57,8 +60,13 @@ def test_consumer_generations(api: Api) -> None:
     resp = api(
         "PUT",
         f"/allocations/{consumer}",
-        json={"allocations": {}, "project_id": "p1", "user_id": "u1",
-              "consumer_generation": 2, "consumer_type": "INSTANCE"},
+        json={
+            "allocations": {},
+            "project_id": "p1",
+            "user_id": "u1",
+            "consumer_generation": 2,
+            "consumer_type": "INSTANCE",
+        },
     )
     assert resp.status_code == 204
     assert api("GET", f"/allocations/{consumer}").json() == {"allocations": {}}
@@ -71,16 +79,31 @@ def test_post_allocations_is_atomic_move(api: Api) -> None:
     instance, migration = new_uuid(), new_uuid()
     assert claim(api, instance, {source: {"VCPU": 2}}).status_code == 204
     move = {
-        instance: {"allocations": {target: {"resources": {"VCPU": 2}}},
-                   "project_id": "p1", "user_id": "u1", "consumer_generation": 1,
-                   "consumer_type": "INSTANCE"},
-        migration: {"allocations": {source: {"resources": {"VCPU": 2}}},
-                    "project_id": "p1", "user_id": "u1", "consumer_generation": None,
-                    "consumer_type": "MIGRATION"},
+        instance: {
+            "allocations": {target: {"resources": {"VCPU": 2}}},
+            "project_id": "p1",
+            "user_id": "u1",
+            "consumer_generation": 1,
+            "consumer_type": "INSTANCE",
+        },
+        migration: {
+            "allocations": {source: {"resources": {"VCPU": 2}}},
+            "project_id": "p1",
+            "user_id": "u1",
+            "consumer_generation": None,
+            "consumer_type": "MIGRATION",
+        },
     }
-    bad = {**move, new_uuid(): {"allocations": {target: {"resources": {"VCPU": 99}}},
-                                "project_id": "p1", "user_id": "u1",
-                                "consumer_generation": None, "consumer_type": "INSTANCE"}}
+    bad = {
+        **move,
+        new_uuid(): {
+            "allocations": {target: {"resources": {"VCPU": 99}}},
+            "project_id": "p1",
+            "user_id": "u1",
+            "consumer_generation": None,
+            "consumer_type": "INSTANCE",
+        },
+    }
     assert api("POST", "/allocations", json=bad).status_code == 409
     # nothing of the failed request happened
     assert api("GET", f"/allocations/{instance}").json()["allocations"].keys() == {source}
@@ -126,16 +149,23 @@ def test_reshaper_moves_inventory_and_allocations(api: Api) -> None:
     root_gen = api("GET", f"/resource_providers/{root}").json()["generation"]
     body = {
         "inventories": {
-            root: {"resource_provider_generation": root_gen,
-                   "inventories": {"DISK_GB": {"total": 100}}},
-            child: {"resource_provider_generation": 0,
-                    "inventories": {"VCPU": {"total": 8}}},
+            root: {
+                "resource_provider_generation": root_gen,
+                "inventories": {"DISK_GB": {"total": 100}},
+            },
+            child: {"resource_provider_generation": 0, "inventories": {"VCPU": {"total": 8}}},
         },
         "allocations": {
-            consumer: {"allocations": {root: {"resources": {"DISK_GB": 10}},
-                                       child: {"resources": {"VCPU": 2}}},
-                       "project_id": "p1", "user_id": "u1", "consumer_generation": 1,
-                       "consumer_type": "INSTANCE"},
+            consumer: {
+                "allocations": {
+                    root: {"resources": {"DISK_GB": 10}},
+                    child: {"resources": {"VCPU": 2}},
+                },
+                "project_id": "p1",
+                "user_id": "u1",
+                "consumer_generation": 1,
+                "consumer_type": "INSTANCE",
+            },
         },
     }
     # admin may reshape (the deprecated admin fallback of service_api, as upstream)
