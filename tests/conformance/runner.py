@@ -35,6 +35,7 @@ from stratus_conformance.results import (
     FAILED,
     PASSED,
     SKIPPED,
+    Outcome,
     RunResult,
     collate,
     junit_xml,
@@ -155,13 +156,24 @@ def execute(
             (run_dir / "missing.txt").write_text("\n".join(missing) + "\n")
         if not ids:
             return RunResult({}, {}), per_list, missing
+        # heat-tempest-plugin's gabbi suites report no per-test skip when Heat is absent (the
+        # suite skips once and the rest is never reported), so the harness records the skip.
+        preskipped = [t for t in ids if t.startswith("heat_tempest_plugin.")]
+        if facts.available.get("heat"):
+            preskipped = []
+        to_run = [t for t in ids if t not in set(preskipped)]
         log(
-            f"running {len(ids)} tests, concurrency {args.concurrency}; console: {run_dir}/console.log"
+            f"running {len(to_run)} tests, concurrency {args.concurrency}; "
+            f"console: {run_dir}/console.log"
         )
         t0 = time.monotonic()
-        out = ws.run(ids, concurrency=args.concurrency, timeout=timeout)
+        out = ws.run(to_run, concurrency=args.concurrency, timeout=timeout)
         log(f"tempest finished in {time.monotonic() - t0:.0f}s (exit {out.returncode})")
-        result = collate(ids, ws.records(out))
+        result = collate(to_run, ws.records(out))
+        for t in preskipped:
+            result.outcomes[base_id(t)] = Outcome(
+                t, SKIPPED, "Heat is not available (no orchestration endpoint in the catalog)"
+            )
         if out.timed_out:
             for o in result.outcomes.values():
                 if o.status == FAILED and o.detail.startswith("never reported"):

@@ -234,7 +234,7 @@ def probe_network(s: Session, facts: Facts) -> None:
         ",".join(aliases) if aliases else "None",
         f"GET /v2.0/extensions → {len(aliases)} aliases",
     )
-    facts.flag("network-feature-enabled", "ipv6", False, "not probed yet")
+    _probe_ipv6(s, base, facts)
     facts.flag(
         "network-feature-enabled",
         "floating_ips",
@@ -272,6 +272,47 @@ def probe_network(s: Session, facts: Facts) -> None:
     if public:
         facts.set("network", "public_network_id", public[0]["id"], "external network")
         facts.set("network", "floating_network_name", public[0]["name"], "external network")
+
+
+def _probe_ipv6(s: Session, base: str, facts: Facts) -> None:
+    """IPv6 is on when an IPv6 subnet (and, for the attributes, a SLAAC one) can be made."""
+    net = s.call("POST", base + "/networks", body={"network": {"name": "conformance-ipv6-probe"}})
+    if not net.ok:
+        facts.flag("network-feature-enabled", "ipv6", False, f"probe network: {_describe(net)}")
+        return
+    net_id = net.body["network"]["id"]
+    try:
+        plain = s.call(
+            "POST",
+            base + "/subnets",
+            body={"subnet": {"network_id": net_id, "ip_version": 6, "cidr": "2001:db8:1::/64"}},
+        )
+        facts.flag("network-feature-enabled", "ipv6", plain.ok, f"IPv6 subnet → {_describe(plain)}")
+        slaac = s.call(
+            "POST",
+            base + "/subnets",
+            body={
+                "subnet": {
+                    "network_id": net_id,
+                    "ip_version": 6,
+                    "cidr": "2001:db8:2::/64",
+                    "ipv6_ra_mode": "slaac",
+                    "ipv6_address_mode": "slaac",
+                }
+            },
+        )
+        facts.flag(
+            "network-feature-enabled",
+            "ipv6_subnet_attributes",
+            plain.ok and slaac.ok,
+            f"SLAAC subnet → {_describe(slaac)}",
+        )
+    finally:
+        for sub in (s.call("GET", f"{base}/subnets?network_id={net_id}").body or {}).get(
+            "subnets", []
+        ):
+            s.call("DELETE", f"{base}/subnets/{sub['id']}")
+        s.call("DELETE", f"{base}/networks/{net_id}")
 
 
 def probe_volume(s: Session, facts: Facts) -> None:
@@ -324,8 +365,28 @@ def probe_image(s: Session, facts: Facts) -> None:
     if ids:
         facts.set("compute", "image_ref", ids[0], "active image")
         facts.set("compute", "image_ref_alt", ids[1] if len(ids) > 1 else ids[0], "active image")
-    for opt in ("import_image", "manage_locations", "os_glance_reserved"):
-        facts.flag("image-feature-enabled", opt, False, "no probe shows it works yet")
+    info = s.call("GET", base + "/info/import")
+    methods = ((info.body or {}).get("import-methods") or {}).get("value", []) if info.ok else []
+    facts.flag(
+        "image-feature-enabled",
+        "import_image",
+        "glance-direct" in methods,
+        f"GET /v2/info/import → {_describe(info)}, methods {methods}",
+    )
+    reserved = s.call(
+        "POST",
+        base + "/images",
+        body={"name": "conformance-reserved-probe", "os_glance_probe": "x"},
+    )
+    if reserved.ok:
+        s.call("DELETE", f"{base}/images/{reserved.body['id']}")
+    facts.flag(
+        "image-feature-enabled",
+        "os_glance_reserved",
+        reserved.status == 403,
+        f"image with an os_glance_* property → {_describe(reserved)}",
+    )
+    facts.flag("image-feature-enabled", "manage_locations", False, "not offered")
 
 
 def probe_object_store(s: Session, facts: Facts) -> None:
@@ -346,7 +407,13 @@ def probe_object_store(s: Session, facts: Facts) -> None:
             "object-storage-feature-enabled", "discoverability", False, f"GET /info → {info.status}"
         )
     facts.flag("object-storage-feature-enabled", "container_sync", False, "not offered")
-    facts.flag("object-storage-feature-enabled", "object_versioning", False, "not probed yet")
+    versioning = isinstance(info.body, dict) and "versioned_writes" in info.body
+    facts.flag(
+        "object-storage-feature-enabled",
+        "object_versioning",
+        versioning,
+        "GET /info lists versioned_writes" if versioning else "no versioned_writes in GET /info",
+    )
 
 
 def probe_placement(s: Session, facts: Facts) -> None:
