@@ -335,8 +335,8 @@ async def test_versions_and_extensions(net: Net) -> None:
     } <= aliases
     assert {"trunk", "trunk-details", "qos", "qos-default"} <= aliases
     assert {"subnet_allocation", "auto-allocated-topology", "address-scope"} <= aliases
-    assert "network-segment-range" not in aliases and "floating-ip-port-forwarding" not in aliases
+    assert "logging" not in aliases and "bgpvpn" not in aliases
     assert (await net.demo.get("/v2.0/extensions/router")).status_code == 200
-    assert (await net.demo.get("/v2.0/extensions/network-segment-range")).status_code == 404
-    r = await net.demo.get("/v2.0/network_segment_ranges")
+    assert (await net.demo.get("/v2.0/extensions/logging")).status_code == 404
+    r = await net.demo.get("/v2.0/log/logs")
     assert r.status_code == 501

@@ -2,6 +2,31 @@
 Names, descriptions and dates are neutron-lib's (data, not code)."""
 
 EXTENSIONS: dict[str, tuple[str, str, str]] = {
+    "network-segment-range": (
+        "Neutron Network Segment Range",
+        "Provides support for the network segment range management",
+        "2018-11-29T00:00:00-00:00",
+    ),
+    "qos-fip": (
+        "Floating IP QoS",
+        "The floating IP Quality of Service extension",
+        "2017-07-20T00:00:00-00:00",
+    ),
+    "service-type": (
+        "Neutron Service Type Management",
+        "API for retrieving service providers for Neutron advanced services",
+        "2013-01-20T00:00:00-00:00",
+    ),
+    "availability_zone_filter": (
+        "Availability Zone Filter Extension",
+        "Add filter parameters to AvailabilityZone resource",
+        "2018-06-22T10:00:00-00:00",
+    ),
+    "empty-string-filtering": (
+        "Empty String Filtering Extension",
+        "Allow filtering by attributes with empty string value",
+        "2018-05-01T10:00:00-00:00",
+    ),
     "subnet_allocation": (
         "Subnet Allocation",
         "Enables allocation of subnets from a subnet pool",

@@ -584,6 +584,7 @@ class L3Service(Core):
                     f"Bad floatingip request: Network {net.id} is not a valid external network."
                 )
             await self.claim(session, owner, "floatingip")
+            await self.l2.check_qos(session, ctx, data["qos_policy_id"])
             fip_id = uuid_str()
             fixed: list[dict[str, str]] | None = None
             if "floating_ip_address" in data or data.get("subnet_id"):
@@ -728,6 +729,7 @@ class L3Service(Core):
             if "description" in data:
                 fip.description = data["description"]
             if "qos_policy_id" in data:
+                await self.l2.check_qos(session, ctx, data["qos_policy_id"])
                 fip.qos_policy_id = data["qos_policy_id"]
             if "port_id" in data:
                 await self._associate(

@@ -371,3 +371,20 @@ class AutoAllocatedTopology(Base):
     router_id: Mapped[str | None] = mapped_column(
         String(36), ForeignKey("network_routers.id", ondelete="SET NULL"), nullable=True
     )
+
+
+class SegmentRange(StandardAttrs, Base):
+    """Segmentation ids tenant networks are allocated from; ``default`` rows mirror the
+    configured ranges, others are shared or reserved for one project."""
+
+    __tablename__ = "network_segment_ranges"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    default: Mapped[bool] = mapped_column(Boolean, default=False)
+    shared: Mapped[bool] = mapped_column(Boolean, default=True)
+    project_id: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
+    network_type: Mapped[str] = mapped_column(String(32))
+    physical_network: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    minimum: Mapped[int] = mapped_column(Integer)
+    maximum: Mapped[int] = mapped_column(Integer)

@@ -308,6 +308,10 @@ RULES = [
         ADMIN_OR_MEMBER,
         "Delete a project's auto-allocated topology",
     ),
+    Rule("create_network_segment_range", ADMIN, "Create a network segment range"),
+    Rule("get_network_segment_range", ADMIN, "Get a network segment range"),
+    Rule("update_network_segment_range", ADMIN, "Update a network segment range"),
+    Rule("delete_network_segment_range", ADMIN, "Delete a network segment range"),
     # quotas, agents, zones, availability
     Rule("get_quota", ADMIN_OR_READER, "Get a resource quota"),
     Rule("update_quota", ADMIN, "Update a resource quota"),

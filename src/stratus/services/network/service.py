@@ -259,7 +259,7 @@ class NetworkService(Core):
                 ]
             segs = []
             for index, seg in enumerate(requested):
-                segs.append(await self._allocate_segment(session, net_id, index, seg))
+                segs.append(await self._allocate_segment(session, net_id, index, seg, owner))
             max_mtu = min(self._mtu_for(s.network_type) for s in segs)
             if "mtu" in data:
                 if data["mtu"] > max_mtu:
@@ -301,7 +301,12 @@ class NetworkService(Core):
         return self.config.overlay_mtu(network_type)
 
     async def _allocate_segment(
-        self, session: AsyncSession, network_id: str, index: int, seg: Mapping[str, Any]
+        self,
+        session: AsyncSession,
+        network_id: str,
+        index: int,
+        seg: Mapping[str, Any],
+        owner: str | None = None,
     ) -> m.Segment:
         network_type = seg.get("provider:network_type")
         physnet = seg.get("provider:physical_network")
@@ -394,10 +399,35 @@ class NetworkService(Core):
                 ):
                     raise SegmentationIdInUse(network_type, seg_id, physnet)
             else:
-                segment.segmentation_id = await self._pick_segmentation_id(
-                    session, network_type, pool_key, ranges, segment.id
+                segment.segmentation_id = await self._tenant_segmentation_id(
+                    session, network_type, physnet, pool_key, ranges, segment.id, owner
                 )
         return segment
+
+    async def _tenant_segmentation_id(
+        self,
+        session: AsyncSession,
+        network_type: str,
+        physnet: str | None,
+        pool_key: str,
+        configured: Sequence[tuple[int, int]],
+        segment_id: str,
+        owner: str | None,
+    ) -> int:
+        """The project's own segment ranges first, then shared ones (network-segment-range);
+        the configured ranges when no range rows exist for the type."""
+        from stratus.services.network.ranges import tenant_ranges
+
+        groups = await tenant_ranges(session, network_type, physnet, owner) or [list(configured)]
+        for index, group in enumerate(groups):
+            try:
+                return await self._pick_segmentation_id(
+                    session, network_type, pool_key, group, segment_id
+                )
+            except NoNetworkAvailable:
+                if index == len(groups) - 1:
+                    raise
+        raise NoNetworkAvailable()
 
     async def _pick_segmentation_id(
         self,
@@ -1561,6 +1591,7 @@ class NetworkService(Core):
         "segments": m.Segment,
         "security_groups": m.SecurityGroup,
         "trunks": m.Trunk,
+        "network_segment_ranges": m.SegmentRange,
     }
 
     async def _tag_target(
@@ -1780,4 +1811,5 @@ def _singular(collection: str) -> str:
         "security_groups": "security_group",
         "segments": "segment",
         "trunks": "trunk",
+        "network_segment_ranges": "network_segment_range",
     }.get(collection, collection)

@@ -23,6 +23,7 @@ from stratus.services.network.drivers.fake import FakeMechanismDriver
 from stratus.services.network.l3 import L3Service
 from stratus.services.network.pools import PoolService
 from stratus.services.network.qos import QosService
+from stratus.services.network.ranges import SegmentRangeService
 from stratus.services.network.secgroups import SecurityGroupService
 from stratus.services.network.service import NetworkService
 from stratus.services.network.trunks import TrunkService
@@ -42,6 +43,7 @@ class NetworkServices:
     qos: QosService
     pools: PoolService
     auto: AutoTopologyService
+    ranges: SegmentRangeService
     driver: MechanismDriver
 
 
@@ -100,6 +102,7 @@ def services(runtime: Runtime) -> NetworkServices:
         qos=QosService(**common),
         pools=PoolService(**common),
         auto=AutoTopologyService(l2=l2, l3=l3, **common),
+        ranges=SegmentRangeService(**common),
         driver=driver,
     )
     runtime.clients["network.services"] = built
@@ -162,6 +165,7 @@ _heartbeats: set[asyncio.Task[None]] = set()
 async def bootstrap(runtime: Runtime) -> None:
     built = services(runtime)
     await built.driver.start()
+    await built.ranges.ensure_defaults()
     agents = _agents(built.l2.config, built.driver)
     await built.admin.heartbeat(agents)
 

@@ -42,8 +42,6 @@ _RESERVED = {
 
 # Upstream collections this cloud does not implement: they answer 501, never a fake success.
 NOT_IMPLEMENTED = {
-    "network_segment_ranges",
-    "service-providers",
     "flavors",
     "service_profiles",
     "floatingip_pools",
@@ -318,6 +316,16 @@ COLLECTIONS = [
         deleter=lambda r: svc(r).pools.delete_scope,
     ),
     Collection(
+        "network_segment_ranges",
+        "network_segment_range",
+        "network_segment_ranges",
+        lister=lambda r: svc(r).ranges.list_ranges,
+        getter=lambda r: svc(r).ranges.get_range,
+        creator=lambda r: svc(r).ranges.create_range,
+        updater=lambda r: svc(r).ranges.update_range,
+        deleter=lambda r: svc(r).ranges.delete_range,
+    ),
+    Collection(
         "agents",
         "agent",
         "agents",
@@ -339,6 +347,7 @@ TAGGABLE = (
     "security-groups",
     "segments",
     "trunks",
+    "network_segment_ranges",
 )
 
 router = APIRouter()
@@ -593,6 +602,18 @@ async def update_quota(project_id: str, request: Request, ctx: Ctx) -> Response:
 async def delete_quota(project_id: str, request: Request, ctx: Ctx) -> Response:
     await svc(request).admin.reset_quota(ctx, project_id)
     return no_content()
+
+
+@router.get("/v2.0/service-providers")
+async def list_service_providers(request: Request, ctx: Ctx) -> Response:
+    query = parse_query(request)
+    providers = [
+        {"service_type": kind, "name": svc(request).driver.name, "default": True}
+        for kind in ("L3_ROUTER_NAT", "QOS", "TRUNK")
+    ]
+    for key, values in query.filters.items():
+        providers = [p for p in providers if key not in p or str(p[key]) in values]
+    return json_response({"service_providers": [select_fields(p, query.fields) for p in providers]})
 
 
 # --- read-only collections ----------------------------------------------------------------
