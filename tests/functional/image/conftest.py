@@ -4,6 +4,7 @@ stub validator (three personas in three projects), driven over ASGI with httpx."
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -93,6 +94,13 @@ class Clients:
     anon: httpx.AsyncClient
     data_dir: Path
     runtime: Runtime
+    app: Any = None  # the service's ASGI app (middleware around FastAPI)
+
+    async def drain(self) -> None:
+        """Wait for the service's background imports."""
+        service = getattr(self.app.app.state, "images", None)
+        if service is not None:
+            await service.drain()
 
 
 @pytest.fixture
@@ -107,7 +115,8 @@ async def image_api(tmp_path: Path) -> AsyncIterator[Clients]:
         validator=CachingValidator(StubValidator(), ttl=0),
     )
     await upgrade_branches(db, ("quota@head", "image@head"))
-    app = Starlette(routes=[Mount(SPEC.mount, app=SPEC.build(runtime))])
+    service_app = SPEC.build(runtime)
+    app = Starlette(routes=[Mount(SPEC.mount, app=service_app)])
     transport = httpx.ASGITransport(app=app)
 
     def client(token: str | None) -> httpx.AsyncClient:
@@ -124,8 +133,10 @@ async def image_api(tmp_path: Path) -> AsyncIterator[Clients]:
         anon=client(None),
         data_dir=tmp_path,
         runtime=runtime,
+        app=service_app,
     )
     yield clients
+    await clients.drain()
     for c in (clients.admin, clients.demo, clients.alt, clients.reader, clients.anon):
         await c.aclose()
     await db.dispose()

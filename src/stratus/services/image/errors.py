@@ -40,6 +40,10 @@ class ImageMediaType(UnsupportedMediaType):
     pass
 
 
+class ImageTaskNotFound(NotFound):
+    pass
+
+
 class MemberNotFound(NotFound):
     pass
 

@@ -25,6 +25,7 @@ from stratus.services.image.models import (
     ImageMember,
     ImageProperty,
     ImageTag,
+    ImageTask,
     MetadefItem,
     MetadefNamespace,
     MetadefResourceType,
@@ -391,5 +392,21 @@ async def resource_type(session: AsyncSession, name: str) -> MetadefResourceType
 
 
 async def add_metadef(session: AsyncSession, row: MetadefNamespace | MetadefItem) -> None:
+    session.add(row)
+    await session.flush()
+
+
+async def task(session: AsyncSession, task_id: str) -> ImageTask | None:
+    return await session.get(ImageTask, task_id)
+
+
+async def tasks(session: AsyncSession, viewer: Viewer) -> list[ImageTask]:
+    stmt = select(ImageTask).order_by(ImageTask.created_at.desc(), ImageTask.id)
+    if not viewer.is_admin:
+        stmt = stmt.where(ImageTask.owner == viewer.project_id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def add_task(session: AsyncSession, row: ImageTask) -> None:
     session.add(row)
     await session.flush()

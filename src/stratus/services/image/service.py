@@ -1,10 +1,12 @@
 """Image domain logic: the status machine, visibility and sharing, JSON-patch updates, data
 upload/download through the store, interoperable import and quotas."""
 
+import asyncio
+import datetime as dt
 import json
 import math
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,10 +25,11 @@ from stratus.services.image.errors import (
     ImageInvalid,
     ImageNotFound,
     ImageQuotaExceeded,
+    ImageTaskNotFound,
     MemberNotFound,
     TagNotFound,
 )
-from stratus.services.image.models import Image, ImageMember
+from stratus.services.image.models import Image, ImageMember, ImageTask
 from stratus.services.image.repository import MIB, ImageFilters, Viewer
 from stratus.services.image.store import FileStore, QuotaExceeded, SizeMismatch
 
@@ -57,7 +60,8 @@ STATUSES = (
     "importing",
 )
 MEMBER_STATUSES = ("pending", "accepted", "rejected")
-IMPORT_METHODS = ("glance-direct",)
+IMPORT_METHODS = ("glance-direct", "web-download")
+WEB_SCHEMES = ("http", "https")
 
 # Attributes the caller can never set; those of the schema Glance marks readOnly.
 READ_ONLY = (
@@ -183,6 +187,18 @@ class ImageService:
         self.runtime = runtime
         self.db = runtime.db
         self.store = store
+        # Imports running in the background (kept referenced until they finish).
+        self._background: set[asyncio.Task[None]] = set()
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def drain(self) -> None:
+        """Wait for background imports (tests, shutdown)."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -617,6 +633,9 @@ class ImageService:
             raise ImageInvalid("Import request requires a 'method' field with a 'name'.")
         if name not in IMPORT_METHODS:
             raise ImageInvalid(f"Import method {name} is not valid.")
+        if name == "web-download" and isinstance(method, dict):
+            await self._start_web_download(ctx, image_id, method)
+            return
         stores = body.get("stores")
         if stores is not None and (
             not isinstance(stores, list) or any(s != self.store.id for s in stores)
@@ -647,6 +666,166 @@ class ImageService:
                 staged["sha512"],
                 staged["virtual_size"],
             )
+
+    async def _start_web_download(
+        self, ctx: RequestContext, image_id: str, method: dict[str, Any]
+    ) -> None:
+        uri = method.get("uri")
+        _check_uri(uri)
+        async with self.db.session() as session:
+            image = await self._visible(session, ctx, image_id)
+            ctx.can(policies.MODIFY_IMAGE, await self._target(session, ctx, image))
+            if image.status != "queued":
+                raise ImageConflict(
+                    f"Image status transition from {image.status} to importing is not allowed"
+                )
+            if image.container_format is None or image.disk_format is None:
+                raise ImageInvalid("'disk_format' and 'container_format' need to be set first")
+            image.status = "importing"
+            image.updated_at = utcnow()
+        self._spawn(self._download_job(image_id, str(uri)))
+
+    async def _download_job(self, image_id: str, uri: str) -> None:
+        await self._web_download(image_id, uri)
+
+    async def _web_download(self, image_id: str, uri: str) -> str | None:
+        """Fetch ``uri`` into the store and activate the image; on failure the image goes
+        back to queued with ``os_glance_failed_import`` set, and the error is returned."""
+        async with self.db.reader() as session:
+            image = await repository.get(session, image_id)
+            if image is None:
+                return "image vanished"
+            remaining = await self._remaining_bytes(session, image.owner, QUOTA_SIZE)
+            owner, disk_format = image.owner, image.disk_format
+        limit = SIZE_CAP if remaining is None else min(SIZE_CAP, remaining)
+        try:
+            written = await self.store.write(
+                _fetch(uri), key=image_id, disk_format=disk_format, max_bytes=limit
+            )
+        except QuotaExceeded:
+            return await self._import_failed(image_id, "the image exceeds the size quota")
+        except Exception as err:
+            return await self._import_failed(image_id, f"download of {uri} failed: {err}")
+        try:
+            async with self.db.session() as session:
+                row = await repository.get(session, image_id)
+                if row is None or row.status != "importing":
+                    raise ImageGone(f"Image {image_id} was deleted during the import.")
+                await self._claim(session, owner, {QUOTA_SIZE: _mib(written.size)})
+                self._activate(
+                    row,
+                    written.key,
+                    written.size,
+                    written.md5,
+                    written.sha512,
+                    written.virtual_size,
+                )
+        except Exception as err:
+            await self.store.delete(written.key)
+            return await self._import_failed(image_id, str(err))
+        return None
+
+    async def _import_failed(self, image_id: str, reason: str) -> str:
+        async with self.db.session() as session:
+            image = await repository.get(session, image_id)
+            if image is not None and image.status == "importing":
+                image.status = "queued"
+                image.updated_at = utcnow()
+                props = (await repository.properties(session, [image_id]))[image_id]
+                props["os_glance_failed_import"] = self.store.id
+                await repository.set_properties(session, image_id, props)
+        return reason
+
+    # -- tasks (the deprecated tasks API's "import") ---------------------------------------
+
+    async def create_task(self, ctx: RequestContext, body: Any) -> ImageTask:
+        ctx.can(policies.TASKS_API_ACCESS)
+        ctx.can(policies.ADD_TASK)
+        if not isinstance(body, dict) or body.get("type") != "import":
+            kind = body.get("type") if isinstance(body, dict) else None
+            raise ImageInvalid(f"Task type {kind} is not supported: only 'import' is.")
+        task_input = body.get("input")
+        if not isinstance(task_input, dict):
+            raise ImageInvalid("Invalid task input: 'input' must be an object.")
+        _check_uri(task_input.get("import_from"))
+        properties = task_input.get("image_properties") or {}
+        if not isinstance(properties, dict):
+            raise ImageInvalid("Invalid task input: 'image_properties' must be an object.")
+        now = utcnow()
+        row = ImageTask(
+            id=uuid_str(),
+            type="import",
+            status="pending",
+            owner=ctx.project_id,
+            input=task_input,
+            result=None,
+            message="",
+            created_at=now,
+            updated_at=now,
+            expires_at=None,
+        )
+        async with self.db.session() as session:
+            await repository.add_task(session, row)
+        self._spawn(self._run_task(ctx, row.id, properties, str(task_input["import_from"])))
+        return row
+
+    async def _run_task(
+        self, ctx: RequestContext, task_id: str, properties: dict[str, Any], uri: str
+    ) -> None:
+        await self._task_update(task_id, "processing")
+        try:
+            data = await self.create(ctx, properties)
+        except Exception as err:
+            await self._task_update(task_id, "failure", message=str(err))
+            return
+        image_id = data.image.id
+        async with self.db.session() as session:
+            image = await repository.get(session, image_id)
+            if image is not None:
+                image.status = "importing"
+        error = await self._web_download(image_id, uri)
+        if error is None:
+            await self._task_update(task_id, "success", result={"image_id": image_id})
+            return
+        async with self.db.session() as session:
+            image = await repository.get(session, image_id)
+            if image is not None:
+                await repository.remove(session, image)
+        await self._task_update(task_id, "failure", message=error)
+
+    async def _task_update(
+        self,
+        task_id: str,
+        status: str,
+        *,
+        message: str = "",
+        result: dict[str, Any] | None = None,
+    ) -> None:
+        async with self.db.session() as session:
+            row = await repository.task(session, task_id)
+            if row is None:
+                return
+            row.status = status
+            row.message = message
+            row.result = result
+            row.updated_at = utcnow()
+            if status in ("success", "failure"):
+                row.expires_at = row.updated_at + dt.timedelta(hours=48)
+
+    async def get_task(self, ctx: RequestContext, task_id: str) -> ImageTask:
+        ctx.can(policies.TASKS_API_ACCESS)
+        ctx.can(policies.GET_TASK)
+        async with self.db.reader() as session:
+            row = await repository.task(session, task_id)
+        if row is None or (not ctx.is_admin and row.owner != ctx.project_id):
+            raise ImageTaskNotFound(f"Task with the given id {task_id} not found")
+        return row
+
+    async def list_tasks(self, ctx: RequestContext) -> list[ImageTask]:
+        ctx.can(policies.TASKS_API_ACCESS)
+        ctx.can(policies.GET_TASKS)
+        async with self.db.reader() as session:
+            return await repository.tasks(session, self.viewer(ctx))
 
     # -- members -------------------------------------------------------------------------
 
@@ -735,6 +914,27 @@ class ImageService:
 
 
 _PATH_RE = re.compile(r"^/([^/]+)$")
+
+
+def _check_uri(uri: Any) -> None:
+    """web-download and task sources: absolute http(s) URLs only."""
+    from urllib.parse import urlparse
+
+    parsed = urlparse(uri) if isinstance(uri, str) else None
+    if parsed is None or parsed.scheme not in WEB_SCHEMES or not parsed.hostname:
+        raise ImageInvalid(f"URI {uri!r} is not valid: an http(s) URL with a host is required.")
+
+
+async def _fetch(uri: str) -> AsyncIterator[bytes]:
+    import httpx
+
+    async with (
+        httpx.AsyncClient(timeout=httpx.Timeout(30.0), follow_redirects=True) as client,
+        client.stream("GET", uri) as response,
+    ):
+        response.raise_for_status()
+        async for chunk in response.aiter_bytes(1 << 20):
+            yield chunk
 
 
 def _parse_patch(changes: Any, dialect: str = "2.1") -> list[tuple[str, str, Any]]:

@@ -492,12 +492,37 @@ async def delete_member(image_id: str, member_id: str, request: Request, ctx: Ct
     return Response(status_code=204)
 
 
+# -- tasks ------------------------------------------------------------------------------
+
+
+@router.get("/v2/tasks")
+async def list_tasks(request: Request, ctx: Ctx) -> Response:
+    rows = await _images(request).list_tasks(ctx)
+    return JSONResponse(
+        {
+            "tasks": [views.task(r, detail=False) for r in rows],
+            "first": "/v2/tasks",
+            "schema": "/v2/schemas/tasks",
+        }
+    )
+
+
+@router.post("/v2/tasks")
+async def create_task(request: Request, ctx: Ctx) -> Response:
+    row = await _images(request).create_task(ctx, await json_body(request))
+    return JSONResponse(views.task(row), status_code=201)
+
+
+@router.get("/v2/tasks/{task_id}")
+async def get_task(task_id: str, request: Request, ctx: Ctx) -> Response:
+    return JSONResponse(views.task(await _images(request).get_task(ctx, task_id)))
+
+
 # -- not implemented here ----------------------------------------------------------------
 
 
-@router.api_route("/v2/tasks", methods=["GET", "POST"])
-@router.api_route("/v2/tasks/{rest:path}", methods=["GET", "POST", "DELETE"])
 @router.api_route("/v2/images/{image_id}/locations", methods=["GET", "POST"])
+@router.api_route("/v2/cache", methods=["GET", "DELETE"])
 @router.api_route("/v2/cache/{rest:path}", methods=["GET", "PUT", "DELETE"])
 async def not_implemented(request: Request, ctx: AnonCtx) -> Response:
     raise NotImplementedYet(

@@ -3,7 +3,7 @@
 from typing import Any
 
 from stratus.kit.timeutil import isotime_z
-from stratus.services.image.models import ImageMember
+from stratus.services.image.models import ImageMember, ImageTask
 from stratus.services.image.service import ImageData
 
 
@@ -50,3 +50,20 @@ def member(entry: ImageMember) -> dict[str, Any]:
         "status": entry.status,
         "schema": "/v2/schemas/member",
     }
+
+
+def task(row: ImageTask, *, detail: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": row.id,
+        "type": row.type,
+        "status": row.status,
+        "owner": row.owner,
+        "expires_at": isotime_z(row.expires_at) if row.expires_at else None,
+        "created_at": isotime_z(row.created_at),
+        "updated_at": isotime_z(row.updated_at),
+        "self": f"/v2/tasks/{row.id}",
+        "schema": "/v2/schemas/task",
+    }
+    if detail:
+        out.update({"input": row.input, "result": row.result, "message": row.message})
+    return out

@@ -1,0 +1,110 @@
+"""web-download import and the tasks API, fetching from a local HTTP server."""
+
+import hashlib
+import http.server
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+PAYLOAD = bytes(range(256)) * 4096
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        if self.path != "/disk.raw":
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(PAYLOAD)))
+        self.end_headers()
+        self.wfile.write(PAYLOAD)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def web() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+async def test_web_download_import(image_api, web):
+    info = (await image_api.demo.get("/v2/info/import")).json()
+    assert "web-download" in info["import-methods"]["value"]
+    image = (
+        await image_api.demo.post(
+            "/v2/images", json={"name": "web", "disk_format": "raw", "container_format": "bare"}
+        )
+    ).json()
+    url = f"/v2/images/{image['id']}"
+    body = {"method": {"name": "web-download", "uri": f"{web}/disk.raw"}}
+    r = await image_api.demo.post(f"{url}/import", json=body)
+    assert r.status_code == 202, r.text
+    await image_api.drain()
+    shown = (await image_api.demo.get(url)).json()
+    assert shown["status"] == "active"
+    assert shown["checksum"] == hashlib.md5(PAYLOAD).hexdigest()
+    assert (await image_api.demo.get(f"{url}/file")).content == PAYLOAD
+    bad = {"method": {"name": "web-download", "uri": "file:///etc/passwd"}}
+    other = (
+        await image_api.demo.post(
+            "/v2/images", json={"disk_format": "raw", "container_format": "bare"}
+        )
+    ).json()
+    assert (
+        await image_api.demo.post(f"/v2/images/{other['id']}/import", json=bad)
+    ).status_code == 400
+
+
+async def test_web_download_failure_returns_image_to_queued(image_api, web):
+    image = (
+        await image_api.demo.post(
+            "/v2/images", json={"name": "web", "disk_format": "raw", "container_format": "bare"}
+        )
+    ).json()
+    url = f"/v2/images/{image['id']}"
+    body = {"method": {"name": "web-download", "uri": f"{web}/missing.raw"}}
+    assert (await image_api.demo.post(f"{url}/import", json=body)).status_code == 202
+    await image_api.drain()
+    shown = (await image_api.demo.get(url)).json()
+    assert shown["status"] == "queued"
+    assert shown["os_glance_failed_import"] == "file"
+
+
+async def test_tasks_import(image_api, web):
+    assert (await image_api.demo.post("/v2/tasks", json={})).status_code == 403
+    task = {
+        "type": "import",
+        "input": {
+            "import_from": f"{web}/disk.raw",
+            "import_from_format": "raw",
+            "image_properties": {
+                "name": "from-task",
+                "disk_format": "raw",
+                "container_format": "bare",
+            },
+        },
+    }
+    r = await image_api.admin.post("/v2/tasks", json=task)
+    assert r.status_code == 201, r.text
+    created = r.json()
+    assert created["status"] == "pending" and created["schema"] == "/v2/schemas/task"
+    await image_api.drain()
+    done = (await image_api.admin.get(f"/v2/tasks/{created['id']}")).json()
+    assert done["status"] == "success", done
+    image = (await image_api.admin.get(f"/v2/images/{done['result']['image_id']}")).json()
+    assert image["status"] == "active" and image["size"] == len(PAYLOAD)
+    task["input"]["import_from"] = f"{web}/nothing.qcow2"
+    failing = (await image_api.admin.post("/v2/tasks", json=task)).json()
+    await image_api.drain()
+    failed = (await image_api.admin.get(f"/v2/tasks/{failing['id']}")).json()
+    assert failed["status"] == "failure" and failed["message"]
+    listed = (await image_api.admin.get("/v2/tasks")).json()["tasks"]
+    assert {t["id"] for t in listed} == {created["id"], failing["id"]}
+    task["input"]["import_from"] = "ftp://example.com/x"
+    assert (await image_api.admin.post("/v2/tasks", json=task)).status_code == 400
