@@ -130,3 +130,62 @@ async def test_l3_rules(net: Net) -> None:
     assert (await net.demo.get(f"/v2.0/floatingips/{fip['id']}")).status_code == 404
     r = await net.demo.get("/v2.0/routers")
     assert r.json()["routers"] == []
+
+
+async def test_port_forwarding(net: Net) -> None:
+    ext, _ = await _external(net)
+    priv = await network(net.demo)
+    s = await subnet(net.demo, priv["id"], "10.2.0.0/24")
+    router = await create(
+        net.demo, "routers", "router", external_gateway_info={"network_id": ext["id"]}
+    )
+    r = await net.demo.put(
+        f"/v2.0/routers/{router['id']}/add_router_interface", json={"subnet_id": s["id"]}
+    )
+    assert r.status_code == 200
+    vm = await port(net.demo, priv["id"])
+    ip = vm["fixed_ips"][0]["ip_address"]
+    fip = await create(net.demo, "floatingips", "floatingip", floating_network_id=ext["id"])
+    body = {
+        "protocol": "tcp",
+        "internal_ip_address": ip,
+        "internal_port": 22,
+        "internal_port_id": vm["id"],
+        "external_port": 2222,
+    }
+    pf = await create(
+        net.demo, f"floatingips/{fip['id']}/port_forwardings", "port_forwarding", **body
+    )
+    assert pf["external_port"] == 2222
+    r = await net.demo.post(
+        f"/v2.0/floatingips/{fip['id']}/port_forwardings",
+        json={"port_forwarding": {**body, "internal_port": 23}},
+    )
+    assert r.status_code == 409
+    r = await net.demo.post(
+        f"/v2.0/floatingips/{fip['id']}/port_forwardings",
+        json={
+            "port_forwarding": {**body, "external_port": 2223, "internal_ip_address": "10.2.0.250"}
+        },
+    )
+    assert r.status_code == 400
+    seen = (await net.demo.get(f"/v2.0/floatingips/{fip['id']}")).json()["floatingip"]
+    assert seen["router_id"] == router["id"] and [p["id"] for p in seen["port_forwardings"]] == [
+        pf["id"]
+    ]
+    r = await net.demo.put(
+        f"/v2.0/floatingips/{fip['id']}", json={"floatingip": {"port_id": vm["id"]}}
+    )
+    assert r.status_code == 409
+    r = await net.demo.put(
+        f"/v2.0/floatingips/{fip['id']}/port_forwardings/{pf['id']}",
+        json={"port_forwarding": {"external_port": 2200}},
+    )
+    assert r.status_code == 200 and r.json()["port_forwarding"]["external_port"] == 2200
+    assert (await net.alt.get(f"/v2.0/floatingips/{fip['id']}/port_forwardings")).status_code == 404
+    assert (
+        await net.demo.delete(f"/v2.0/floatingips/{fip['id']}/port_forwardings/{pf['id']}")
+    ).status_code == 204
+    assert (await net.demo.get(f"/v2.0/floatingips/{fip['id']}/port_forwardings")).json() == {
+        "port_forwardings": []
+    }

@@ -520,6 +520,7 @@ class L3Service(Core):
         self, session: AsyncSession, rows: Sequence[m.FloatingIP]
     ) -> list[dict[str, Any]]:
         tags = await repo.tags_for(session, [r.id for r in rows])
+        forwardings = await repo.port_forwardings_for(session, [r.id for r in rows])
         out = []
         for row in rows:
             view = self.std_view(row, tags)
@@ -547,7 +548,7 @@ class L3Service(Core):
                 dns_domain=row.dns_domain,
                 qos_policy_id=row.qos_policy_id,
                 port_details=details,
-                port_forwardings=[],
+                port_forwardings=forwardings.get(row.id, []),
             )
             out.append(view)
         return out
@@ -652,6 +653,10 @@ class L3Service(Core):
         port_id: str | None,
         fixed_ip: str | None,
     ) -> None:
+        if port_id is not None and (await repo.port_forwardings_for(session, [fip.id])).get(fip.id):
+            raise Conflict(
+                f"Floating IP {fip.id} has port forwardings; it cannot be associated with a port."
+            )
         if port_id is None:
             fip.port_id = None
             fip.fixed_ip_address = None

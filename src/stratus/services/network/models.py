@@ -388,3 +388,24 @@ class SegmentRange(StandardAttrs, Base):
     physical_network: Mapped[str | None] = mapped_column(String(64), nullable=True)
     minimum: Mapped[int] = mapped_column(Integer)
     maximum: Mapped[int] = mapped_column(Integer)
+
+
+class PortForwarding(Base):
+    __tablename__ = "network_port_forwardings"
+    __table_args__ = (
+        UniqueConstraint("floatingip_id", "protocol", "external_port"),
+        UniqueConstraint("internal_port_id", "protocol", "internal_ip_address", "internal_port"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    floatingip_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("network_floating_ips.id", ondelete="CASCADE"), index=True
+    )
+    protocol: Mapped[str] = mapped_column(String(16))
+    internal_ip_address: Mapped[str] = mapped_column(String(64))
+    internal_port: Mapped[int] = mapped_column(Integer)
+    internal_port_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("network_ports.id", ondelete="CASCADE"), index=True
+    )
+    external_port: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(String(255), default="")

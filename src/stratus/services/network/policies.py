@@ -239,6 +239,26 @@ RULES = [
     Rule("get_floatingip", ADMIN_OR_READER, "Get a floating IP"),
     Rule("update_floatingip", ADMIN_OR_MEMBER, "Update a floating IP"),
     Rule("delete_floatingip", ADMIN_OR_MEMBER, "Delete a floating IP"),
+    Rule(
+        "create_floatingip_port_forwarding",
+        _or(ADMIN, PARENT_OWNER_MEMBER),
+        "Create a floating IP port forwarding",
+    ),
+    Rule(
+        "get_floatingip_port_forwarding",
+        _or(ADMIN, "role:reader and project_id:%(ext_parent:project_id)s"),
+        "Get a floating IP port forwarding",
+    ),
+    Rule(
+        "update_floatingip_port_forwarding",
+        _or(ADMIN, PARENT_OWNER_MEMBER),
+        "Update a floating IP port forwarding",
+    ),
+    Rule(
+        "delete_floatingip_port_forwarding",
+        _or(ADMIN, PARENT_OWNER_MEMBER),
+        "Delete a floating IP port forwarding",
+    ),
     # RBAC policies
     Rule("create_rbac_policy", ADMIN_OR_MEMBER, "Create an RBAC policy"),
     Rule(

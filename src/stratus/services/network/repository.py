@@ -648,3 +648,27 @@ async def default_qos_policy(session: AsyncSession, project_id: str) -> m.QosPol
         )
     )
     return rows.scalars().first()
+
+
+async def port_forwardings_for(
+    session: AsyncSession, fip_ids: Sequence[str]
+) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    if not fip_ids:
+        return out
+    rows = await session.execute(
+        select(m.PortForwarding).where(m.PortForwarding.floatingip_id.in_(fip_ids))
+    )
+    for pf in rows.scalars():
+        out.setdefault(pf.floatingip_id, []).append(
+            {
+                "id": pf.id,
+                "protocol": pf.protocol,
+                "internal_ip_address": pf.internal_ip_address,
+                "internal_port": pf.internal_port,
+                "internal_port_id": pf.internal_port_id,
+                "external_port": pf.external_port,
+                "description": pf.description,
+            }
+        )
+    return out

@@ -20,6 +20,7 @@ from stratus.services.network.autotopo import AutoTopologyService
 from stratus.services.network.core import QUOTA_DEFAULTS
 from stratus.services.network.drivers.base import MechanismDriver
 from stratus.services.network.drivers.fake import FakeMechanismDriver
+from stratus.services.network.forwarding import PortForwardingService
 from stratus.services.network.l3 import L3Service
 from stratus.services.network.pools import PoolService
 from stratus.services.network.qos import QosService
@@ -44,6 +45,7 @@ class NetworkServices:
     pools: PoolService
     auto: AutoTopologyService
     ranges: SegmentRangeService
+    forwarding: PortForwardingService
     driver: MechanismDriver
 
 
@@ -103,6 +105,7 @@ def services(runtime: Runtime) -> NetworkServices:
         pools=PoolService(**common),
         auto=AutoTopologyService(l2=l2, l3=l3, **common),
         ranges=SegmentRangeService(**common),
+        forwarding=PortForwardingService(l2=l2, **common),
         driver=driver,
     )
     runtime.clients["network.services"] = built

@@ -57,7 +57,6 @@ NOT_IMPLEMENTED = {
     "vpn",
     "lbaas",
     "default-security-group-rules",
-    "port_forwardings",
     "ports/bindings",
 }
 
@@ -541,6 +540,44 @@ async def delete_qos_rule(
     policy_id: str, kind: str, rule_id: str, request: Request, ctx: Ctx
 ) -> Response:
     await svc(request).qos.delete_rule(ctx, _rule_type(kind), rule_id, policy_id)
+    return no_content()
+
+
+# --- floating IP port forwardings -------------------------------------------------------
+
+
+@router.get("/v2.0/floatingips/{fip_id}/port_forwardings")
+async def list_port_forwardings(fip_id: str, request: Request, ctx: Ctx) -> Response:
+    query = parse_query(request)
+    items = await svc(request).forwarding.list_pfs(ctx, fip_id, query)
+    return json_response({"port_forwardings": [select_fields(i, query.fields) for i in items]})
+
+
+@router.post("/v2.0/floatingips/{fip_id}/port_forwardings")
+async def create_port_forwarding(fip_id: str, request: Request, ctx: Ctx) -> Response:
+    body = await json_body(request)
+    return json_response(
+        {"port_forwarding": await svc(request).forwarding.create_pf(ctx, fip_id, body)}, 201
+    )
+
+
+@router.get("/v2.0/floatingips/{fip_id}/port_forwardings/{pf_id}")
+async def get_port_forwarding(fip_id: str, pf_id: str, request: Request, ctx: Ctx) -> Response:
+    item = await svc(request).forwarding.get_pf(ctx, fip_id, pf_id)
+    return json_response({"port_forwarding": select_fields(item, parse_query(request).fields)})
+
+
+@router.put("/v2.0/floatingips/{fip_id}/port_forwardings/{pf_id}")
+async def update_port_forwarding(fip_id: str, pf_id: str, request: Request, ctx: Ctx) -> Response:
+    body = await json_body(request)
+    return json_response(
+        {"port_forwarding": await svc(request).forwarding.update_pf(ctx, fip_id, pf_id, body)}
+    )
+
+
+@router.delete("/v2.0/floatingips/{fip_id}/port_forwardings/{pf_id}")
+async def delete_port_forwarding(fip_id: str, pf_id: str, request: Request, ctx: Ctx) -> Response:
+    await svc(request).forwarding.delete_pf(ctx, fip_id, pf_id)
     return no_content()
 
 
