@@ -94,14 +94,20 @@ def policy_rules(mode: str) -> dict[str, str]:
     return rules
 
 
+def write_policy(data_dir: Path, policy: str) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "policy.yaml").write_text(yaml.safe_dump(policy_rules(policy)))
+
+
 async def serve(port: int, data_dir: Path, policy: str) -> None:
     settings = load_settings(
-        data_dir=data_dir, port=port, services=("placement",),
+        data_dir=data_dir,
+        port=port,
+        services=("placement",),
         identity={"password_hash_rounds": 4},
     )
     if policy != "default":
-        data_dir.mkdir(parents=True, exist_ok=True)
-        (data_dir / "policy.yaml").write_text(yaml.safe_dump(policy_rules(policy)))
+        write_policy(data_dir, policy)
     cloud = Cloud(settings)
     await cloud.start()
     cloud.runtime.validator = CachingValidator(NoAuthValidator(), ttl=0)

@@ -82,7 +82,7 @@ class Finder:
         aggs = self.facts[rp_id].aggregates
         return all(aggs & clause for clause in clauses)
 
-    def _tree_root(self, group: RequestGroup) -> int | None | bool:
+    def _tree_root(self, group: RequestGroup) -> int | bool | None:
         if group.in_tree is None:
             return None
         rp_id = self.by_uuid.get(group.in_tree)
@@ -148,11 +148,7 @@ class Finder:
                 pairs = [rp.root_id]
                 # A sharing provider lends to the trees it shares an aggregate with,
                 # unless member_of is asked and the sharing provider itself is outside.
-                if (
-                    rp.id in self.sharing
-                    and root is None
-                    and (in_aggs is None or rp.id in in_aggs)
-                ):
+                if rp.id in self.sharing and root is None and (in_aggs is None or rp.id in in_aggs):
                     pairs = sorted(self.anchors(rp.id))
                 for anchor in pairs:
                     if root is not None and anchor != root:
@@ -244,18 +240,21 @@ def find(
         for cand in cands:
             by_anchor[cand.anchor][suffix].append(cand)
     results: dict[tuple[object, ...], Candidate] = {}
+    # Candidates come out in a fixed order, so with a limit the search can stop early
+    # (before 1.29 results are filtered afterwards, so it cannot).
+    stop_at = limit if nested_aware else None
     for anchor in sorted(by_anchor):
         per = by_anchor[anchor]
         if any(s not in per for s in suffixes):
             continue
         for combo in itertools.product(*(per[s] for s in suffixes)):
             if group_policy == "isolate" and numbered:
-                used = set()
+                isolated: set[int] = set()
                 for cand in combo:
                     if cand.use_same_provider:
                         for _s, rps in cand.mappings:
-                            used |= rps
-                if len(used) != len(numbered):
+                            isolated |= rps
+                if len(isolated) != len(numbered):
                     continue
             mappings: dict[str, set[int]] = defaultdict(set)
             for cand in combo:
@@ -276,12 +275,18 @@ def find(
             )
             key = (merged.resources, merged.mappings)
             results.setdefault(key, merged)
+            if stop_at is not None and len(results) >= stop_at:
+                break
+        if stop_at is not None and len(results) >= stop_at:
+            break
     chosen = list(results.values())
     if not nested_aware and any(rp.parent_id is not None for rp in facts.values()):
         # Before 1.29 a candidate may not use two providers of one tree; summaries then
         # cover only the providers the remaining candidates use.
         kept = [
-            c for c in chosen if len(c.providers()) == len({facts[p].root_id for p in c.providers()})
+            c
+            for c in chosen
+            if len(c.providers()) == len({facts[p].root_id for p in c.providers()})
         ]
         chosen = kept[:limit] if limit is not None else kept
         used: set[int] = set()

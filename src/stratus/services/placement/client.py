@@ -103,9 +103,7 @@ class PlacementClient:
         try:
             return await self.service.get_provider(uuid)
         except ResourceProviderNotFound:
-            return await self.service.create_provider(
-                name=name, uuid=uuid, parent_uuid=parent_uuid
-            )
+            return await self.service.create_provider(name=name, uuid=uuid, parent_uuid=parent_uuid)
 
     async def set_inventories(
         self, uuid: str, inventories: Mapping[str, Mapping[str, Any]], *, retries: int = 5

@@ -45,7 +45,8 @@ async def list_named(
 async def get_named(
     session: AsyncSession, model: type[ResourceClass] | type[Trait], name: str
 ) -> ResourceClass | Trait | None:
-    return (await session.execute(select(model).where(model.name == name))).scalar_one_or_none()
+    found = (await session.execute(select(model).where(model.name == name))).scalar_one_or_none()
+    return found  # type: ignore[return-value]
 
 
 async def add_names(
@@ -482,7 +483,7 @@ class ProviderFacts:
 async def load_facts(session: AsyncSession) -> dict[int, ProviderFacts]:
     """Every provider with its inventories, usage, traits and aggregates, in five queries."""
     facts: dict[int, ProviderFacts] = {}
-    rows = await session.execute(
+    rp_rows = await session.execute(
         select(
             ResourceProvider.id,
             ResourceProvider.uuid,
@@ -492,9 +493,9 @@ async def load_facts(session: AsyncSession) -> dict[int, ProviderFacts]:
             ResourceProvider.root_provider_id,
         )
     )
-    for rid, uuid, name, gen, parent, root in rows.all():
+    for rid, uuid, name, gen, parent, root in rp_rows.all():
         facts[rid] = ProviderFacts(rid, uuid, name, gen, parent, root or rid)
-    rows = await session.execute(
+    inv_rows = await session.execute(
         select(
             Inventory.resource_provider_id,
             Inventory.resource_class_id,
@@ -506,33 +507,55 @@ async def load_facts(session: AsyncSession) -> dict[int, ProviderFacts]:
             Inventory.allocation_ratio,
         )
     )
-    for rp, rc, total, reserved, min_unit, max_unit, step, ratio in rows.all():
+    for rp, rc, total, reserved, min_unit, max_unit, step, ratio in inv_rows.all():
         if rp in facts:
             facts[rp].inventories[rc] = InventoryFacts(
                 total, reserved, min_unit, max_unit, step, ratio
             )
-    rows = await session.execute(
+    use_rows = await session.execute(
         select(
             Allocation.resource_provider_id,
             Allocation.resource_class_id,
             func.sum(Allocation.used),
         ).group_by(Allocation.resource_provider_id, Allocation.resource_class_id)
     )
-    for rp, rc, used in rows.all():
+    for rp, rc, used in use_rows.all():
         inv = facts[rp].inventories.get(rc) if rp in facts else None
         if inv is not None:
             inv.used = int(used or 0)
-    rows = await session.execute(select(ProviderTrait.resource_provider_id, ProviderTrait.trait_id))
-    for rp, trait in rows.all():
+    trait_rows = await session.execute(
+        select(ProviderTrait.resource_provider_id, ProviderTrait.trait_id)
+    )
+    for rp, trait in trait_rows.all():
         if rp in facts:
             facts[rp].traits.add(trait)
-    rows = await session.execute(
+    agg_rows = await session.execute(
         select(ProviderAggregate.resource_provider_id, ProviderAggregate.aggregate_uuid)
     )
-    for rp, agg in rows.all():
+    for rp, agg in agg_rows.all():
         if rp in facts:
             facts[rp].aggregates.add(agg)
     return facts
+
+
+async def facts_stamp(session: AsyncSession) -> tuple[object, ...]:
+    """A cheap fingerprint that changes whenever provider facts may have: every inventory,
+    trait, aggregate, parent or allocation write bumps a generation or updated_at, adds
+    allocation rows (new ids) or removes rows (counts)."""
+    rp = (
+        await session.execute(
+            select(
+                func.count(ResourceProvider.id),
+                func.sum(ResourceProvider.generation),
+                func.max(ResourceProvider.updated_at),
+                func.max(ResourceProvider.id),
+            )
+        )
+    ).one()
+    alloc = (
+        await session.execute(select(func.count(Allocation.id), func.max(Allocation.id)))
+    ).one()
+    return (*tuple(rp), *tuple(alloc))
 
 
 def group_by_root(facts: dict[int, ProviderFacts]) -> dict[int, list[int]]:

@@ -131,6 +131,7 @@ class PlacementService:
         self._rc_names: dict[int, str] = {}
         self._trait_ids: dict[str, int] = {}
         self._trait_names: dict[int, str] = {}
+        self._facts: tuple[tuple[object, ...], dict[int, repo.ProviderFacts]] | None = None
 
     # --- bootstrapping and name caches ----------------------------------------------
 
@@ -178,6 +179,17 @@ class PlacementService:
         if ident not in self._trait_names:
             await self._reload_names(s)
         return self._trait_names[ident]
+
+    async def facts(self, s: AsyncSession) -> dict[int, repo.ProviderFacts]:
+        """Provider facts for searches, reloaded only when the database says they changed
+        (valid across processes: the stamp is read from the database each time)."""
+        stamp = await repo.facts_stamp(s)
+        cached = self._facts
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        facts = await repo.load_facts(s)
+        self._facts = (stamp, facts)
+        return facts
 
     def known_trait_names(self) -> dict[int, str]:
         return self._trait_names
@@ -371,7 +383,7 @@ class PlacementService:
                 raise PlacementBadRequest(
                     f'Invalid trait(s) in "required" parameter: {err.message}'
                 ) from None
-            facts = await repo.load_facts(s)
+            facts = await self.facts(s)
             tree_root: int | None = None
             if in_tree is not None:
                 anchor = next((f for f in facts.values() if f.uuid == in_tree), None)
@@ -540,7 +552,9 @@ class PlacementService:
             rp = await self._get_rp(s, uuid)
             current = await repo.inventories(s, rp.id)
             usage = await repo.usage_by_class(s, rp.id)
-            in_use = sorted(i.resource_class_id for i in current if usage.get(i.resource_class_id, 0))
+            in_use = sorted(
+                i.resource_class_id for i in current if usage.get(i.resource_class_id, 0)
+            )
             if in_use:
                 names = ", ".join([await self.rc_name(s, rc) for rc in in_use])
                 raise InventoryInUse(
@@ -996,7 +1010,11 @@ class PlacementService:
                 merged = {r.resource_class: r for r in current}
                 merged.update({r.resource_class: r for r in records})
                 await self._set_inventories(
-                    s, rp_uuid, None, list(merged.values()), replace=True,
+                    s,
+                    rp_uuid,
+                    None,
+                    list(merged.values()),
+                    replace=True,
                     reserved_can_be_total=True,
                 )
             await self._write_allocations(s, allocations)
@@ -1103,7 +1121,7 @@ async def find_candidates(
         )
         tids = await svc.trait_ids(s, names)
         shares = (await svc.trait_ids(s, [SHARES]))[SHARES]
-        facts = await repo.load_facts(s)
+        facts = await svc.facts(s)
     finder = cand.Finder(facts, shares_trait=shares)
     request_groups = [
         cand.RequestGroup(
@@ -1132,21 +1150,21 @@ async def find_candidates(
     requests = []
     for c in result.candidates:
         allocs: dict[str, dict[str, int]] = {}
-        for rp, rc, amount in c.resources:
-            allocs.setdefault(facts[rp].uuid, {})[rc_names[rc]] = amount
+        for rp, rc_ident, amount in c.resources:
+            allocs.setdefault(facts[rp].uuid, {})[rc_names[rc_ident]] = amount
         mappings = {suffix: sorted(facts[rp].uuid for rp in rps) for suffix, rps in c.mappings}
         requests.append((allocs, mappings))
     summaries: dict[str, dict[str, Any]] = {}
     for rp_id in result.summary_ids:
-        rp = facts[rp_id]
-        parent = facts.get(rp.parent_id) if rp.parent_id else None
-        summaries[rp.uuid] = {
+        fact = facts[rp_id]
+        parent = facts.get(fact.parent_id) if fact.parent_id else None
+        summaries[fact.uuid] = {
             "resources": {
                 rc_names[rc]: {"capacity": inv.capacity, "used": inv.used}
-                for rc, inv in rp.inventories.items()
+                for rc, inv in fact.inventories.items()
             },
-            "traits": [trait_names[t] for t in sorted(rp.traits) if t in trait_names],
+            "traits": [trait_names[t] for t in sorted(fact.traits) if t in trait_names],
             "parent_provider_uuid": parent.uuid if parent else None,
-            "root_provider_uuid": facts[rp.root_id].uuid,
+            "root_provider_uuid": facts[fact.root_id].uuid,
         }
     return CandidateSet(requests, summaries)

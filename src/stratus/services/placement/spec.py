@@ -6,6 +6,7 @@ from stratus.api.errors import placement_error
 from stratus.api.runtime import Runtime
 from stratus.api.service import CatalogEntry, ServiceSpec, make_service_app
 from stratus.services.placement import policies  # noqa: F401  (registers defaults)
+from stratus.services.placement.api.http import HtmlErrors
 from stratus.services.placement.api.routes import build_router
 from stratus.services.placement.api.versions import MICROVERSION
 from stratus.services.placement.client import PlacementClient
@@ -23,12 +24,14 @@ def _service(runtime: Runtime) -> PlacementService:
 
 def build(runtime: Runtime) -> ASGIApp:
     svc = _service(runtime)
-    return make_service_app(
-        runtime=runtime,
-        routers=[build_router(svc)],
-        formatter=placement_error,
-        microversion=MICROVERSION,
-        title="placement",
+    return HtmlErrors(
+        make_service_app(
+            runtime=runtime,
+            routers=[build_router(svc)],
+            formatter=placement_error,
+            microversion=MICROVERSION,
+            title="placement",
+        )
     )
 
 

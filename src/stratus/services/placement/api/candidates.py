@@ -60,13 +60,13 @@ def _groups(req: "Req", same_subtrees: list[set[str]]) -> dict[str, GroupSpec]:
         if prefix == "resources":
             group.resources = parse_resources(value)
         elif prefix == "required":
-            group.required, group.forbidden = parse_required(
-                req, params.getlist(key), key=key
-            )
+            group.required, group.forbidden = parse_required(req, params.getlist(key), key=key)
         elif prefix == "member_of":
             values = params.getlist(key)
             if len(values) > 1 and not req.at("1.24"):
-                raise PlacementBadRequest(f"Multiple member_of{suffix} parameters are not supported")
+                raise PlacementBadRequest(
+                    f"Multiple member_of{suffix} parameters are not supported"
+                )
             for item in values:
                 required, forbidden = parse_member_of(item)
                 if forbidden and not req.at("1.32"):

@@ -3,6 +3,7 @@ jsonschema) and out, last-modified / cache-control per microversion, content neg
 
 import datetime as dt
 import email.utils
+import html
 import json
 import uuid as uuidlib
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from typing import Any
 import jsonschema
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stratus.api.context import RequestContext
 from stratus.api.microversion import Version
@@ -154,3 +156,70 @@ def respond(
 def no_content(headers: dict[str, str] | None = None) -> Response:
     response = Response(status_code=204, headers=headers)
     return response
+
+
+class HtmlErrors:
+    """Placement (webob) renders error bodies as HTML for clients that accept text/html
+    but not JSON; everything else keeps the JSON error document."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _wants_html(scope):
+            await self.app(scope, receive, send)
+            return
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                if message["status"] < 400:
+                    start = None
+                    await send(message)
+                    return
+                start = message
+                return
+            if start is None:
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            await _send_html(send, start, b"".join(chunks))
+
+        await self.app(scope, receive, capture)
+
+
+def _wants_html(scope: Scope) -> bool:
+    for key, value in scope.get("headers", []):
+        if key == b"accept":
+            accept = value.decode("latin-1").lower()
+            return "text/html" in accept and "json" not in accept and "*/*" not in accept
+    return False
+
+
+async def _send_html(send: Send, start: Message, body: bytes) -> None:
+    status = int(start["status"])
+    try:
+        error = json.loads(body)["errors"][0]
+        title, detail = str(error["title"]), str(error["detail"])
+    except (ValueError, KeyError, IndexError, TypeError):
+        title, detail = "Error", body.decode(errors="replace")
+    page = (
+        f"<html>\n <head>\n  <title>{status} {html.escape(title)}</title>\n </head>\n"
+        f" <body>\n  <h1>{status} {html.escape(title)}</h1>\n  {html.escape(detail)}\n"
+        " </body>\n</html>"
+    ).encode()
+    headers = [
+        (k, v)
+        for k, v in start.get("headers", [])
+        if k.lower() not in (b"content-type", b"content-length")
+    ]
+    headers += [
+        (b"content-type", b"text/html; charset=UTF-8"),
+        (b"content-length", str(len(page)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": page})

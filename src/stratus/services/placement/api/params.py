@@ -31,8 +31,7 @@ def parse_resources(value: str) -> dict[str, int]:
             amount = int(amount_text)
         except ValueError:
             raise PlacementBadRequest(
-                f"Requested resource {name} expected positive integer amount. Got: "
-                f"{amount_text}."
+                f"Requested resource {name} expected positive integer amount. Got: {amount_text}."
             ) from None
         if amount < 1:
             raise PlacementBadRequest(
@@ -76,8 +75,10 @@ def parse_required(
         items = [n.strip() for n in value.split(",")]
         bad = {n[1:] for n in items if n.startswith("!")}
         if not all(items) or not all(bad):
-            form = "HW_CPU_X86_VMX,!CUSTOM_MAGIC" if allow_forbidden else (
-                "HW_CPU_X86_VMX,CUSTOM_MAGIC"
+            form = (
+                "HW_CPU_X86_VMX,!CUSTOM_MAGIC"
+                if allow_forbidden
+                else ("HW_CPU_X86_VMX,CUSTOM_MAGIC")
             )
             raise PlacementBadRequest(
                 f"Invalid query string parameters: Expected '{key}' parameter value of the "

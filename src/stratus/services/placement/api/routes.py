@@ -45,6 +45,7 @@ from stratus.services.placement.service import (
     normalize_uuid,
 )
 
+
 class UnacceptableVersion(NotAcceptable):
     pass
 
@@ -120,8 +121,7 @@ async def list_resource_providers(req: Req) -> Response:
             required, forbidden = parse_member_of(value)
             if forbidden and not req.at("1.32"):
                 raise PlacementBadRequest(
-                    "Forbidden member_of parameters are not supported in the specified "
-                    "microversion"
+                    "Forbidden member_of parameters are not supported in the specified microversion"
                 )
             if required:
                 member_of.append((False, required))
@@ -157,7 +157,9 @@ async def create_resource_provider(req: Req) -> Response:
     location = req.absolute(f"/resource_providers/{view.uuid}")
     if req.at("1.20"):
         return respond(
-            req, provider_body(req, view), last_modified=view.updated_at,
+            req,
+            provider_body(req, view),
+            last_modified=view.updated_at,
             headers={"location": location},
         )
     return Response(status_code=201, headers={"location": location})
@@ -272,7 +274,7 @@ async def update_inventory(req: Req) -> Response:
     uuid, rc = req.path("uuid"), req.path("resource_class")
     data = req.json(schemas.INVENTORY_BASE)
     await _provider_or_404(req, uuid)
-    generation, records = await req.svc.get_inventories(uuid)
+    _generation, records = await req.svc.get_inventories(uuid)
     new = InventoryRecord.from_body(rc, data)
     check_record(new, uuid, req.at("1.26"))
     if not any(r.resource_class == rc for r in records):
@@ -320,9 +322,7 @@ async def list_provider_usages(req: Req) -> Response:
         generation, usages = await req.svc.usages_for_provider(uuid)
     except ResourceProviderNotFound:
         raise ResourceProviderNotFound(f"No resource provider with uuid {uuid} found") from None
-    return respond(
-        req, {"resource_provider_generation": generation, "usages": usages}
-    )
+    return respond(req, {"resource_provider_generation": generation, "usages": usages})
 
 
 async def get_total_usages(req: Req) -> Response:
@@ -417,7 +417,7 @@ async def list_traits(req: Req) -> Response:
         else:
             raise PlacementBadRequest(
                 "Badly formatted name parameter. Expected name query string parameter in "
-                "form: ?name=[in|startswith]:[name1,name2|prefix]. Got: \"" + value + "\""
+                'form: ?name=[in|startswith]:[name1,name2|prefix]. Got: "' + value + '"'
             )
     associated = None
     if "associated" in query:
@@ -455,7 +455,7 @@ async def put_trait(req: Req) -> Response:
     name = req.path("name")
     if not name.startswith("CUSTOM_") or len(name) > 255 or not _is_rc_name(name):
         raise PlacementBadRequest(
-            'The trait is invalid. A valid trait must be no longer than 255 characters, start '
+            "The trait is invalid. A valid trait must be no longer than 255 characters, start "
             'with the prefix "CUSTOM_" and use following characters: "A"-"Z", "0"-"9" and "_"'
         )
     created = await req.svc.ensure_trait(name)
@@ -768,4 +768,4 @@ def build_router(svc: PlacementService) -> APIRouter:
     return router
 
 
-__all__ = ["ROUTES", "build_router", "NotFound", "Version"]
+__all__ = ["ROUTES", "NotFound", "Version", "build_router"]
