@@ -15,7 +15,7 @@ from stratus.services.image.formats import virtual_size
 
 # Work is handed to a thread in batches of this size: hashing and writing off the event loop
 # without a thread hop per network chunk.
-BATCH = 1 << 20
+BATCH = 4 << 20
 READ_CHUNK = 1 << 20
 
 
@@ -99,6 +99,7 @@ class FileStore:
         sink = await asyncio.to_thread(_Sink, tmp_path, disk_format)
         pending: list[bytes] = []
         pending_len = 0
+        inflight: asyncio.Future[None] | None = None
         try:
             async for chunk in chunks:
                 if not chunk:
@@ -110,7 +111,14 @@ class FileStore:
                 if pending_len >= BATCH:
                     data = b"".join(pending)
                     pending, pending_len = [], 0
-                    await asyncio.to_thread(sink.consume, data)
+                    # One batch is hashed and written in a thread while the next one is
+                    # received: the network and the disk work side by side.
+                    if inflight is not None:
+                        await inflight
+                    inflight = asyncio.ensure_future(asyncio.to_thread(sink.consume, data))
+            if inflight is not None:
+                await inflight
+                inflight = None
             if pending:
                 await asyncio.to_thread(sink.consume, b"".join(pending))
             if expected_size is not None and sink.size != expected_size:
@@ -120,6 +128,9 @@ class FileStore:
             await asyncio.to_thread(final.parent.mkdir, parents=True, exist_ok=True)
             await asyncio.to_thread(os.replace, tmp_path, final)
         except BaseException:
+            if inflight is not None:
+                with contextlib.suppress(BaseException):
+                    await inflight
             await asyncio.to_thread(sink.abort)
             raise
         fmt_size = virtual_size(sink.head, disk_format, sink.size)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-BATCH = 1 << 20
+BATCH = 4 << 20
 READ_CHUNK = 1 << 20
 
 
@@ -67,6 +67,7 @@ class BlobStore:
         sink = await asyncio.to_thread(_Sink, self.root / "tmp" / f"{key}.part")
         pending: list[bytes] = []
         pending_len = 0
+        inflight: asyncio.Future[None] | None = None
         try:
             async for chunk in chunks:
                 if not chunk:
@@ -78,11 +79,21 @@ class BlobStore:
                 if pending_len >= BATCH:
                     data = b"".join(pending)
                     pending, pending_len = [], 0
-                    await asyncio.to_thread(sink.consume, data)
+                    # One batch is hashed and written in a thread while the next one is
+                    # received: the network and the disk work side by side.
+                    if inflight is not None:
+                        await inflight
+                    inflight = asyncio.ensure_future(asyncio.to_thread(sink.consume, data))
+            if inflight is not None:
+                await inflight
+                inflight = None
             if pending:
                 await asyncio.to_thread(sink.consume, b"".join(pending))
             await asyncio.to_thread(sink.finish, self.path(key))
         except BaseException:
+            if inflight is not None:
+                with contextlib.suppress(BaseException):
+                    await inflight
             await asyncio.to_thread(sink.abort)
             raise
         return Blob(key=key, size=sink.size, md5=sink.md5.hexdigest())
