@@ -198,3 +198,20 @@ class NetworkClient:
                     )
                 )
             return out
+
+    async def networks_for_project(self, project_id: str) -> list[dict[str, Any]]:
+        """The networks a project's member sees (its own, shared, external), as the API
+        lists them: what Nova picks from when a server asks for no particular network."""
+        from stratus.services.network.query import Query
+
+        auth = AuthInfo(
+            user_id="network-client",
+            user_name="network-client",
+            user_domain_id="default",
+            user_domain_name="Default",
+            roles=("member", "reader"),
+            project_id=project_id,
+        )
+        ctx = RequestContext(request_id="req-internal", auth=auth, policy=self.runtime.policy)
+        result: list[dict[str, Any]] = await self.services.l2.list_networks(ctx, Query())
+        return result

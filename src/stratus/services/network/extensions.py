@@ -2,6 +2,31 @@
 Names, descriptions and dates are neutron-lib's (data, not code)."""
 
 EXTENSIONS: dict[str, tuple[str, str, str]] = {
+    "tag-ext": (
+        "Tag support for resources: subnet, subnetpool, port, router",
+        "Extension class supporting tags for resources.",
+        "2017-01-01T00:00:00-00:00",
+    ),
+    "expose-port-forwarding-in-fip": (
+        "Expose Floating IP port forwardings",
+        "Expose port forwarding fields in floating IP response",
+        "2018-06-28T16:00:00-00:00",
+    ),
+    "binding-extended": (
+        "Port Bindings Extended",
+        "Expose port bindings of a virtual port to external application",
+        "2017-07-17T10:00:00-00:00",
+    ),
+    "flavors": (
+        "Neutron Service Flavors",
+        "Flavor specification for Neutron advanced services.",
+        "2015-09-17T10:00:00-00:00",
+    ),
+    "qos-gateway-ip": (
+        "Router gateway IP QoS",
+        "The Router gateway IP Quality of Service extension",
+        "2018-02-24T00:00:00-00:00",
+    ),
     "floating-ip-port-forwarding": (
         "Floating IP Port Forwarding",
         "Allow port forwarding from floating IP port to an internal port",

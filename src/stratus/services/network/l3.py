@@ -66,6 +66,7 @@ class L3Service(Core):
                 gw = {
                     "network_id": row.gw_network_id,
                     "enable_snat": row.enable_snat,
+                    "qos_policy_id": row.gw_qos_policy_id,
                     "external_fixed_ips": [
                         {"subnet_id": a.subnet_id, "ip_address": a.ip_address}
                         for a in sorted(
@@ -123,6 +124,10 @@ class L3Service(Core):
                 raise NotFound(f"AvailabilityZone {zone} could not be found.")
         async with self.db.session() as session:
             await self.claim(session, owner, "router")
+            if data["flavor_id"] is not None:
+                flavor = await repo.get(session, m.Flavor, data["flavor_id"])
+                if flavor is None or flavor.service_type != "L3_ROUTER_NAT" or not flavor.enabled:
+                    raise BadRequest(f"Invalid flavor {data['flavor_id']} for a router.")
             router = self.new_std(
                 m.Router,
                 uuid_str(),
@@ -165,6 +170,8 @@ class L3Service(Core):
             self.enforce(ctx, f"{action}_router:external_gateway_info:enable_snat", target)
         if info.get("external_fixed_ips"):
             self.enforce(ctx, f"{action}_router:external_gateway_info:external_fixed_ips", target)
+        if info.get("qos_policy_id"):
+            self.enforce(ctx, f"{action}_router:external_gateway_info:qos_policy_id", target)
 
     async def _set_gateway(
         self,
@@ -185,6 +192,7 @@ class L3Service(Core):
             router.gw_port_id = None
             router.gw_network_id = None
             router.enable_snat = True
+            router.gw_qos_policy_id = None
             return
         net = await repo.get(session, m.Network, info["network_id"])
         if net is None:
@@ -192,6 +200,9 @@ class L3Service(Core):
         if not net.external:
             raise BadRequest(f"Bad router request: Network {net.id} is not an external network.")
         router.enable_snat = info.get("enable_snat", True)
+        if "qos_policy_id" in info:
+            await self.l2.check_qos(session, ctx, info["qos_policy_id"])
+            router.gw_qos_policy_id = info["qos_policy_id"]
         if (
             router.gw_network_id == net.id
             and router.gw_port_id

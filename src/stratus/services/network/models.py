@@ -209,6 +209,7 @@ class Router(StandardAttrs, Base):
     ha: Mapped[bool] = mapped_column(Boolean, default=False)
     availability_zone_hints: Mapped[list[str]] = mapped_column(JSONType, default=list)
     flavor_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    gw_qos_policy_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
 
 
 class FloatingIP(StandardAttrs, Base):
@@ -409,3 +410,50 @@ class PortForwarding(Base):
     )
     external_port: Mapped[int] = mapped_column(Integer)
     description: Mapped[str] = mapped_column(String(255), default="")
+
+
+class PortBinding(Base):
+    """An inactive binding of a port to another host (binding-extended, for live migration);
+    the active binding lives on the port row itself."""
+
+    __tablename__ = "network_port_bindings"
+
+    port_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("network_ports.id", ondelete="CASCADE"), primary_key=True
+    )
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    vnic_type: Mapped[str] = mapped_column(String(64), default="normal")
+    profile: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    vif_type: Mapped[str] = mapped_column(String(64), default="unbound")
+    vif_details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+
+class Flavor(Base):
+    __tablename__ = "network_flavors"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    description: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    service_type: Mapped[str] = mapped_column(String(36))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ServiceProfile(Base):
+    __tablename__ = "network_service_profiles"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    description: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    driver: Mapped[str] = mapped_column(String(1024), default="")
+    metainfo: Mapped[str] = mapped_column(String(4096), default="")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class FlavorProfile(Base):
+    __tablename__ = "network_flavor_profiles"
+
+    flavor_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("network_flavors.id", ondelete="CASCADE"), primary_key=True
+    )
+    service_profile_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("network_service_profiles.id", ondelete="CASCADE"), primary_key=True
+    )

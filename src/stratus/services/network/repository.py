@@ -638,7 +638,8 @@ async def qos_policy_users(session: AsyncSession, policy_id: str) -> bool:
         ).first()
         if found is not None:
             return True
-    return False
+    gateway = select(m.Router.id).where(m.Router.gw_qos_policy_id == policy_id).limit(1)
+    return (await session.execute(gateway)).first() is not None
 
 
 async def default_qos_policy(session: AsyncSession, project_id: str) -> m.QosPolicy | None:

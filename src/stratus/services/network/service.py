@@ -1592,6 +1592,8 @@ class NetworkService(Core):
         "security_groups": m.SecurityGroup,
         "trunks": m.Trunk,
         "network_segment_ranges": m.SegmentRange,
+        "subnetpools": m.SubnetPool,
+        "address-scopes": m.AddressScope,
     }
 
     async def _tag_target(
@@ -1812,4 +1814,6 @@ def _singular(collection: str) -> str:
         "segments": "segment",
         "trunks": "trunk",
         "network_segment_ranges": "network_segment_range",
+        "subnetpools": "subnetpool",
+        "address-scopes": "address_scope",
     }.get(collection, collection)

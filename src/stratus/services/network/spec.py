@@ -17,9 +17,11 @@ from stratus.services.network import policies
 from stratus.services.network import repository as repo
 from stratus.services.network.admin import AdminService
 from stratus.services.network.autotopo import AutoTopologyService
+from stratus.services.network.bindings import BindingService
 from stratus.services.network.core import QUOTA_DEFAULTS
 from stratus.services.network.drivers.base import MechanismDriver
 from stratus.services.network.drivers.fake import FakeMechanismDriver
+from stratus.services.network.flavors import FlavorService
 from stratus.services.network.forwarding import PortForwardingService
 from stratus.services.network.l3 import L3Service
 from stratus.services.network.pools import PoolService
@@ -46,6 +48,8 @@ class NetworkServices:
     auto: AutoTopologyService
     ranges: SegmentRangeService
     forwarding: PortForwardingService
+    bindings: BindingService
+    flavors: FlavorService
     driver: MechanismDriver
 
 
@@ -106,6 +110,8 @@ def services(runtime: Runtime) -> NetworkServices:
         auto=AutoTopologyService(l2=l2, l3=l3, **common),
         ranges=SegmentRangeService(**common),
         forwarding=PortForwardingService(l2=l2, **common),
+        bindings=BindingService(**common),
+        flavors=FlavorService(**common),
         driver=driver,
     )
     runtime.clients["network.services"] = built

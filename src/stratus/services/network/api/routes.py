@@ -42,8 +42,6 @@ _RESERVED = {
 
 # Upstream collections this cloud does not implement: they answer 501, never a fake success.
 NOT_IMPLEMENTED = {
-    "flavors",
-    "service_profiles",
     "floatingip_pools",
     "address-groups",
     "local-ips",
@@ -57,7 +55,6 @@ NOT_IMPLEMENTED = {
     "vpn",
     "lbaas",
     "default-security-group-rules",
-    "ports/bindings",
 }
 
 
@@ -325,6 +322,26 @@ COLLECTIONS = [
         deleter=lambda r: svc(r).ranges.delete_range,
     ),
     Collection(
+        "flavors",
+        "flavor",
+        "flavors",
+        lister=lambda r: svc(r).flavors.list_flavors,
+        getter=lambda r: svc(r).flavors.get_flavor,
+        creator=lambda r: svc(r).flavors.create_flavor,
+        updater=lambda r: svc(r).flavors.update_flavor,
+        deleter=lambda r: svc(r).flavors.delete_flavor,
+    ),
+    Collection(
+        "service_profiles",
+        "service_profile",
+        "service_profiles",
+        lister=lambda r: svc(r).flavors.list_profiles,
+        getter=lambda r: svc(r).flavors.get_profile,
+        creator=lambda r: svc(r).flavors.create_profile,
+        updater=lambda r: svc(r).flavors.update_profile,
+        deleter=lambda r: svc(r).flavors.delete_profile,
+    ),
+    Collection(
         "agents",
         "agent",
         "agents",
@@ -347,6 +364,8 @@ TAGGABLE = (
     "segments",
     "trunks",
     "network_segment_ranges",
+    "subnetpools",
+    "address-scopes",
 )
 
 router = APIRouter()
@@ -578,6 +597,49 @@ async def update_port_forwarding(fip_id: str, pf_id: str, request: Request, ctx:
 @router.delete("/v2.0/floatingips/{fip_id}/port_forwardings/{pf_id}")
 async def delete_port_forwarding(fip_id: str, pf_id: str, request: Request, ctx: Ctx) -> Response:
     await svc(request).forwarding.delete_pf(ctx, fip_id, pf_id)
+    return no_content()
+
+
+# --- flavors' profiles and port bindings --------------------------------------------------
+
+
+@router.post("/v2.0/flavors/{flavor_id}/service_profiles")
+async def associate_profile(flavor_id: str, request: Request, ctx: Ctx) -> Response:
+    body = await json_body(request)
+    return json_response(
+        {"service_profile": await svc(request).flavors.associate(ctx, flavor_id, body)}, 201
+    )
+
+
+@router.delete("/v2.0/flavors/{flavor_id}/service_profiles/{sp_id}")
+async def disassociate_profile(flavor_id: str, sp_id: str, request: Request, ctx: Ctx) -> Response:
+    await svc(request).flavors.disassociate(ctx, flavor_id, sp_id)
+    return no_content()
+
+
+@router.get("/v2.0/ports/{port_id}/bindings")
+async def list_port_bindings(port_id: str, request: Request, ctx: Ctx) -> Response:
+    query = parse_query(request)
+    items = await svc(request).bindings.list_bindings(ctx, port_id, query.filters)
+    return json_response({"bindings": [select_fields(i, query.fields) for i in items]})
+
+
+@router.post("/v2.0/ports/{port_id}/bindings")
+async def create_port_binding(port_id: str, request: Request, ctx: Ctx) -> Response:
+    body = await json_body(request)
+    return json_response(
+        {"binding": await svc(request).bindings.create_binding(ctx, port_id, body)}, 201
+    )
+
+
+@router.put("/v2.0/ports/{port_id}/bindings/{host}/activate")
+async def activate_port_binding(port_id: str, host: str, request: Request, ctx: Ctx) -> Response:
+    return json_response({"binding": await svc(request).bindings.activate(ctx, port_id, host)})
+
+
+@router.delete("/v2.0/ports/{port_id}/bindings/{host}")
+async def delete_port_binding(port_id: str, host: str, request: Request, ctx: Ctx) -> Response:
+    await svc(request).bindings.delete_binding(ctx, port_id, host)
     return no_content()
 
 
