@@ -2,6 +2,7 @@
 delete ports for a device, and read the network info a guest needs. In-process calls run with
 the service's own privileges; the interface is what an HTTP-backed client would offer too."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -127,14 +128,21 @@ class NetworkClient:
     async def delete_port(self, port_id: str) -> None:
         await self.services.l2.delete_port(_service_context(self.runtime, None), port_id)
 
-    async def delete_ports_for_device(self, device_id: str) -> list[str]:
-        """Delete the ports a device owns (compute:*), returning their ids; ports the user
-        created and attached are unbound instead, as Nova does on server delete."""
+    async def delete_ports_for_device(
+        self, device_id: str, *, keep: Sequence[str] = ()
+    ) -> list[str]:
+        """Delete the ports bound to a device (compute:*), returning their ids; the ports in
+        ``keep`` (those the user created and attached) are unbound instead, as Nova does on
+        server delete."""
         async with self.runtime.db.reader() as session:
             ports = await repo.ports_by_device(session, device_id)
         deleted = []
         for port in ports:
-            if port.device_owner.startswith("compute:"):
+            if not port.device_owner.startswith("compute:"):
+                continue
+            if port.id in keep:
+                await self.unbind_port(port.id)
+            else:
                 await self.delete_port(port.id)
                 deleted.append(port.id)
         return deleted
