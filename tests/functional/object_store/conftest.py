@@ -1,7 +1,7 @@
 """In-process object storage for tests: a real database and data dir, tokens resolved by a
 stub validator (three personas in three projects), driven over ASGI with httpx."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +11,7 @@ from alembic import command
 from sqlalchemy.engine import Connection
 from starlette.applications import Starlette
 from starlette.routing import Mount
+from tests.conftest import postgres_database, postgres_reachable
 
 from stratus.api.auth import AuthInfo, CachingValidator
 from stratus.api.policy import PolicyEngine
@@ -105,9 +106,21 @@ class Clients:
     runtime: Runtime
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str | None]:
+    """Each test on SQLite, and on PostgreSQL when one is reachable."""
+    if request.param == "sqlite":
+        yield None
+        return
+    if not postgres_reachable():
+        pytest.skip("no PostgreSQL at 127.0.0.1:5432")
+    with postgres_database() as url:
+        yield url
+
+
 @pytest.fixture
-async def swift_api(tmp_path: Path) -> AsyncIterator[Clients]:
-    settings = load_settings(data_dir=tmp_path, services=("object-store",))
+async def swift_api(tmp_path: Path, db_url: str | None) -> AsyncIterator[Clients]:
+    settings = load_settings(data_dir=tmp_path, db_url=db_url, services=("object-store",))
     db = Database(settings.database_url)
     runtime = Runtime(
         settings=settings,

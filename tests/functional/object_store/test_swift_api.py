@@ -714,3 +714,15 @@ async def test_account_object_count_quota(swift_api):
     r = await swift_api.reseller.post(A, headers={"X-Remove-Account-Quota-Count": "x"})
     assert r.status_code == 204
     await put(c, "/cq/c", b"1")
+
+
+async def test_listing_is_in_byte_order(swift_api):
+    c = swift_api.demo
+    await put(c, "/order")
+    names = ["a", "B", "_x", "Z/1", "é", "0"]
+    for name in names:
+        await put(c, f"/order/{name}", b"x")
+    listed = [o["name"] for o in (await c.get(A + "/order?format=json")).json()]
+    assert listed == sorted(names, key=lambda n: n.encode())
+    page = [o["name"] for o in (await c.get(A + "/order?format=json&marker=B&limit=2")).json()]
+    assert page == ["Z/1", "_x"]

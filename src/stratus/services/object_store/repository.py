@@ -63,9 +63,19 @@ async def list_containers(
     limit: int,
 ) -> list[Container]:
     stmt = select(Container).where(Container.account == account_name)
-    stmt = _window(stmt, Container.name, prefix, marker, end_marker, reverse)
-    stmt = stmt.order_by(Container.name.desc() if reverse else Container.name.asc()).limit(limit)
+    name = _bytewise(session, Container.name)
+    stmt = _window(stmt, name, prefix, marker, end_marker, reverse)
+    stmt = stmt.order_by(name.desc() if reverse else name.asc()).limit(limit)
     return list((await session.execute(stmt)).scalars())
+
+
+def _bytewise(session: AsyncSession, column: Any) -> Any:
+    """Swift lists names in byte order; PostgreSQL needs the "C" collation for that
+    (SQLite compares bytes already)."""
+    bind = session.bind
+    if bind is not None and bind.dialect.name == "postgresql":
+        return column.collate("C")
+    return column
 
 
 def _window(
@@ -102,10 +112,9 @@ async def list_objects(
     limit: int,
 ) -> list[StoredObject]:
     stmt = select(StoredObject).where(StoredObject.container_id == container_id)
-    stmt = _window(stmt, StoredObject.name, prefix, marker, end_marker, reverse)
-    stmt = stmt.order_by(StoredObject.name.desc() if reverse else StoredObject.name.asc()).limit(
-        limit
-    )
+    name = _bytewise(session, StoredObject.name)
+    stmt = _window(stmt, name, prefix, marker, end_marker, reverse)
+    stmt = stmt.order_by(name.desc() if reverse else name.asc()).limit(limit)
     return list((await session.execute(stmt)).scalars())
 
 
