@@ -726,3 +726,17 @@ async def test_listing_is_in_byte_order(swift_api):
     assert listed == sorted(names, key=lambda n: n.encode())
     page = [o["name"] for o in (await c.get(A + "/order?format=json&marker=B&limit=2")).json()]
     assert page == ["Z/1", "_x"]
+
+
+async def test_crash_leftovers_are_swept(tmp_path):
+    from stratus.services.object_store.store import sweep_partials
+
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    old = folder / "a.part"
+    fresh = folder / "b.part"
+    old.write_bytes(b"x")
+    fresh.write_bytes(b"y")
+    os.utime(old, (time.time() - 2 * 86400, time.time() - 2 * 86400))
+    assert await sweep_partials(folder) == 1
+    assert not old.exists() and fresh.exists()

@@ -11,6 +11,7 @@ from stratus.services.image import policies  # noqa: F401 - registers the policy
 from stratus.services.image.api.metadefs import router as metadefs_router
 from stratus.services.image.api.routes import router
 from stratus.services.image.service import register_quotas
+from stratus.services.image.store import sweep_partials
 
 # Image data routes stream their bodies: no JSON body limit there.
 _DATA_PATH = re.compile(r"/v2/images/[^/]+/(file|stage)$")
@@ -33,6 +34,8 @@ def build(runtime: Runtime) -> ASGIApp:
 
 async def bootstrap(runtime: Runtime) -> None:
     register_quotas(runtime)
+    # Uploads cut short by a crash leave their temporary files: they were never visible.
+    await sweep_partials(runtime.settings.data_dir / "images" / "tmp")
 
 
 SPEC = ServiceSpec(

@@ -6,6 +6,7 @@ from stratus.api.errors import plain_error
 from stratus.api.runtime import Runtime
 from stratus.api.service import CatalogEntry, ServiceSpec, make_service_app
 from stratus.services.object_store.api.routes import router
+from stratus.services.object_store.store import sweep_partials
 
 
 def _streamed(path: str) -> bool:
@@ -23,6 +24,11 @@ def build(runtime: Runtime) -> ASGIApp:
     )
 
 
+async def bootstrap(runtime: Runtime) -> None:
+    # Uploads cut short by a crash leave their temporary files: they were never visible.
+    await sweep_partials(runtime.settings.data_dir / "objects" / "tmp")
+
+
 SPEC = ServiceSpec(
     service_type="object-store",
     mount="/object-store",
@@ -32,4 +38,5 @@ SPEC = ServiceSpec(
         ),
     ),
     build=build,
+    bootstrap=bootstrap,
 )

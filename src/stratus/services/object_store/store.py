@@ -155,3 +155,23 @@ class BlobStore:
                 yield data
         finally:
             await asyncio.to_thread(handle.close)
+
+
+async def sweep_partials(folder: Path, older_than: float = 24 * 3600) -> int:
+    """Remove ``*.part`` files a crash left behind (old enough that no upload still writes
+    them); returns how many were removed."""
+    import time
+
+    def _sweep() -> int:
+        if not folder.is_dir():
+            return 0
+        removed = 0
+        cutoff = time.time() - older_than
+        for path in folder.glob("*.part"):
+            with contextlib.suppress(FileNotFoundError):
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+        return removed
+
+    return await asyncio.to_thread(_sweep)
