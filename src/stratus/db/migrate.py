@@ -22,6 +22,7 @@ MIGRATION_PACKAGES = (
     "stratus.services.placement",
     "stratus.services.image",
     "stratus.services.object_store",
+    "stratus.services.compute",
 )
 
 

@@ -13,6 +13,7 @@ SERVICE_MODULES: dict[str, str] = {
     "placement": "stratus.services.placement.spec",
     "image": "stratus.services.image.spec",
     "object-store": "stratus.services.object_store.spec",
+    "compute": "stratus.services.compute.spec",
 }
 
 

@@ -1,0 +1,73 @@
+"""Filters: each rules a host in or out for one request spec (nova's filter names)."""
+
+from typing import Protocol
+
+from stratus.scheduler.request import HostState, RequestSpec
+
+
+class Filter(Protocol):
+    name: str
+
+    def passes(self, host: HostState, spec: RequestSpec) -> bool: ...
+
+
+class ComputeFilter:
+    """The host's nova-compute service is enabled and up."""
+
+    name = "ComputeFilter"
+
+    def passes(self, host: HostState, spec: RequestSpec) -> bool:
+        return host.enabled and host.up
+
+
+class AvailabilityZoneFilter:
+    name = "AvailabilityZoneFilter"
+
+    def passes(self, host: HostState, spec: RequestSpec) -> bool:
+        return spec.availability_zone is None or host.availability_zone == spec.availability_zone
+
+
+class ForcedHostFilter:
+    """``az:host:node`` from an admin: only that host (and node)."""
+
+    name = "ForcedHostFilter"
+
+    def passes(self, host: HostState, spec: RequestSpec) -> bool:
+        if spec.force_host and host.host != spec.force_host:
+            return False
+        return not (spec.force_node and host.nodename != spec.force_node)
+
+
+class SameHostFilter:
+    """``same_host`` hint: on a host where one of the named instances runs."""
+
+    name = "SameHostFilter"
+
+    def passes(self, host: HostState, spec: RequestSpec) -> bool:
+        return not spec.same_host or host.host in spec.same_host
+
+
+class DifferentHostFilter:
+    name = "DifferentHostFilter"
+
+    def passes(self, host: HostState, spec: RequestSpec) -> bool:
+        return host.host not in spec.different_host
+
+
+class IgnoreHostsFilter:
+    """Hosts a failed build already tried (a reschedule avoids them)."""
+
+    name = "IgnoreHostsFilter"
+
+    def passes(self, host: HostState, spec: RequestSpec) -> bool:
+        return host.host not in spec.ignore_hosts
+
+
+DEFAULT_FILTERS: tuple[Filter, ...] = (
+    ComputeFilter(),
+    AvailabilityZoneFilter(),
+    ForcedHostFilter(),
+    SameHostFilter(),
+    DifferentHostFilter(),
+    IgnoreHostsFilter(),
+)

@@ -1,0 +1,53 @@
+"""What the scheduler is asked (a request spec) and what it knows of each host."""
+
+from dataclasses import dataclass, field
+
+
+class NoValidHost(Exception):
+    """No host passed; the message is nova's, recorded as the instance fault."""
+
+    def __init__(self, reason: str = "") -> None:
+        super().__init__(f"No valid host was found. {reason}".rstrip())
+        self.reason = reason
+
+
+@dataclass
+class RequestSpec:
+    """One instance to place: resources and traits from flavor and image, where it may go."""
+
+    instance_uuid: str
+    project_id: str
+    user_id: str
+    resources: dict[str, int]
+    required_traits: set[str] = field(default_factory=set)
+    forbidden_traits: set[str] = field(default_factory=set)
+    availability_zone: str | None = None
+    force_host: str | None = None
+    force_node: str | None = None
+    same_host: set[str] = field(default_factory=set)
+    different_host: set[str] = field(default_factory=set)
+    ignore_hosts: set[str] = field(default_factory=set)
+
+
+@dataclass
+class HostState:
+    """A compute node as the scheduler sees it; free figures come from placement's summary."""
+
+    host: str
+    nodename: str
+    uuid: str
+    availability_zone: str
+    enabled: bool = True
+    up: bool = True
+    free_ram_mb: float = 0.0
+    free_vcpus: float = 0.0
+    free_disk_gb: float = 0.0
+    num_instances: int = 0
+
+
+@dataclass(frozen=True)
+class Selection:
+    host: str
+    nodename: str
+    uuid: str
+    allocations: dict[str, dict[str, int]]

@@ -1,0 +1,64 @@
+"""Weighers: each scores hosts; scores are normalised to [0, 1] across the candidates and
+summed with their multipliers (nova's weighing, k8s's Score plugins). Positive multipliers
+spread instances (most free first), negative ones stack them."""
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from stratus.scheduler.request import HostState, RequestSpec
+
+
+class Weigher(Protocol):
+    name: str
+    multiplier: float
+
+    def raw(self, host: HostState, spec: RequestSpec) -> float: ...
+
+
+class RAMWeigher:
+    name = "RAMWeigher"
+
+    def __init__(self, multiplier: float = 1.0) -> None:
+        self.multiplier = multiplier
+
+    def raw(self, host: HostState, spec: RequestSpec) -> float:
+        return host.free_ram_mb
+
+
+class CPUWeigher:
+    name = "CPUWeigher"
+
+    def __init__(self, multiplier: float = 1.0) -> None:
+        self.multiplier = multiplier
+
+    def raw(self, host: HostState, spec: RequestSpec) -> float:
+        return host.free_vcpus
+
+
+class DiskWeigher:
+    name = "DiskWeigher"
+
+    def __init__(self, multiplier: float = 1.0) -> None:
+        self.multiplier = multiplier
+
+    def raw(self, host: HostState, spec: RequestSpec) -> float:
+        return host.free_disk_gb
+
+
+DEFAULT_WEIGHERS: tuple[Weigher, ...] = (RAMWeigher(), CPUWeigher(), DiskWeigher())
+
+
+def weigh(
+    hosts: Sequence[HostState], spec: RequestSpec, weighers: Sequence[Weigher]
+) -> list[tuple[float, HostState]]:
+    """Hosts with their total weight, best first (ties keep the input order)."""
+    totals = [0.0] * len(hosts)
+    for weigher in weighers:
+        values = [weigher.raw(h, spec) for h in hosts]
+        low, high = (min(values), max(values)) if values else (0.0, 0.0)
+        span = high - low
+        for i, value in enumerate(values):
+            normalised = (value - low) / span if span else 0.0
+            totals[i] += weigher.multiplier * normalised
+    order = sorted(range(len(hosts)), key=lambda i: -totals[i])
+    return [(totals[i], hosts[i]) for i in order]

@@ -1,0 +1,79 @@
+"""Helpers every compute handler uses: the service container, links, JSON answers, query
+parameters."""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from stratus.api.body import json_body
+from stratus.api.context import RequestContext
+from stratus.api.microversion import Version
+from stratus.kit.errors import BadRequest
+from stratus.services.compute.api.versions import MINIMUM
+from stratus.services.compute.flavor import FlavorService
+from stratus.services.compute.host import HostService
+from stratus.services.compute.keypair import KeyPairService
+from stratus.services.compute.quota import QuotaService
+from stratus.services.compute.server import ServerService
+from stratus.services.compute.views import Links
+
+
+@dataclass
+class ComputeServices:
+    flavors: FlavorService
+    keypairs: KeyPairService
+    quotas: QuotaService
+    hosts: HostService
+    servers: ServerService
+
+
+def services(request: Request) -> ComputeServices:
+    svc: ComputeServices = request.app.state.compute
+    return svc
+
+
+def links(request: Request) -> Links:
+    return Links(str(request.base_url))
+
+
+def version(ctx: RequestContext) -> Version:
+    return ctx.version or MINIMUM
+
+
+def reply(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        json.dumps(body), status_code=status, media_type="application/json", headers=headers
+    )
+
+
+def no_content(status: int = 204) -> Response:
+    return Response(status_code=status)
+
+
+async def body_of(request: Request, key: str) -> Any:
+    """The JSON body's ``key`` object (400 when the body or the key is missing)."""
+    data = await json_body(request)
+    if not isinstance(data, dict) or key not in data:
+        raise BadRequest(f"Invalid input for field/attribute {key}. '{key}' is a required property")
+    return data[key]
+
+
+def int_param(request: Request, name: str, *, minimum: int = 0) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(
+            f"Invalid input for query parameters {name}. Value: {raw}. '{raw}' is not a 'integer'"
+        ) from None
+    if value < minimum:
+        raise BadRequest(
+            f"Invalid input for query parameters {name}. Value: {raw}. "
+            f"{value} is less than the minimum of {minimum}"
+        )
+    return value

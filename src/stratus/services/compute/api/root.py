@@ -1,0 +1,86 @@
+"""Version documents at /compute and /compute/v2.1, and 501 for upstream routes not served."""
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from stratus.api.deps import AnonCtx
+from stratus.kit.errors import NotFound, NotImplementedYet
+from stratus.services.compute.api.common import reply
+from stratus.services.compute.api.versions import MAXIMUM, MINIMUM
+
+router = APIRouter()
+
+_UPDATED = "2013-07-23T11:33:21Z"
+
+
+def _version(request: Request) -> dict[str, object]:
+    base = str(request.base_url).rstrip("/")
+    return {
+        "id": "v2.1",
+        "status": "CURRENT",
+        "version": str(MAXIMUM),
+        "min_version": str(MINIMUM),
+        "updated": _UPDATED,
+        "links": [{"rel": "self", "href": f"{base}/v2.1/"}],
+    }
+
+
+@router.get("/")
+async def list_versions(request: Request, _ctx: AnonCtx) -> Response:
+    return reply({"versions": [_version(request)]})
+
+
+@router.get("/v2.1")
+@router.get("/v2.1/")
+async def show_version(request: Request, _ctx: AnonCtx) -> Response:
+    doc = _version(request)
+    base = str(request.base_url).rstrip("/")
+    doc["links"] = [
+        {"rel": "self", "href": f"{base}/v2.1/"},
+        {
+            "rel": "describedby",
+            "type": "text/html",
+            "href": "http://docs.openstack.org/",
+        },
+    ]
+    doc["media-types"] = [
+        {"base": "application/json", "type": "application/vnd.openstack.compute+json;version=2.1"}
+    ]
+    return reply({"version": doc})
+
+
+# Upstream compute routes this service does not serve yet: 501, never a pretend success.
+_NOT_SERVED = (
+    "os-aggregates",
+    "os-server-groups",
+    "os-simple-tenant-usage",
+    "os-migrations",
+    "os-quota-class-sets",
+    "os-instance_usage_audit_log",
+    "os-assisted-volume-snapshots",
+    "os-server-external-events",
+    "os-volumes",
+    "os-volumes_boot",
+    "os-snapshots",
+    "images",
+    "os-networks",
+    "os-security-groups",
+    "os-security-group-rules",
+    "os-floating-ips",
+    "os-floating-ip-pools",
+    "os-tenant-networks",
+    "os-hosts",
+    "os-cells",
+    "os-baremetal-nodes",
+    "os-console-auth-tokens",
+    "extensions",
+)
+
+
+@router.api_route("/v2.1/{rest:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"])
+async def not_served(rest: str, _ctx: AnonCtx) -> Response:
+    head = rest.split("/", 1)[0]
+    if head in _NOT_SERVED:
+        raise NotImplementedYet(f"The compute API '/{head}' is not implemented by Stratus yet.")
+    raise NotFound("The resource could not be found.")

@@ -1,0 +1,1 @@
+"""Compute drivers: the protocol and the simulated (fake) hosts."""

@@ -1,0 +1,229 @@
+"""Compute hosts: nova services (with heartbeats), compute nodes registered in placement as
+resource providers, and the host states the scheduler reads."""
+
+import datetime as dt
+import uuid as uuidlib
+from dataclasses import dataclass
+
+from stratus.db import Database
+from stratus.kit.errors import BadRequest
+from stratus.kit.timeutil import utcnow
+from stratus.scheduler import HostState
+from stratus.services.compute import repository as repo
+from stratus.services.compute.config import ComputeConfig
+from stratus.services.compute.drivers.base import ComputeDriver, HostResources
+from stratus.services.compute.errors import ServiceNotFound
+from stratus.services.compute.models import ComputeNode, ComputeService
+from stratus.services.placement.client import PlacementClient
+
+_NS = uuidlib.UUID("6d7a3f0e-5b0f-4d38-9c3c-2f0d3f7c1a11")
+
+
+def node_uuid(hostname: str) -> str:
+    """Stable per hypervisor name, so a restart finds its provider again."""
+    return str(uuidlib.uuid5(_NS, f"node:{hostname}"))
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    row: ComputeService
+    zone: str
+    up: bool
+
+
+class HostService:
+    def __init__(
+        self,
+        db: Database,
+        config: ComputeConfig,
+        driver: ComputeDriver,
+        placement: PlacementClient | None,
+    ) -> None:
+        self.db = db
+        self.config = config
+        self.driver = driver
+        self.placement = placement
+
+    async def register(self) -> None:
+        """Create (or refresh) the service and node rows and the placement providers."""
+        now = utcnow()
+        control = self.config.control_host
+        async with self.db.session() as s:
+            for binary, host in (
+                ("nova-scheduler", control),
+                ("nova-conductor", control),
+                *(("nova-compute", h.hostname) for h in self.driver.hosts()),
+            ):
+                row = await repo.get_service(s, host, binary)
+                if row is None:
+                    s.add(
+                        ComputeService(
+                            uuid=str(uuidlib.uuid4()),
+                            host=host,
+                            binary=binary,
+                            topic="compute" if binary == "nova-compute" else binary[5:],
+                            disabled=False,
+                            forced_down=False,
+                            last_seen_up=now,
+                            created_at=now,
+                            updated_at=now,
+                        )
+                    )
+                else:
+                    row.last_seen_up = now
+                    row.updated_at = now
+            for res in self.driver.hosts():
+                node = await repo.get_node(s, res.hostname)
+                if node is None:
+                    s.add(self._node_row(res, now))
+                else:
+                    node.vcpus = res.vcpus
+                    node.memory_mb = res.memory_mb
+                    node.local_gb = res.disk_gb
+                    node.updated_at = now
+        if self.placement is not None:
+            for res in self.driver.hosts():
+                await self._report(res)
+
+    def _node_row(self, res: HostResources, now: dt.datetime) -> ComputeNode:
+        return ComputeNode(
+            uuid=node_uuid(res.hostname),
+            host=res.hostname,
+            hypervisor_hostname=res.hostname,
+            hypervisor_type=res.hypervisor_type,
+            hypervisor_version=res.hypervisor_version,
+            host_ip=res.host_ip,
+            vcpus=res.vcpus,
+            memory_mb=res.memory_mb,
+            local_gb=res.disk_gb,
+            cpu_info={
+                "arch": "x86_64",
+                "model": "Skylake-Server-IBRS",
+                "vendor": "Intel",
+                "features": ["pge", "clflush", "sse2", "avx512f"],
+                "topology": {"cores": res.cores, "threads": res.threads, "sockets": res.sockets},
+            },
+            created_at=now,
+            updated_at=now,
+        )
+
+    async def _report(self, res: HostResources) -> None:
+        assert self.placement is not None
+        uuid = node_uuid(res.hostname)
+        cfg = self.config
+        await self.placement.ensure_provider(uuid, res.hostname)
+        await self.placement.set_inventories(
+            uuid,
+            {
+                "VCPU": {
+                    "total": res.vcpus,
+                    "reserved": cfg.reserved_host_cpus,
+                    "max_unit": res.vcpus,
+                    "allocation_ratio": cfg.cpu_allocation_ratio,
+                },
+                "MEMORY_MB": {
+                    "total": res.memory_mb,
+                    "reserved": cfg.reserved_host_memory_mb,
+                    "max_unit": res.memory_mb,
+                    "allocation_ratio": cfg.ram_allocation_ratio,
+                },
+                "DISK_GB": {
+                    "total": res.disk_gb,
+                    "reserved": (cfg.reserved_host_disk_mb + 1023) // 1024,
+                    "max_unit": res.disk_gb,
+                    "allocation_ratio": cfg.disk_allocation_ratio,
+                },
+            },
+        )
+        await self.placement.set_traits(uuid, sorted(res.traits))
+
+    async def heartbeat(self) -> None:
+        now = utcnow()
+        async with self.db.session() as s:
+            for row in await repo.list_services(s):
+                row.last_seen_up = now
+
+    def _up(self, row: ComputeService, now: dt.datetime) -> bool:
+        if row.forced_down or row.last_seen_up is None:
+            return False
+        return (now - row.last_seen_up).total_seconds() <= self.config.service_down_time
+
+    def zone_of(self, row: ComputeService) -> str:
+        if row.binary == "nova-compute":
+            return self.config.default_availability_zone
+        return self.config.internal_service_availability_zone
+
+    async def services(self) -> list[ServiceView]:
+        now = utcnow()
+        async with self.db.reader() as s:
+            rows = await repo.list_services(s)
+        return [ServiceView(r, self.zone_of(r), self._up(r, now)) for r in rows]
+
+    async def update_service(
+        self,
+        *,
+        ident: str | None = None,
+        host: str | None = None,
+        binary: str | None = None,
+        disabled: bool | None = None,
+        disabled_reason: str | None = None,
+        forced_down: bool | None = None,
+    ) -> ServiceView:
+        async with self.db.session() as s:
+            rows = await repo.list_services(s)
+            if ident is not None:
+                match = [r for r in rows if r.uuid == ident]
+            else:
+                match = [r for r in rows if r.host == host and r.binary == binary]
+            if not match:
+                raise ServiceNotFound(ident or f"{binary} on host {host}")
+            row = match[0]
+            if (disabled is not None or forced_down is not None) and row.binary != "nova-compute":
+                raise BadRequest(
+                    f"Updating a {row.binary} service is not supported. Only nova-compute "
+                    "services can be updated."
+                )
+            if disabled is not None:
+                row.disabled = disabled
+                row.disabled_reason = disabled_reason if disabled else None
+            if forced_down is not None:
+                row.forced_down = forced_down
+            row.updated_at = utcnow()
+            return ServiceView(row, self.zone_of(row), self._up(row, utcnow()))
+
+    async def host_states(self) -> dict[str, HostState]:
+        """Provider uuid -> state, for the scheduler."""
+        now = utcnow()
+        async with self.db.reader() as s:
+            nodes = await repo.list_nodes(s)
+            services = {
+                r.host: r for r in await repo.list_services(s) if r.binary == "nova-compute"
+            }
+            counts = await repo.instance_counts_by_node(s)
+        out = {}
+        for node in nodes:
+            svc = services.get(node.host)
+            out[node.uuid] = HostState(
+                host=node.host,
+                nodename=node.hypervisor_hostname,
+                uuid=node.uuid,
+                availability_zone=self.config.default_availability_zone,
+                enabled=bool(svc and not svc.disabled),
+                up=bool(svc and self._up(svc, now)),
+                num_instances=counts.get(node.hypervisor_hostname, 0),
+            )
+        return out
+
+    async def nodes(self) -> tuple[list[ComputeNode], dict[str, ServiceView], dict[str, int]]:
+        views = {v.row.host: v for v in await self.services() if v.row.binary == "nova-compute"}
+        async with self.db.reader() as s:
+            nodes = await repo.list_nodes(s)
+            counts = await repo.instance_counts_by_node(s)
+        return nodes, views, counts
+
+    async def usage(self, node_uuid_: str) -> dict[str, int]:
+        """What placement says the node's instances use."""
+        if self.placement is None:
+            return {}
+        _gen, usages = await self.placement.service.usages_for_provider(node_uuid_)
+        return usages

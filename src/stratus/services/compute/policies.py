@@ -1,0 +1,159 @@
+"""Compute policy defaults: upstream nova rule names. Check strings are written out in full
+(nova's base rules ``admin_api``/``project_member_api`` names are shared with other services in
+the one registry) and evaluate as oslo.policy does upstream without ``enforce_new_defaults``:
+the new persona rule OR'd with its deprecated owner rule."""
+
+from stratus.api.policy import Rule, register
+
+ADMIN = "role:admin"
+# project_member_or_admin / project_reader_or_admin, OR'd with the deprecated admin_or_owner.
+MEMBER_OR_ADMIN = "role:admin or project_id:%(project_id)s"
+READER_OR_ADMIN = "role:admin or project_id:%(project_id)s"
+ANY = "@"
+# os_compute_api:os-keypairs:* target the key pair's user.
+OWNER_USER_OR_ADMIN = "role:admin or user_id:%(user_id)s"
+
+SERVERS_INDEX = "os_compute_api:servers:index"
+SERVERS_INDEX_ALL = "os_compute_api:servers:index:get_all_tenants"
+SERVERS_DETAIL = "os_compute_api:servers:detail"
+SERVERS_DETAIL_ALL = "os_compute_api:servers:detail:get_all_tenants"
+SERVERS_ALLOW_ALL_FILTERS = "os_compute_api:servers:allow_all_filters"
+SERVERS_SHOW = "os_compute_api:servers:show"
+SERVERS_SHOW_HOST_STATUS = "os_compute_api:servers:show:host_status"
+SERVERS_CREATE = "os_compute_api:servers:create"
+SERVERS_CREATE_FORCED_HOST = "os_compute_api:servers:create:forced_host"
+SERVERS_CREATE_REQUESTED_DESTINATION = "compute:servers:create:requested_destination"
+SERVERS_CREATE_ATTACH_NETWORK = "os_compute_api:servers:create:attach_network"
+SERVERS_UPDATE = "os_compute_api:servers:update"
+SERVERS_DELETE = "os_compute_api:servers:delete"
+EXT_SRV_ATTR = "os_compute_api:os-extended-server-attributes"
+SERVER_METADATA_INDEX = "os_compute_api:server-metadata:index"
+SERVER_METADATA_SHOW = "os_compute_api:server-metadata:show"
+SERVER_METADATA_CREATE = "os_compute_api:server-metadata:create"
+SERVER_METADATA_UPDATE_ALL = "os_compute_api:server-metadata:update_all"
+SERVER_METADATA_UPDATE = "os_compute_api:server-metadata:update"
+SERVER_METADATA_DELETE = "os_compute_api:server-metadata:delete"
+SERVER_TAGS_INDEX = "os_compute_api:os-server-tags:index"
+SERVER_TAGS_SHOW = "os_compute_api:os-server-tags:show"
+SERVER_TAGS_UPDATE = "os_compute_api:os-server-tags:update"
+SERVER_TAGS_UPDATE_ALL = "os_compute_api:os-server-tags:update_all"
+SERVER_TAGS_DELETE = "os_compute_api:os-server-tags:delete"
+SERVER_TAGS_DELETE_ALL = "os_compute_api:os-server-tags:delete_all"
+ACTIONS_LIST = "os_compute_api:os-instance-actions:list"
+ACTIONS_SHOW = "os_compute_api:os-instance-actions:show"
+ACTIONS_EVENTS = "os_compute_api:os-instance-actions:events"
+ACTIONS_EVENTS_DETAILS = "os_compute_api:os-instance-actions:events:details"
+INTERFACES_LIST = "os_compute_api:os-attach-interfaces:list"
+INTERFACES_SHOW = "os_compute_api:os-attach-interfaces:show"
+IPS_INDEX = "os_compute_api:ips:index"
+IPS_SHOW = "os_compute_api:ips:show"
+
+FLAVOR_MANAGE_CREATE = "os_compute_api:os-flavor-manage:create"
+FLAVOR_MANAGE_UPDATE = "os_compute_api:os-flavor-manage:update"
+FLAVOR_MANAGE_DELETE = "os_compute_api:os-flavor-manage:delete"
+FLAVOR_ACCESS = "os_compute_api:os-flavor-access"
+FLAVOR_ACCESS_ADD = "os_compute_api:os-flavor-access:add_tenant_access"
+FLAVOR_ACCESS_REMOVE = "os_compute_api:os-flavor-access:remove_tenant_access"
+EXTRA_SPECS_INDEX = "os_compute_api:os-flavor-extra-specs:index"
+EXTRA_SPECS_SHOW = "os_compute_api:os-flavor-extra-specs:show"
+EXTRA_SPECS_CREATE = "os_compute_api:os-flavor-extra-specs:create"
+EXTRA_SPECS_UPDATE = "os_compute_api:os-flavor-extra-specs:update"
+EXTRA_SPECS_DELETE = "os_compute_api:os-flavor-extra-specs:delete"
+
+KEYPAIRS_INDEX = "os_compute_api:os-keypairs:index"
+KEYPAIRS_CREATE = "os_compute_api:os-keypairs:create"
+KEYPAIRS_SHOW = "os_compute_api:os-keypairs:show"
+KEYPAIRS_DELETE = "os_compute_api:os-keypairs:delete"
+
+AZ_LIST = "os_compute_api:os-availability-zone:list"
+AZ_DETAIL = "os_compute_api:os-availability-zone:detail"
+LIMITS = "os_compute_api:limits"
+LIMITS_OTHER_PROJECT = "os_compute_api:limits:other_project"
+QUOTA_SHOW = "os_compute_api:os-quota-sets:show"
+QUOTA_UPDATE = "os_compute_api:os-quota-sets:update"
+QUOTA_DEFAULTS = "os_compute_api:os-quota-sets:defaults"
+QUOTA_DELETE = "os_compute_api:os-quota-sets:delete"
+QUOTA_DETAIL = "os_compute_api:os-quota-sets:detail"
+HYPERVISORS_LIST = "os_compute_api:os-hypervisors:list"
+HYPERVISORS_LIST_DETAIL = "os_compute_api:os-hypervisors:list-detail"
+HYPERVISORS_SHOW = "os_compute_api:os-hypervisors:show"
+HYPERVISORS_STATISTICS = "os_compute_api:os-hypervisors:statistics"
+HYPERVISORS_UPTIME = "os_compute_api:os-hypervisors:uptime"
+HYPERVISORS_SEARCH = "os_compute_api:os-hypervisors:search"
+HYPERVISORS_SERVERS = "os_compute_api:os-hypervisors:servers"
+SERVICES_LIST = "os_compute_api:os-services:list"
+SERVICES_UPDATE = "os_compute_api:os-services:update"
+SERVICES_DELETE = "os_compute_api:os-services:delete"
+
+_RULES: list[tuple[str, str, str]] = [
+    (SERVERS_INDEX, MEMBER_OR_ADMIN, "List all servers"),
+    (SERVERS_DETAIL, MEMBER_OR_ADMIN, "List all servers with detailed information"),
+    (SERVERS_INDEX_ALL, ADMIN, "List all servers for all projects"),
+    (SERVERS_DETAIL_ALL, ADMIN, "List all servers with details for all projects"),
+    (SERVERS_ALLOW_ALL_FILTERS, ADMIN, "Allow all filters when listing servers"),
+    (SERVERS_SHOW, READER_OR_ADMIN, "Show a server"),
+    (SERVERS_SHOW_HOST_STATUS, ADMIN, "Show a server with host status information"),
+    (SERVERS_CREATE, MEMBER_OR_ADMIN, "Create a server"),
+    (SERVERS_CREATE_FORCED_HOST, ADMIN, "Create a server on the specified host and/or node"),
+    (SERVERS_CREATE_REQUESTED_DESTINATION, ADMIN, "Create a server on the requested host"),
+    (SERVERS_CREATE_ATTACH_NETWORK, MEMBER_OR_ADMIN, "Create a server with requested networks"),
+    (SERVERS_UPDATE, MEMBER_OR_ADMIN, "Update a server"),
+    (SERVERS_DELETE, MEMBER_OR_ADMIN, "Delete a server"),
+    (EXT_SRV_ATTR, ADMIN, "Return extended attributes for server"),
+    (SERVER_METADATA_INDEX, READER_OR_ADMIN, "List all metadata of a server"),
+    (SERVER_METADATA_SHOW, READER_OR_ADMIN, "Show metadata for a server"),
+    (SERVER_METADATA_CREATE, MEMBER_OR_ADMIN, "Create metadata for a server"),
+    (SERVER_METADATA_UPDATE_ALL, MEMBER_OR_ADMIN, "Replace metadata for a server"),
+    (SERVER_METADATA_UPDATE, MEMBER_OR_ADMIN, "Update metadata from a server"),
+    (SERVER_METADATA_DELETE, MEMBER_OR_ADMIN, "Delete metadata from a server"),
+    (SERVER_TAGS_INDEX, READER_OR_ADMIN, "List all tags for given server"),
+    (SERVER_TAGS_SHOW, READER_OR_ADMIN, "Check tag existence on the server."),
+    (SERVER_TAGS_UPDATE, MEMBER_OR_ADMIN, "Add a single tag to the server"),
+    (SERVER_TAGS_UPDATE_ALL, MEMBER_OR_ADMIN, "Replace all tags on specified server"),
+    (SERVER_TAGS_DELETE, MEMBER_OR_ADMIN, "Delete a single tag from the specified server"),
+    (SERVER_TAGS_DELETE_ALL, MEMBER_OR_ADMIN, "Delete all the server tags"),
+    (ACTIONS_LIST, READER_OR_ADMIN, "List actions for a server."),
+    (ACTIONS_SHOW, READER_OR_ADMIN, "Show action details for a server."),
+    (ACTIONS_EVENTS, ADMIN, "Add events details in action details for a server."),
+    (ACTIONS_EVENTS_DETAILS, ADMIN, "Add 'details' in action events for a server."),
+    (INTERFACES_LIST, READER_OR_ADMIN, "List port interfaces attached to a server"),
+    (INTERFACES_SHOW, READER_OR_ADMIN, "Show details of a port interface attached to a server"),
+    (IPS_INDEX, READER_OR_ADMIN, "List IP addresses that are assigned to a server"),
+    (IPS_SHOW, READER_OR_ADMIN, "Show IP addresses details for a network label of a  server"),
+    (FLAVOR_MANAGE_CREATE, ADMIN, "Create a flavor"),
+    (FLAVOR_MANAGE_UPDATE, ADMIN, "Update a flavor"),
+    (FLAVOR_MANAGE_DELETE, ADMIN, "Delete a flavor"),
+    (FLAVOR_ACCESS, ADMIN, "List flavor access information"),
+    (FLAVOR_ACCESS_ADD, ADMIN, "Add flavor access to a tenant"),
+    (FLAVOR_ACCESS_REMOVE, ADMIN, "Remove flavor access from a tenant"),
+    (EXTRA_SPECS_INDEX, ANY, "List extra specs for a flavor."),
+    (EXTRA_SPECS_SHOW, ANY, "Show an extra spec for a flavor"),
+    (EXTRA_SPECS_CREATE, ADMIN, "Create extra specs for a flavor"),
+    (EXTRA_SPECS_UPDATE, ADMIN, "Update an extra spec for a flavor"),
+    (EXTRA_SPECS_DELETE, ADMIN, "Delete an extra spec for a flavor"),
+    (KEYPAIRS_INDEX, OWNER_USER_OR_ADMIN, "List all keypairs"),
+    (KEYPAIRS_CREATE, OWNER_USER_OR_ADMIN, "Create a keypair"),
+    (KEYPAIRS_SHOW, OWNER_USER_OR_ADMIN, "Show details of a keypair"),
+    (KEYPAIRS_DELETE, OWNER_USER_OR_ADMIN, "Delete a keypair"),
+    (AZ_LIST, ANY, "List availability zone information without host information"),
+    (AZ_DETAIL, ADMIN, "List detailed availability zone information with host information"),
+    (LIMITS, ANY, "Show rate and absolute limits for the current user project"),
+    (LIMITS_OTHER_PROJECT, ADMIN, "Show rate and absolute limits of other project"),
+    (QUOTA_SHOW, READER_OR_ADMIN, "Show a quota"),
+    (QUOTA_UPDATE, ADMIN, "Update the quotas"),
+    (QUOTA_DEFAULTS, ANY, "List default quotas"),
+    (QUOTA_DELETE, ADMIN, "Revert quotas to defaults"),
+    (QUOTA_DETAIL, READER_OR_ADMIN, "Show the detail of quota"),
+    (HYPERVISORS_LIST, ADMIN, "List all hypervisors."),
+    (HYPERVISORS_LIST_DETAIL, ADMIN, "List all hypervisors with details"),
+    (HYPERVISORS_SHOW, ADMIN, "Show details for a hypervisor."),
+    (HYPERVISORS_STATISTICS, ADMIN, "Show summary statistics for all hypervisors"),
+    (HYPERVISORS_UPTIME, ADMIN, "Show the uptime of a hypervisor."),
+    (HYPERVISORS_SEARCH, ADMIN, "Search hypervisor by hypervisor_hostname pattern."),
+    (HYPERVISORS_SERVERS, ADMIN, "List all servers on hypervisors"),
+    (SERVICES_LIST, ADMIN, "List all running Compute services in a region."),
+    (SERVICES_UPDATE, ADMIN, "Update a Compute service."),
+    (SERVICES_DELETE, ADMIN, "Delete a Compute service."),
+]
+
+register(Rule(name, check, description) for name, check, description in _RULES)

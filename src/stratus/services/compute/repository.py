@@ -1,0 +1,268 @@
+"""All compute SQL."""
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, and_, delete, false, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from stratus.services.compute.models import (
+    ComputeNode,
+    ComputeService,
+    Flavor,
+    FlavorProject,
+    Instance,
+    InstanceAction,
+    KeyPair,
+)
+
+T = TypeVar("T")
+
+
+# -- flavors ---------------------------------------------------------------------------
+
+
+def flavor_visible(project_id: str | None) -> ColumnElement[bool]:
+    access = (
+        select(FlavorProject.flavor_id)
+        .where(FlavorProject.flavor_id == Flavor.id, FlavorProject.project_id == project_id)
+        .exists()
+        if project_id
+        else false()
+    )
+    return or_(Flavor.is_public.is_(True), access)
+
+
+async def get_flavor(session: AsyncSession, flavorid: str) -> Flavor | None:
+    stmt = select(Flavor).where(Flavor.flavorid == flavorid)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def flavor_by_name(session: AsyncSession, name: str) -> Flavor | None:
+    stmt = select(Flavor).where(Flavor.name == name)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def flavor_has_access(session: AsyncSession, flavor: Flavor, project_id: str) -> bool:
+    stmt = select(FlavorProject).where(
+        FlavorProject.flavor_id == flavor.id, FlavorProject.project_id == project_id
+    )
+    return (await session.execute(stmt)).first() is not None
+
+
+async def list_flavors(
+    session: AsyncSession,
+    *,
+    visible_to: str | None,
+    all_flavors: bool,
+    is_public: bool | None,
+    min_ram: int | None,
+    min_disk: int | None,
+    sort_key: str,
+    sort_dir: str,
+    limit: int | None,
+    marker: Flavor | None,
+) -> list[Flavor]:
+    stmt = select(Flavor).where(Flavor.disabled.is_(False))
+    if not all_flavors:
+        stmt = stmt.where(flavor_visible(visible_to))
+    if is_public is not None:
+        stmt = stmt.where(Flavor.is_public.is_(is_public))
+    if min_ram is not None:
+        stmt = stmt.where(Flavor.memory_mb >= min_ram)
+    if min_disk is not None:
+        stmt = stmt.where(Flavor.root_gb >= min_disk)
+    column = getattr(Flavor, sort_key)
+    if marker is not None:
+        value = getattr(marker, sort_key)
+        after = column > value if sort_dir == "asc" else column < value
+        stmt = stmt.where(or_(after, and_(column == value, Flavor.id > marker.id)))
+    stmt = stmt.order_by(column.asc() if sort_dir == "asc" else column.desc(), Flavor.id.asc())
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def flavor_projects(session: AsyncSession, flavor: Flavor) -> list[str]:
+    stmt = (
+        select(FlavorProject.project_id)
+        .where(FlavorProject.flavor_id == flavor.id)
+        .order_by(FlavorProject.project_id)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def remove_flavor_project(session: AsyncSession, flavor: Flavor, project_id: str) -> int:
+    result = await session.execute(
+        delete(FlavorProject).where(
+            FlavorProject.flavor_id == flavor.id, FlavorProject.project_id == project_id
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+# -- key pairs -------------------------------------------------------------------------
+
+
+async def get_keypair(session: AsyncSession, user_id: str, name: str) -> KeyPair | None:
+    stmt = select(KeyPair).where(KeyPair.user_id == user_id, KeyPair.name == name)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def list_keypairs(
+    session: AsyncSession, user_id: str, *, limit: int | None, marker: str | None
+) -> list[KeyPair]:
+    stmt = select(KeyPair).where(KeyPair.user_id == user_id)
+    if marker is not None:
+        stmt = stmt.where(KeyPair.name > marker)
+    stmt = stmt.order_by(KeyPair.name)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def count_keypairs(session: AsyncSession, user_id: str) -> int:
+    stmt = select(func.count()).select_from(KeyPair).where(KeyPair.user_id == user_id)
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def count_keypairs_of_project(session: AsyncSession, project_id: str) -> int:
+    stmt = select(func.count()).select_from(KeyPair).where(KeyPair.project_id == project_id)
+    return int((await session.execute(stmt)).scalar_one())
+
+
+# -- services and nodes ----------------------------------------------------------------
+
+
+async def list_services(session: AsyncSession) -> list[ComputeService]:
+    stmt = select(ComputeService).order_by(ComputeService.id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def get_service(session: AsyncSession, host: str, binary: str) -> ComputeService | None:
+    stmt = select(ComputeService).where(
+        ComputeService.host == host, ComputeService.binary == binary
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def list_nodes(session: AsyncSession) -> list[ComputeNode]:
+    stmt = select(ComputeNode).order_by(ComputeNode.id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def get_node(session: AsyncSession, hostname: str) -> ComputeNode | None:
+    stmt = select(ComputeNode).where(ComputeNode.hypervisor_hostname == hostname)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def instance_counts_by_node(session: AsyncSession) -> dict[str, int]:
+    stmt = (
+        select(Instance.node, func.count())
+        .where(Instance.deleted.is_(False), Instance.node.is_not(None))
+        .group_by(Instance.node)
+    )
+    return {str(node): int(n) for node, n in (await session.execute(stmt)).all()}
+
+
+# -- instances -------------------------------------------------------------------------
+
+
+async def get_instance(
+    session: AsyncSession, uuid: str, *, read_deleted: bool = False
+) -> Instance | None:
+    stmt = select(Instance).where(Instance.uuid == uuid)
+    if not read_deleted:
+        stmt = stmt.where(Instance.deleted.is_(False))
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def list_instances(
+    session: AsyncSession,
+    clauses: Sequence[ColumnElement[bool]],
+    *,
+    sort: Sequence[tuple[str, str]],
+    limit: int | None,
+    marker: Instance | None,
+) -> list[Instance]:
+    stmt = select(Instance).where(*clauses)
+    keys = [*sort, ("uuid", "desc")]
+    if marker is not None:
+        alternatives = []
+        for i, (key, direction) in enumerate(keys):
+            parts: list[ColumnElement[bool]] = [
+                getattr(Instance, k) == getattr(marker, k) for k, _ in keys[:i]
+            ]
+            column = getattr(Instance, key)
+            value = getattr(marker, key)
+            parts.append(column > value if direction == "asc" else column < value)
+            alternatives.append(and_(*parts))
+        stmt = stmt.where(or_(*alternatives))
+    for key, direction in keys:
+        column = getattr(Instance, key)
+        stmt = stmt.order_by(column.asc() if direction == "asc" else column.desc())
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def instance_usage(session: AsyncSession, project_id: str) -> tuple[int, int, int]:
+    """(instances, cores, ram) of the project's live instances."""
+    stmt = select(
+        func.count(),
+        func.coalesce(func.sum(Instance.vcpus), 0),
+        func.coalesce(func.sum(Instance.memory_mb), 0),
+    ).where(Instance.project_id == project_id, Instance.deleted.is_(False))
+    count, cores, ram = (await session.execute(stmt)).one()
+    return int(count), int(cores), int(ram)
+
+
+async def hosts_of(session: AsyncSession, uuids: Sequence[str]) -> set[str]:
+    if not uuids:
+        return set()
+    stmt = select(Instance.host).where(
+        Instance.uuid.in_(list(uuids)), Instance.deleted.is_(False), Instance.host.is_not(None)
+    )
+    return {str(h) for h in (await session.execute(stmt)).scalars()}
+
+
+async def instances_on_node(session: AsyncSession, node: str) -> list[Instance]:
+    stmt = (
+        select(Instance)
+        .where(Instance.node == node, Instance.deleted.is_(False))
+        .order_by(Instance.created_at)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+# -- instance actions ------------------------------------------------------------------
+
+
+async def list_actions(session: AsyncSession, uuid: str) -> list[InstanceAction]:
+    stmt = (
+        select(InstanceAction)
+        .where(InstanceAction.instance_uuid == uuid)
+        .order_by(InstanceAction.start_time.desc(), InstanceAction.id.desc())
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def get_action(session: AsyncSession, uuid: str, request_id: str) -> InstanceAction | None:
+    stmt = select(InstanceAction).where(
+        InstanceAction.instance_uuid == uuid, InstanceAction.request_id == request_id
+    )
+    return (await session.execute(stmt)).scalars().first()
+
+
+async def latest_action(session: AsyncSession, uuid: str, action: str) -> InstanceAction | None:
+    stmt = (
+        select(InstanceAction)
+        .where(InstanceAction.instance_uuid == uuid, InstanceAction.action == action)
+        .order_by(InstanceAction.id.desc())
+    )
+    return (await session.execute(stmt)).scalars().first()
+
+
+def touch(row: Any, now: dt.datetime) -> None:
+    row.updated_at = now

@@ -1,0 +1,919 @@
+"""Servers: the API side of boot (validation, quota, rows: 202 with BUILD) and the conductor
+side (schedule, claim, ports, spawn on the host over the bus: ACTIVE, or ERROR with a fault),
+delete (release allocations and ports), metadata, tags, actions."""
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import dataclasses
+import hashlib
+import logging
+import re
+import secrets
+import string
+import traceback
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement
+
+from stratus.api.context import RequestContext
+from stratus.bus.base import Bus, Message
+from stratus.db import Database
+from stratus.kit.errors import BadRequest, Conflict, Forbidden, NotFound, StratusError
+from stratus.kit.ids import is_uuid_like, uuid_str
+from stratus.kit.timeutil import parse_isotime, utcnow
+from stratus.quota import QuotaEngine
+from stratus.quota.engine import OverQuota
+from stratus.scheduler import NoValidHost, RequestSpec, Scheduler
+from stratus.services.compute import repository as repo
+from stratus.services.compute.config import ComputeConfig
+from stratus.services.compute.drivers.base import ComputeDriver, InstanceSpec, PowerState
+from stratus.services.compute.errors import (
+    FlavorNotFound,
+    KeyPairNotFound,
+    ServerNotFound,
+)
+from stratus.services.compute.flavor import FlavorService
+from stratus.services.compute.host import HostService
+from stratus.services.compute.keypair import KeyPairService
+from stratus.services.compute.models import Flavor, Instance, InstanceAction
+
+log = logging.getLogger(__name__)
+
+CONDUCTOR_TOPIC = "compute-conductor"
+COMPUTE_TOPIC = "compute"
+
+# status -> vm_states it covers (nova's api/openstack/common.py state map, reversed).
+STATUS_TO_VM_STATE = {
+    "ACTIVE": ["active"],
+    "BUILD": ["building"],
+    "ERROR": ["error"],
+    "DELETED": ["deleted"],
+    "SHUTOFF": ["stopped"],
+    "PAUSED": ["paused"],
+    "SUSPENDED": ["suspended"],
+    "SOFT_DELETED": ["soft-delete"],
+    "SHELVED": ["shelved"],
+    "SHELVED_OFFLOADED": ["shelved_offloaded"],
+    "RESCUE": ["rescued"],
+    "VERIFY_RESIZE": ["resized"],
+    "MIGRATING": [],
+    "RESIZE": [],
+    "REBOOT": [],
+    "HARD_REBOOT": [],
+    "PASSWORD": [],
+    "REBUILD": [],
+    "UNKNOWN": [],
+}
+_VM_TO_STATUS = {vm: status for status, vms in STATUS_TO_VM_STATE.items() for vm in vms}
+
+
+def status_of(vm_state: str, task_state: str | None) -> str:
+    if vm_state == "active" and task_state in ("rebooting", "reboot_pending", "reboot_started"):
+        return "REBOOT"
+    if vm_state == "active" and task_state in ("rebuilding", "rebuild_spawning"):
+        return "REBUILD"
+    return _VM_TO_STATUS.get(vm_state, "UNKNOWN")
+
+
+def host_id(project_id: str, host: str | None) -> str:
+    """Nova's hostId: an opaque per-project digest of the host name."""
+    if not host:
+        return ""
+    return hashlib.sha224((project_id + host).encode()).hexdigest()
+
+
+def _hostname(name: str) -> str:
+    text = re.sub(r"[^\w.\- ]", "", name.lower()).replace(" ", "-").replace("_", "-")
+    text = text.strip(".-")[:63]
+    return text or "server"
+
+
+@dataclass
+class NetworkRequest:
+    network_id: str | None = None
+    port_id: str | None = None
+    fixed_ip: str | None = None
+    tag: str | None = None
+
+
+@dataclass
+class BootRequest:
+    """A validated POST /servers body."""
+
+    name: str
+    flavor_ref: str
+    image_ref: str
+    networks: str | list[NetworkRequest] | None = None
+    key_name: str | None = None
+    user_data: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    security_groups: list[str] = field(default_factory=list)
+    availability_zone: str | None = None
+    host: str | None = None
+    hypervisor_hostname: str | None = None
+    min_count: int = 1
+    max_count: int = 1
+    description: str | None = None
+    tags: list[str] = field(default_factory=list)
+    access_ip_v4: str | None = None
+    access_ip_v6: str | None = None
+    config_drive: bool = False
+    disk_config: str = "MANUAL"
+    admin_pass: str | None = None
+    hints: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class BootResult:
+    instances: list[Instance]
+    reservation_id: str
+    admin_pass: str
+
+
+class ServerService:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        bus: Bus,
+        config: ComputeConfig,
+        driver: ComputeDriver,
+        hosts: HostService,
+        flavors: FlavorService,
+        keypairs: KeyPairService,
+        quota: QuotaEngine,
+        scheduler: Scheduler | None,
+        network: Any,
+        images: Any,
+    ) -> None:
+        self.db = db
+        self.bus = bus
+        self.config = config
+        self.driver = driver
+        self.hosts = hosts
+        self.flavors = flavors
+        self.keypairs = keypairs
+        self.quota = quota
+        self.scheduler = scheduler
+        self.network = network
+        self.images = images
+
+    # -- reads -------------------------------------------------------------------------
+
+    async def get(self, ctx: RequestContext, uuid: str, *, read_deleted: bool = False) -> Instance:
+        async with self.db.reader() as s:
+            inst = await repo.get_instance(s, uuid, read_deleted=read_deleted)
+        if inst is None or not (ctx.is_admin or inst.project_id == ctx.project_id):
+            raise ServerNotFound(uuid)
+        return inst
+
+    async def list_servers(
+        self,
+        ctx: RequestContext,
+        *,
+        all_tenants: bool,
+        filters: Mapping[str, str],
+        tags: Mapping[str, list[str]],
+        sort: Sequence[tuple[str, str]],
+        limit: int | None,
+        marker: str | None,
+    ) -> list[Instance]:
+        clauses: list[ColumnElement[bool]] = []
+        project = filters.get("project_id") or filters.get("tenant_id")
+        if all_tenants:
+            if project:
+                clauses.append(Instance.project_id == project)
+        else:
+            clauses.append(Instance.project_id == (ctx.project_id or ""))
+        deleted = filters.get("deleted", "").lower() in ("true", "1", "yes")
+        changes_since = filters.get("changes-since")
+        if changes_since:
+            try:
+                since = parse_isotime(changes_since)
+            except ValueError:
+                raise BadRequest(
+                    f"Invalid input for query parameters changes-since. Value: {changes_since}."
+                ) from None
+            clauses.append(Instance.updated_at >= since)
+        elif not deleted:
+            clauses.append(Instance.deleted.is_(False))
+        if deleted:
+            clauses.append(Instance.deleted.is_(True))
+        if "status" in filters:
+            vm_states: list[str] = []
+            for status in filters["status"].split(","):
+                states = STATUS_TO_VM_STATE.get(status.strip().upper())
+                if states is None:
+                    raise BadRequest(f"Invalid status value: {status}")
+                vm_states.extend(states)
+            clauses.append(Instance.vm_state.in_(vm_states))
+            if "deleted" not in vm_states and not changes_since:
+                clauses.append(Instance.deleted.is_(False))
+        if "image" in filters:
+            clauses.append(Instance.image_ref == filters["image"].rsplit("/", 1)[-1])
+        if "flavor" in filters:
+            clauses.append(Instance.flavor["flavorid"].as_string() == filters["flavor"])
+        for key, column in (
+            ("reservation_id", Instance.reservation_id),
+            ("host", Instance.host),
+            ("node", Instance.node),
+            ("availability_zone", Instance.availability_zone),
+            ("user_id", Instance.user_id),
+            ("key_name", Instance.key_name),
+        ):
+            if key in filters:
+                clauses.append(column == filters[key])
+        if "locked" in filters:
+            clauses.append(Instance.locked.is_(filters["locked"].lower() in ("true", "1")))
+        async with self.db.reader() as s:
+            marker_row = None
+            if marker is not None:
+                marker_row = await repo.get_instance(s, marker, read_deleted=True)
+                if marker_row is None:
+                    raise BadRequest(f"marker [{marker}] not found")
+            rows = await repo.list_instances(s, clauses, sort=sort, limit=None, marker=marker_row)
+        name = filters.get("name")
+        if name:
+            try:
+                pattern = re.compile(name)
+            except re.error:
+                raise BadRequest(f"Invalid regular expression: {name}") from None
+            rows = [r for r in rows if pattern.search(r.display_name)]
+        ip = filters.get("ip")
+        if ip:
+            ip_pattern = re.compile(re.escape(ip))
+            rows = [r for r in rows if any(ip_pattern.match(a) for a in _ips(r))]
+        rows = [r for r in rows if _tags_match(r.tags, tags)]
+        return rows[:limit] if limit is not None else rows
+
+    # -- boot --------------------------------------------------------------------------
+
+    async def boot(self, ctx: RequestContext, req: BootRequest) -> BootResult:
+        project_id = ctx.project_id
+        if project_id is None:
+            raise Forbidden("Servers are created in a project; the token is not project-scoped.")
+        flavor = await self._flavor_for_boot(ctx, req.flavor_ref)
+        image_props: dict[str, str] = {}
+        if req.image_ref:
+            image_props = await self._check_image(ctx, req.image_ref, flavor)
+        else:
+            raise BadRequest(
+                "Block device mapping is invalid: booting without an image "
+                "(from a volume) needs the block storage service."
+            )
+        key_data = None
+        if req.key_name is not None:
+            try:
+                key_data = (await self.keypairs.get(ctx.user_id, req.key_name)).public_key
+            except KeyPairNotFound:
+                raise BadRequest("Invalid key_name provided.") from None
+        zone = req.availability_zone
+        forced_host = req.host
+        forced_node = req.hypervisor_hostname
+        if zone and ":" in zone:
+            zone, _, rest = zone.partition(":")
+            host_part, _, node_part = rest.partition(":")
+            forced_host = host_part or forced_host
+            forced_node = node_part or forced_node
+            zone = zone or None
+        if zone and zone != self.config.default_availability_zone:
+            raise BadRequest("The requested availability zone is not available")
+        if forced_host or forced_node:
+            states = await self.hosts.host_states()
+            if forced_host and not any(h.host == forced_host for h in states.values()):
+                raise BadRequest(f"Compute host {forced_host} could not be found.")
+            if forced_node and not any(h.nodename == forced_node for h in states.values()):
+                raise BadRequest(f"Compute host {forced_node} could not be found.")
+        requested = await self._networks(ctx, req.networks)
+        if req.min_count > req.max_count:
+            raise BadRequest("min_count must be <= max_count")
+        admin_pass = req.admin_pass or "".join(
+            secrets.choice(string.ascii_letters + string.digits) for _ in range(12)
+        )
+        reservation_id = "r-" + "".join(
+            secrets.choice(string.ascii_lowercase + string.digits) for _ in range(8)
+        )
+        now = utcnow()
+        snapshot = _flavor_snapshot(flavor)
+        rows: list[Instance] = []
+        async with self.db.session() as s:
+            limits = await self.quota.limits(s, project_id, "compute.")
+            meta_limit = limits.get("compute.metadata_items", -1)
+            if 0 <= meta_limit < len(req.metadata):
+                raise Forbidden(
+                    "Quota exceeded for metadata_items: the metadata has too many items."
+                )
+            count = await self._count_within_quota(s, project_id, flavor, req, limits)
+            for index in range(count):
+                uuid = uuid_str()
+                name = req.name if count == 1 else f"{req.name}-{index + 1}"
+                row = Instance(
+                    uuid=uuid,
+                    display_name=name,
+                    display_description=req.description,
+                    project_id=project_id,
+                    user_id=ctx.user_id,
+                    hostname=_hostname(name),
+                    vm_state="building",
+                    task_state="scheduling",
+                    power_state=int(PowerState.NOSTATE),
+                    flavor=snapshot,
+                    vcpus=flavor.vcpus,
+                    memory_mb=flavor.memory_mb,
+                    image_ref=req.image_ref,
+                    key_name=req.key_name,
+                    key_data=key_data,
+                    user_data=req.user_data,
+                    meta=dict(req.metadata),
+                    tags=list(dict.fromkeys(req.tags)),
+                    security_groups=req.security_groups or ["default"],
+                    requested_networks=[dataclasses.asdict(n) for n in requested],
+                    network_info=[],
+                    availability_zone=zone,
+                    requested_host=forced_host,
+                    scheduler_hints={
+                        **req.hints,
+                        "_forced_node": forced_node,
+                        "_image_properties": image_props,
+                    },
+                    config_drive="True" if req.config_drive else "",
+                    reservation_id=reservation_id,
+                    launch_index=index,
+                    access_ip_v4=req.access_ip_v4,
+                    access_ip_v6=req.access_ip_v6,
+                    disk_config=req.disk_config,
+                    locked=False,
+                    progress=0,
+                    created_at=now,
+                    updated_at=now,
+                    deleted=False,
+                )
+                s.add(row)
+                s.add(_action(row.uuid, "create", ctx, now))
+                rows.append(row)
+        for row in rows:
+            await self.bus.cast(Message(CONDUCTOR_TOPIC, "build_instance", {"uuid": row.uuid}))
+        return BootResult(rows, reservation_id, admin_pass)
+
+    async def _flavor_for_boot(self, ctx: RequestContext, ref: str) -> Flavor:
+        flavorid = ref.rstrip("/").rsplit("/", 1)[-1]
+        try:
+            flavor = await self.flavors.get(flavorid, project_id=ctx.project_id, is_admin=False)
+        except FlavorNotFound:
+            raise BadRequest(f"Flavor {flavorid} could not be found.") from None
+        if flavor.disabled:
+            raise BadRequest("Flavor is disabled.")
+        return flavor
+
+    async def _check_image(self, ctx: RequestContext, ref: str, flavor: Flavor) -> dict[str, str]:
+        image_id = ref.rstrip("/").rsplit("/", 1)[-1]
+        if not is_uuid_like(image_id):
+            raise BadRequest("Invalid imageRef provided.")
+        image = await self.images.get_image(
+            image_id, project_id=ctx.project_id, is_admin=ctx.is_admin
+        )
+        if image is None:
+            raise BadRequest(f"Image {image_id} could not be found.")
+        if image.status != "active":
+            raise BadRequest(f"Image {image_id} is not active.")
+        if flavor.root_gb:
+            if image.size and image.size > flavor.root_gb * 1024**3:
+                raise BadRequest("Flavor's disk is too small for requested image.")
+            if image.min_disk > flavor.root_gb:
+                raise BadRequest(
+                    f"Flavor's disk is too small for requested image. Flavor disk is "
+                    f"{flavor.root_gb * 1024**3} bytes, minimum requested disk is "
+                    f"{image.min_disk * 1024**3} bytes."
+                )
+        if image.min_ram > flavor.memory_mb:
+            raise BadRequest("Flavor's memory is too small for requested image.")
+        return dict(image.properties)
+
+    async def _networks(
+        self, ctx: RequestContext, networks: str | list[NetworkRequest] | None
+    ) -> list[NetworkRequest]:
+        if networks == "none":
+            return []
+        if self.network is None:
+            if isinstance(networks, list) and networks:
+                raise BadRequest("Networks were requested but the network service is not enabled.")
+            return []
+        project_id = ctx.project_id or ""
+        if networks is None or networks == "auto":
+            visible = [
+                n
+                for n in await self.network.networks_for_project(project_id)
+                if not n.get("router:external") or n.get("shared")
+            ]
+            if len(visible) > 1:
+                own = [n for n in visible if n.get("project_id") == project_id]
+                if len(own) == 1:
+                    visible = own
+                else:
+                    raise Conflict(
+                        "Multiple possible networks found, use a Network ID to be more specific."
+                    )
+            if not visible:
+                if networks == "auto":
+                    raise BadRequest(
+                        f"Unable to automatically allocate a network for project {project_id}"
+                    )
+                return []
+            return [NetworkRequest(network_id=str(visible[0]["id"]))]
+        assert isinstance(networks, list)
+        out = []
+        for req in networks:
+            if req.port_id:
+                try:
+                    port = await self.network.get_port(req.port_id)
+                except NotFound:
+                    raise BadRequest(f"Port id {req.port_id} could not be found.") from None
+                if port.get("project_id") != project_id and not ctx.is_admin:
+                    raise BadRequest(f"Port id {req.port_id} could not be found.")
+                if port.get("device_id"):
+                    raise Conflict(f"Port {req.port_id} is still in use.")
+                req.network_id = str(port["network_id"])
+            elif req.network_id:
+                try:
+                    net = await self.network.get_network(req.network_id)
+                except NotFound:
+                    raise BadRequest(f"Network {req.network_id} could not be found.") from None
+                if not (ctx.is_admin or net.get("shared") or net.get("project_id") == project_id):
+                    raise BadRequest(f"Network {req.network_id} could not be found.")
+            out.append(req)
+        return out
+
+    async def _count_within_quota(
+        self,
+        s: Any,
+        project_id: str,
+        flavor: Flavor,
+        req: BootRequest,
+        limits: Mapping[str, int],
+    ) -> int:
+        """Boot as many as max_count allows within quota, at least min_count (nova's rule);
+        the engine's claim then makes it race-free."""
+        usage = await self.quota.usage(s, project_id, "compute.")
+        room = req.max_count
+        for name, per in (("instances", 1), ("cores", flavor.vcpus), ("ram", flavor.memory_mb)):
+            limit = limits.get(f"compute.{name}", -1)
+            if limit >= 0 and per:
+                room = min(room, max(0, (limit - usage.get(f"compute.{name}", 0)) // per))
+        count = max(room, req.min_count)
+        try:
+            await self.quota.claim(
+                s,
+                project_id,
+                {
+                    "compute.instances": count,
+                    "compute.cores": count * flavor.vcpus,
+                    "compute.ram": count * flavor.memory_mb,
+                },
+            )
+        except OverQuota as err:
+            name = err.resource.removeprefix("compute.")
+            raise Forbidden(
+                f"Quota exceeded for {name}: Requested {err.requested}, but already used "
+                f"{err.in_use} of {err.limit} {name}"
+            ) from None
+        return count
+
+    # -- the conductor and the compute host ----------------------------------------------
+
+    async def handle_conductor(self, msg: Message) -> None:
+        if msg.method == "build_instance":
+            await self.build(str(msg.payload["uuid"]))
+
+    async def handle_compute(self, msg: Message) -> Any:
+        host = str(msg.server or msg.payload["host"])
+        if msg.method == "spawn":
+            spec = InstanceSpec(**msg.payload["spec"])
+            return int(await self.driver.spawn(host, spec))
+        if msg.method == "destroy":
+            await self.driver.destroy(host, str(msg.payload["uuid"]))
+            return None
+        raise ValueError(f"unknown compute method {msg.method}")
+
+    async def build(self, uuid: str) -> None:
+        """Schedule, claim, wire ports and spawn; any failure releases what was taken."""
+        try:
+            await self._build(uuid)
+        except Exception as err:  # the build must end in ACTIVE or ERROR, never hang
+            log.exception("build of %s failed", uuid)
+            await self._fail(uuid, err, code=500)
+
+    async def _build(self, uuid: str) -> None:
+        async with self.db.reader() as s:
+            inst = await repo.get_instance(s, uuid)
+        if inst is None or inst.task_state == "deleting":
+            return
+        start = utcnow()
+        if self.scheduler is None:
+            raise NoValidHost("The placement service is not enabled.")
+        spec = await self._request_spec(inst)
+        try:
+            selection = await self.scheduler.select(spec, await self.hosts.host_states())
+        except NoValidHost as err:
+            await self._event(uuid, "conductor_schedule_and_build_instances", start, err)
+            await self._fail(uuid, err, code=500)
+            return
+        await self._event(uuid, "conductor_schedule_and_build_instances", start, None)
+        start = utcnow()
+        created_ports: list[str] = []
+        bound_ports: list[str] = []
+        try:
+            if not await self._update(
+                uuid, host=selection.host, node=selection.nodename, task_state="networking"
+            ):
+                raise _Deleted()
+            zone = inst.availability_zone or self.config.default_availability_zone
+            for req in inst.requested_networks:
+                if req.get("port_id"):
+                    await self.network.bind_port(
+                        req["port_id"],
+                        host=selection.host,
+                        device_id=uuid,
+                        device_owner=f"compute:{zone}",
+                    )
+                    bound_ports.append(req["port_id"])
+                else:
+                    port = await self.network.create_port(
+                        project_id=inst.project_id,
+                        network_id=req["network_id"],
+                        device_id=uuid,
+                        device_owner=f"compute:{zone}",
+                        host=selection.host,
+                        fixed_ips=[{"ip_address": req["fixed_ip"]}]
+                        if req.get("fixed_ip")
+                        else None,
+                    )
+                    created_ports.append(str(port["id"]))
+            if not await self._update(uuid, task_state="spawning"):
+                raise _Deleted()
+            spec_payload = dataclasses.asdict(
+                InstanceSpec(
+                    uuid=uuid,
+                    name=f"instance-{uuid[:8]}",
+                    vcpus=inst.vcpus,
+                    memory_mb=inst.memory_mb,
+                    root_gb=int(inst.flavor.get("root_gb", 0)),
+                    image_id=inst.image_ref,
+                    port_ids=tuple(created_ports + bound_ports),
+                    user_data=inst.user_data,
+                    metadata=dict(inst.meta),
+                )
+            )
+            power = await self.bus.call(
+                Message(COMPUTE_TOPIC, "spawn", {"spec": spec_payload}, server=selection.host)
+            )
+            info = await self._network_info(uuid)
+            done = await self._update(
+                uuid,
+                vm_state="active",
+                task_state=None,
+                power_state=int(power),
+                launched_at=utcnow(),
+                network_info=info,
+                progress=0,
+            )
+            if not done:
+                await self.bus.call(
+                    Message(COMPUTE_TOPIC, "destroy", {"uuid": uuid}, server=selection.host)
+                )
+                raise _Deleted()
+            await self._event(uuid, "compute_build_and_run_instance", start, None, selection.host)
+        except _Deleted:
+            await self._release(uuid, created_ports, bound_ports)
+        except Exception as err:
+            await self._release(uuid, created_ports, bound_ports)
+            await self._event(uuid, "compute_build_and_run_instance", start, err, selection.host)
+            await self._fail(uuid, err, code=500)
+
+    async def _request_spec(self, inst: Instance) -> RequestSpec:
+        flavor = inst.flavor
+        specs: dict[str, str] = dict(flavor.get("extra_specs") or {})
+        cpu_class = "PCPU" if specs.get("hw:cpu_policy") == "dedicated" else "VCPU"
+        disk = int(flavor.get("root_gb", 0)) + int(flavor.get("ephemeral_gb", 0))
+        disk += (int(flavor.get("swap", 0)) + 1023) // 1024
+        resources = {cpu_class: inst.vcpus, "MEMORY_MB": inst.memory_mb, "DISK_GB": disk}
+        required: set[str] = set()
+        forbidden: set[str] = set()
+        hints = dict(inst.scheduler_hints)
+        image_props: dict[str, str] = hints.pop("_image_properties", {}) or {}
+        for key, value in [*image_props.items(), *specs.items()]:
+            if key.startswith("resources:"):
+                resources[key.split(":", 1)[1]] = int(value)
+            elif key.startswith("trait:"):
+                trait = key.split(":", 1)[1]
+                (required if value == "required" else forbidden).add(trait)
+        same = _as_list(hints.get("same_host"))
+        different = _as_list(hints.get("different_host"))
+        async with self.db.reader() as s:
+            same_hosts = await repo.hosts_of(s, same)
+            different_hosts = await repo.hosts_of(s, different)
+        spec = RequestSpec(
+            instance_uuid=inst.uuid,
+            project_id=inst.project_id,
+            user_id=inst.user_id,
+            resources={k: v for k, v in resources.items() if v},
+            required_traits=required,
+            forbidden_traits=forbidden,
+            availability_zone=inst.availability_zone,
+            force_host=inst.requested_host,
+            force_node=hints.get("_forced_node"),
+            different_host=different_hosts,
+        )
+        if same:
+            # No live instance named by same_host: no host can satisfy it.
+            spec.same_host = same_hosts or {"\0none"}
+        return spec
+
+    async def _network_info(self, uuid: str) -> list[dict[str, Any]]:
+        if self.network is None:
+            return []
+        vifs = await self.network.network_info(uuid)
+        return [dataclasses.asdict(v) for v in vifs]
+
+    async def _update(self, uuid: str, **values: Any) -> bool:
+        """Apply ``values`` unless the instance is gone or being deleted."""
+        async with self.db.session() as s:
+            inst = await repo.get_instance(s, uuid)
+            if inst is None or inst.task_state == "deleting":
+                return False
+            for key, value in values.items():
+                setattr(inst, key, value)
+            inst.updated_at = utcnow()
+            return True
+
+    async def _release(self, uuid: str, created: Sequence[str], bound: Sequence[str]) -> None:
+        for port_id in created:
+            with contextlib.suppress(NotFound):
+                await self.network.delete_port(port_id)
+        for port_id in bound:
+            with contextlib.suppress(NotFound):
+                await self.network.unbind_port(port_id)
+        if self.scheduler is not None:
+            await self.scheduler.release(uuid)
+
+    async def _fail(self, uuid: str, err: BaseException, *, code: int) -> None:
+        message = str(err) if isinstance(err, NoValidHost | StratusError) else repr(err)
+        details = (
+            "".join(traceback.format_exception(err)) if not isinstance(err, NoValidHost) else ""
+        )
+        async with self.db.session() as s:
+            inst = await repo.get_instance(s, uuid)
+            if inst is None:
+                return
+            inst.vm_state = "error"
+            inst.task_state = None
+            inst.fault = {
+                "code": code,
+                "message": message[:255],
+                "details": details or message,
+                "created": utcnow().isoformat(),
+            }
+            inst.updated_at = utcnow()
+            action = await repo.latest_action(s, uuid, "create")
+            if action is not None:
+                action.message = "Error"
+
+    async def _event(
+        self,
+        uuid: str,
+        name: str,
+        start: Any,
+        err: BaseException | None,
+        host: str | None = None,
+    ) -> None:
+        async with self.db.session() as s:
+            action = await repo.latest_action(s, uuid, "create")
+            if action is None:
+                return
+            action.events = [
+                *action.events,
+                {
+                    "event": name,
+                    "start_time": start.isoformat(),
+                    "finish_time": utcnow().isoformat(),
+                    "result": "Success" if err is None else "Error",
+                    "traceback": None if err is None else "".join(traceback.format_exception(err)),
+                    "details": None if err is None else str(err),
+                    "host": host or self.config.control_host,
+                },
+            ]
+            action.updated_at = utcnow()
+
+    # -- delete ------------------------------------------------------------------------
+
+    async def delete(self, ctx: RequestContext, uuid: str) -> None:
+        now = utcnow()
+        async with self.db.session() as s:
+            inst = await repo.get_instance(s, uuid)
+            if inst is None or not (ctx.is_admin or inst.project_id == ctx.project_id):
+                raise ServerNotFound(uuid)
+            if inst.locked and not ctx.is_admin:
+                raise Conflict(f"Instance {uuid} is locked")
+            if inst.task_state == "deleting":
+                return
+            inst.task_state = "deleting"
+            inst.updated_at = now
+            s.add(_action(uuid, "delete", ctx, now))
+            host = inst.host
+            bound = [r["port_id"] for r in inst.requested_networks if r.get("port_id")]
+        if host:
+            await self.bus.call(Message(COMPUTE_TOPIC, "destroy", {"uuid": uuid}, server=host))
+        if self.network is not None:
+            await self.network.delete_ports_for_device(uuid)
+            for port_id in bound:
+                with contextlib.suppress(NotFound):
+                    await self.network.unbind_port(port_id)
+        if self.scheduler is not None:
+            await self.scheduler.release(uuid)
+        async with self.db.session() as s:
+            inst = await repo.get_instance(s, uuid)
+            if inst is None:
+                return
+            now = utcnow()
+            inst.vm_state = "deleted"
+            inst.task_state = None
+            inst.power_state = int(PowerState.NOSTATE)
+            inst.deleted = True
+            inst.deleted_at = now
+            inst.terminated_at = now
+            inst.updated_at = now
+
+    # -- update, metadata, tags ------------------------------------------------------------
+
+    async def update(self, ctx: RequestContext, uuid: str, changes: Mapping[str, Any]) -> Instance:
+        async with self.db.session() as s:
+            inst = await self._owned(s, ctx, uuid)
+            if "name" in changes:
+                inst.display_name = changes["name"]
+                inst.hostname = _hostname(changes["name"])
+            if "description" in changes:
+                inst.display_description = changes["description"]
+            if "accessIPv4" in changes:
+                inst.access_ip_v4 = changes["accessIPv4"]
+            if "accessIPv6" in changes:
+                inst.access_ip_v6 = changes["accessIPv6"]
+            if "OS-DCF:diskConfig" in changes:
+                inst.disk_config = changes["OS-DCF:diskConfig"]
+            inst.updated_at = utcnow()
+            return inst
+
+    async def _owned(self, s: Any, ctx: RequestContext, uuid: str) -> Instance:
+        inst = await repo.get_instance(s, uuid)
+        if inst is None or not (ctx.is_admin or inst.project_id == ctx.project_id):
+            raise ServerNotFound(uuid)
+        return inst
+
+    async def set_metadata(
+        self, ctx: RequestContext, uuid: str, items: Mapping[str, str], *, replace: bool
+    ) -> dict[str, str]:
+        async with self.db.session() as s:
+            inst = await self._owned(s, ctx, uuid)
+            merged = dict(items) if replace else {**inst.meta, **items}
+            limits = await self.quota.limits(s, inst.project_id, "compute.metadata_items")
+            limit = limits.get("compute.metadata_items", -1)
+            if 0 <= limit < len(merged):
+                raise Forbidden("Quota exceeded for metadata_items: too many metadata items.")
+            inst.meta = merged
+            inst.updated_at = utcnow()
+            return dict(merged)
+
+    async def delete_metadata(self, ctx: RequestContext, uuid: str, key: str) -> None:
+        async with self.db.session() as s:
+            inst = await self._owned(s, ctx, uuid)
+            if key not in inst.meta:
+                raise NotFound("Metadata item was not found")
+            meta = dict(inst.meta)
+            del meta[key]
+            inst.meta = meta
+            inst.updated_at = utcnow()
+
+    async def set_tags(
+        self, ctx: RequestContext, uuid: str, tags: Sequence[str], *, replace: bool
+    ) -> list[str]:
+        for tag in tags:
+            if not isinstance(tag, str) or not 1 <= len(tag) <= 60 or "/" in tag or "," in tag:
+                raise BadRequest(f"Invalid input for field/attribute tags. Value: {tag}.")
+        async with self.db.session() as s:
+            inst = await self._owned(s, ctx, uuid)
+            merged = list(dict.fromkeys(tags if replace else [*inst.tags, *tags]))
+            if len(merged) > 50:
+                raise BadRequest("The number of tags exceeded the per-server limit 50")
+            inst.tags = merged
+            inst.updated_at = utcnow()
+            return merged
+
+    async def delete_tag(self, ctx: RequestContext, uuid: str, tag: str | None) -> None:
+        async with self.db.session() as s:
+            inst = await self._owned(s, ctx, uuid)
+            if tag is None:
+                inst.tags = []
+            else:
+                if tag not in inst.tags:
+                    raise NotFound(f"Tag {tag} could not be found.")
+                inst.tags = [t for t in inst.tags if t != tag]
+            inst.updated_at = utcnow()
+
+    async def actions(self, ctx: RequestContext, uuid: str) -> list[InstanceAction]:
+        await self.get(ctx, uuid, read_deleted=True)
+        async with self.db.reader() as s:
+            return await repo.list_actions(s, uuid)
+
+    async def action(self, ctx: RequestContext, uuid: str, request_id: str) -> InstanceAction:
+        await self.get(ctx, uuid, read_deleted=True)
+        async with self.db.reader() as s:
+            row = await repo.get_action(s, uuid, request_id)
+        if row is None:
+            raise NotFound(f"Action {request_id} not found")
+        return row
+
+    async def instances_on(self, node: str) -> list[Instance]:
+        async with self.db.reader() as s:
+            return await repo.instances_on_node(s, node)
+
+    async def wait_idle(self) -> None:
+        """Tests: let in-flight builds finish."""
+        drain = getattr(self.bus, "drain", None)
+        if drain is not None:
+            await drain()
+        else:
+            await asyncio.sleep(0)
+
+
+class _Deleted(Exception):
+    """The instance was deleted while it was being built."""
+
+
+def _action(uuid: str, name: str, ctx: RequestContext, now: Any) -> InstanceAction:
+    return InstanceAction(
+        instance_uuid=uuid,
+        action=name,
+        request_id=ctx.request_id or f"req-{uuid_str()}",
+        user_id=ctx.user_id,
+        project_id=ctx.project_id,
+        message=None,
+        events=[],
+        start_time=now,
+        updated_at=now,
+    )
+
+
+def _flavor_snapshot(flavor: Flavor) -> dict[str, Any]:
+    return {
+        "flavorid": flavor.flavorid,
+        "name": flavor.name,
+        "vcpus": flavor.vcpus,
+        "memory_mb": flavor.memory_mb,
+        "root_gb": flavor.root_gb,
+        "ephemeral_gb": flavor.ephemeral_gb,
+        "swap": flavor.swap,
+        "rxtx_factor": flavor.rxtx_factor,
+        "extra_specs": dict(flavor.extra_specs),
+    }
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def _ips(inst: Instance) -> list[str]:
+    out = []
+    for vif in inst.network_info:
+        for subnet in vif.get("subnets", []):
+            out.extend(subnet.get("ips", []))
+        out.extend(vif.get("floating_ips", []))
+    return out
+
+
+def _tags_match(have: Sequence[str], wanted: Mapping[str, list[str]]) -> bool:
+    tags = set(have)
+    if wanted.get("tags") and not set(wanted["tags"]) <= tags:
+        return False
+    if wanted.get("tags-any") and not set(wanted["tags-any"]) & tags:
+        return False
+    if wanted.get("not-tags") and set(wanted["not-tags"]) <= tags:
+        return False
+    return not (wanted.get("not-tags-any") and set(wanted["not-tags-any"]) & tags)
+
+
+def decode_user_data(value: str) -> str:
+    try:
+        base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise BadRequest(
+            "Invalid input for field/attribute user_data. Value: ... is not a base64 string"
+        ) from None
+    if len(value) > 65535:
+        raise BadRequest("User data too large. User data must be no larger than 65535 bytes")
+    return value

@@ -1,0 +1,145 @@
+"""How compute plugs into the cloud: ``/compute``, catalog type ``compute`` (nova), the
+simulated hosts and their in-process compute agents, the conductor on the bus."""
+
+import asyncio
+from typing import Any
+
+from starlette.types import ASGIApp
+
+from stratus.api.errors import compute_error
+from stratus.api.runtime import Runtime
+from stratus.api.service import CatalogEntry, ServiceSpec, make_service_app
+from stratus.scheduler import Scheduler
+from stratus.services.compute import config as compute_config
+from stratus.services.compute import (
+    policies,  # noqa: F401  (registers defaults)
+    quota,
+)
+from stratus.services.compute.api import flavors, hosts, keypairs, quotas, root, servers
+from stratus.services.compute.api.common import ComputeServices
+from stratus.services.compute.api.versions import MICROVERSION
+from stratus.services.compute.drivers.fake import FakeComputeDriver
+from stratus.services.compute.flavor import FlavorService
+from stratus.services.compute.host import HostService
+from stratus.services.compute.keypair import KeyPairService
+from stratus.services.compute.quota import QuotaService
+from stratus.services.compute.server import COMPUTE_TOPIC, CONDUCTOR_TOPIC, ServerService
+from stratus.services.image.client import ImageClient
+
+HEARTBEAT_INTERVAL = 10.0
+_KEY = "compute.services"
+
+
+def _placement(runtime: Runtime) -> Any:
+    client = runtime.clients.get("placement")
+    if client is None and "placement" in runtime.settings.services:
+        # Placement's own spec builds its client on bootstrap; build it now if we come first.
+        from stratus.services.placement import spec as placement_spec
+
+        placement_spec._service(runtime)
+        client = runtime.clients.get("placement")
+    return client
+
+
+def _network(runtime: Runtime) -> Any:
+    client = runtime.clients.get("network")
+    if client is None and "network" in runtime.settings.services:
+        from stratus.services.network import spec as network_spec
+
+        network_spec.services(runtime)
+        client = runtime.clients.get("network")
+    return client
+
+
+def services(runtime: Runtime) -> ComputeServices:
+    existing = runtime.clients.get(_KEY)
+    if isinstance(existing, ComputeServices):
+        return existing
+    cfg = compute_config.load(runtime.settings)
+    quota.register(runtime.quota, cfg.default_quotas)
+    driver = FakeComputeDriver(cfg)
+    placement = _placement(runtime)
+    host_service = HostService(runtime.db, cfg, driver, placement)
+    flavor_service = FlavorService(runtime.db)
+    keypair_service = KeyPairService(runtime.db, runtime.quota)
+    scheduler = (
+        Scheduler(placement, max_candidates=cfg.max_placement_results) if placement else None
+    )
+    built = ComputeServices(
+        flavors=flavor_service,
+        keypairs=keypair_service,
+        quotas=QuotaService(runtime.db, runtime.quota),
+        hosts=host_service,
+        servers=ServerService(
+            db=runtime.db,
+            bus=runtime.bus,
+            config=cfg,
+            driver=driver,
+            hosts=host_service,
+            flavors=flavor_service,
+            keypairs=keypair_service,
+            quota=runtime.quota,
+            scheduler=scheduler,
+            network=_network(runtime),
+            images=ImageClient(runtime.db),
+        ),
+    )
+    runtime.clients[_KEY] = built
+    return built
+
+
+def build(runtime: Runtime) -> ASGIApp:
+    built = services(runtime)
+    app = make_service_app(
+        runtime=runtime,
+        routers=[
+            flavors.router,
+            keypairs.router,
+            quotas.router,
+            hosts.router,
+            servers.router,
+            root.router,
+        ],
+        formatter=compute_error,
+        microversion=MICROVERSION,
+        title="compute",
+    )
+    inner: Any = app
+    while hasattr(inner, "app") and not hasattr(inner, "state"):
+        inner = inner.app
+    inner.state.compute = built
+    return app
+
+
+_tasks: set[asyncio.Task[None]] = set()
+
+
+async def bootstrap(runtime: Runtime) -> None:
+    built = services(runtime)
+    await built.flavors.ensure_defaults()
+    await built.hosts.register()
+    await runtime.bus.consume(CONDUCTOR_TOPIC, built.servers.handle_conductor)
+    for res in built.servers.driver.hosts():
+        # One in-process compute agent per simulated host, addressed by host name.
+        await runtime.bus.consume(f"{COMPUTE_TOPIC}.{res.hostname}", built.servers.handle_compute)
+
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_INTERVAL)
+            try:
+                await built.hosts.heartbeat()
+            except Exception:
+                continue
+
+    task = asyncio.get_running_loop().create_task(beat())
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
+
+
+SPEC = ServiceSpec(
+    service_type="compute",
+    mount="/compute",
+    catalog=(CatalogEntry(type="compute", name="nova", suffix="/compute/v2.1"),),
+    build=build,
+    bootstrap=bootstrap,
+)
