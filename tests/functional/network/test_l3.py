@@ -189,3 +189,16 @@ async def test_port_forwarding(net: Net) -> None:
     assert (await net.demo.get(f"/v2.0/floatingips/{fip['id']}/port_forwardings")).json() == {
         "port_forwardings": []
     }
+
+
+async def test_external_network_visibility_and_deletion(net: Net) -> None:
+    ext, ext_subnet = await _external(net)
+    assert ext_subnet["id"] not in [
+        s["id"] for s in (await net.demo.get("/v2.0/subnets")).json()["subnets"]
+    ]
+    assert ext["id"] in [n["id"] for n in (await net.demo.get("/v2.0/networks")).json()["networks"]]
+    fip = await create(net.admin, "floatingips", "floatingip", floating_network_id=ext["id"])
+    assert (await net.admin.delete(f"/v2.0/networks/{ext['id']}")).status_code == 204
+    assert (await net.admin.get(f"/v2.0/floatingips/{fip['id']}")).status_code == 404
+    assert (await net.demo.get("/v2.0/agents")).json() == {"agents": []}
+    assert len((await net.admin.get("/v2.0/agents")).json()["agents"]) == 4

@@ -305,12 +305,12 @@ async def test_bad_requests_change_nothing(net: Net) -> None:
 async def test_bulk_create_is_all_or_nothing(net: Net) -> None:
     r = await net.demo.post(
         "/v2.0/networks",
-        json={"networks": [{"network": {"name": "b1"}}, {"network": {"name": "b2"}}]},
+        json={"networks": [{"name": "b1"}, {"name": "b2"}]},
     )
     assert r.status_code == 201 and [n["name"] for n in r.json()["networks"]] == ["b1", "b2"]
     r = await net.demo.post(
         "/v2.0/networks",
-        json={"networks": [{"network": {"name": "b3"}}, {"network": {"mtu": "big"}}]},
+        json={"networks": [{"name": "b3"}, {"mtu": "big"}]},
     )
     assert r.status_code == 400
     names = sorted(n["name"] for n in (await net.demo.get("/v2.0/networks")).json()["networks"])

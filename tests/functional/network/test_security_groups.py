@@ -101,3 +101,46 @@ async def test_rules(net: Net) -> None:
     assert events
     assert (await net.demo.delete(f"/v2.0/security-groups/{sg['id']}")).status_code == 204
     assert (await net.demo.get(f"/v2.0/security-group-rules/{rule['id']}")).status_code == 404
+
+
+async def test_upstream_wording_of_rule_errors(net: Net) -> None:
+    sg = await create(net.demo, "security-groups", "security_group", name="words")
+    cases = [
+        (-16, 80, "Invalid value for port -16"),
+        (80, 79, "port_range_min must be <= port_range_max"),
+        (80, 65536, "Invalid value for port 65536"),
+        (None, 6, "port_range_min must be <= port_range_max"),
+    ]
+    for low, high, text in cases:
+        r = await net.demo.post(
+            "/v2.0/security-group-rules",
+            json={
+                "security_group_rule": {
+                    "security_group_id": sg["id"],
+                    "direction": "ingress",
+                    "protocol": "tcp",
+                    "port_range_min": low,
+                    "port_range_max": high,
+                }
+            },
+        )
+        assert r.status_code == 400 and text in r.json()["NeutronError"]["message"], (
+            low,
+            high,
+            r.text,
+        )
+    r = await net.demo.post(
+        "/v2.0/security-group-rules",
+        json={
+            "security_group_rule": {
+                "security_group_id": sg["id"],
+                "direction": "ingress",
+                "remote_group_id": "bad_group_id",
+            }
+        },
+    )
+    assert r.status_code == 404 and error_type(r) == "SecurityGroupNotFound"
+    r = await net.demo.put(
+        f"/v2.0/security-groups/{sg['id']}", json={"security_group": {"name": "default"}}
+    )
+    assert r.status_code == 409

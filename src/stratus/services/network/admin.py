@@ -346,7 +346,8 @@ class AdminService(Core):
         }
 
     async def list_agents(self, ctx: RequestContext, query: Query) -> list[dict[str, Any]]:
-        self.enforce(ctx, "get_agent", {"project_id": ctx.project_id})
+        if not ctx.allows("get_agent", {"project_id": ctx.project_id}):
+            return []  # lists are filtered by policy: a non-admin sees no agents
         alive = query.filters.pop("alive", None)
         async with self.db.reader() as session:
             rows = await self.list_rows(session, m.Agent, attrs.AGENT, query, scope=None)

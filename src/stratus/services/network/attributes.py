@@ -514,7 +514,8 @@ def _protocol(value: Any) -> Any:
 def _port_value(value: Any) -> int | None:
     if value is None:
         return None
-    return integer(0, 65535)(value)  # type: ignore[no-any-return]
+    # range checks happen with the protocol known (neutron: "Invalid value for port N")
+    return integer()(value)  # type: ignore[no-any-return]
 
 
 SECURITY_GROUP_RULE = standard(
@@ -526,7 +527,8 @@ SECURITY_GROUP_RULE = standard(
     Attr("port_range_min", _port_value, put=False, default=None),
     Attr("port_range_max", _port_value, put=False, default=None),
     Attr("remote_ip_prefix", cidr_or_none, put=False, default=None),
-    Attr("remote_group_id", uuid_or_none, put=False, default=None),
+    # not UUID-validated: an unknown id answers 404 SecurityGroupNotFound, as upstream
+    Attr("remote_group_id", string(255, nullable=True), put=False, default=None),
     Attr("remote_address_group_id", uuid_or_none, put=False, default=None),
     Attr("normalized_cidr", None, **_RO),
     Attr("belongs_to_default_sg", None, **_RO),

@@ -166,9 +166,15 @@ def visible_network_ids(project_id: str) -> Any:
 
 
 def visible_subnets(project_id: str) -> ColumnElement[bool]:
-    return or_(
-        m.Subnet.project_id == project_id, m.Subnet.network_id.in_(visible_network_ids(project_id))
+    """Own subnets and those of networks shared with the project; an external network's
+    subnets stay hidden unless the network is also shared (as upstream)."""
+    shared = select(m.Network.id).where(
+        or_(
+            m.Network.project_id == project_id,
+            m.Network.id.in_(_rbac_targets("network", ("access_as_shared",), project_id)),
+        )
     )
+    return or_(m.Subnet.project_id == project_id, m.Subnet.network_id.in_(shared))
 
 
 def visible_ports(project_id: str) -> ColumnElement[bool]:

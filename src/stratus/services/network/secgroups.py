@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stratus.api.context import RequestContext
-from stratus.kit.errors import BadRequest
+from stratus.kit.errors import BadRequest, Conflict
 from stratus.kit.ids import uuid_str
 from stratus.kit.timeutil import utcnow
 from stratus.services.network import attributes as attrs
@@ -56,6 +56,16 @@ PROTOCOLS = {
 }
 PORT_PROTOCOLS = {"tcp", "udp", "dccp", "sctp", "udplite", "6", "17", "33", "132", "136"}
 ICMP_PROTOCOLS = {"icmp", "icmpv6", "ipv6-icmp", "1", "58"}
+
+
+class SecurityGroupDefaultAlreadyExists(Conflict):
+    def __init__(self) -> None:
+        super().__init__("Default security group already exists.")
+
+
+class SecurityGroupCannotUpdateDefault(Conflict):
+    def __init__(self) -> None:
+        super().__init__("Updating default security group not allowed.")
 
 
 def _now_row(model: type[Any], **values: Any) -> Any:
@@ -219,9 +229,7 @@ class SecurityGroupService(Core):
         async with self.db.session() as session:
             await ensure_default_group(session, owner)
             if data["name"] == DEFAULT_NAME:
-                from stratus.kit.errors import Conflict
-
-                raise Conflict("Default security group already exists.")
+                raise SecurityGroupDefaultAlreadyExists()
             await self.claim(session, owner, "security_group")
             group = self.new_std(
                 m.SecurityGroup,
@@ -289,13 +297,11 @@ class SecurityGroupService(Core):
                 {"project_id": group.project_id, "tenant_id": group.project_id},
             )
             self.check_revision(group, if_match)
-            if (
-                group.id in await repo.default_group_ids(session, [group.id])
-                and data.get("name", DEFAULT_NAME) != DEFAULT_NAME
-            ):
-                from stratus.kit.errors import Conflict
-
-                raise Conflict("Updating default security group not allowed.")
+            is_default = group.id in await repo.default_group_ids(session, [group.id])
+            if is_default and data.get("name", DEFAULT_NAME) != DEFAULT_NAME:
+                raise SecurityGroupCannotUpdateDefault()
+            if not is_default and data.get("name") == DEFAULT_NAME:
+                raise SecurityGroupDefaultAlreadyExists()
             if (
                 "stateful" in data
                 and data["stateful"] != group.stateful
@@ -491,13 +497,13 @@ def _validate_rule(data: dict[str, Any]) -> None:
     if (low is not None or high is not None) and proto is None:
         raise BadRequest("Must also specify protocol if port range is given.")
     if proto in PORT_PROTOCOLS:
-        if (low is None) != (high is None):
-            if low is None:
-                raise BadRequest("Invalid value for port None")
-            high = high if high is not None else low
         for value in (low, high):
-            if value is not None and value == 0:
+            if value is not None and not 1 <= value <= 65535:
                 raise BadRequest(f"Invalid value for port {value}")
+        if low is None and high is not None:
+            raise BadRequest("For TCP/UDP protocols, port_range_min must be <= port_range_max")
+        if high is None and low is not None:
+            high = low
         if low is not None and high is not None and low > high:
             raise BadRequest("For TCP/UDP protocols, port_range_min must be <= port_range_max")
     elif proto in ICMP_PROTOCOLS:

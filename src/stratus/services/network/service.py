@@ -599,8 +599,17 @@ class NetworkService(Core):
             self.enforce(ctx, "delete_network", {**view, "project_id": net.project_id})
             self.check_revision(net, if_match)
             ports = await repo.ports_on_network(session, net.id)
-            if any(p.device_owner not in AUTO_DELETE_OWNERS for p in ports):
+            if any(
+                p.device_owner not in (*AUTO_DELETE_OWNERS, "network:floatingip") for p in ports
+            ):
                 raise NetworkInUse(network_id)
+            # floating IPs of an external network go with it, as upstream
+            for fip in await repo.floating_ips_where(
+                session, m.FloatingIP.floating_network_id == net.id
+            ):
+                await repo.drop_tags(session, fip.id)
+                await session.delete(fip)
+            await session.flush()
             for port in ports:
                 await session.delete(port)
             await repo.delete_rbac(session, "network", net.id)

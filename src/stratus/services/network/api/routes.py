@@ -788,9 +788,10 @@ def _register(c: Collection) -> None:
                 created: list[dict[str, Any]] = []
                 try:
                     for item in items:
-                        if not isinstance(item, dict) or set(item) != {c.singular}:
+                        # neutron's bulk form lists bare resources: {"networks": [{...}, ...]}
+                        if not isinstance(item, dict):
                             raise BadRequest(f"Unable to find '{c.singular}' in request body")
-                        created.append(await create(ctx, _resource(item, c.singular)))
+                        created.append(await create(ctx, item))
                 except Exception:
                     # Bulk creation is all or nothing: undo what was created before the failure.
                     if c.deleter is not None:
