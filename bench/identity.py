@@ -162,7 +162,9 @@ def main() -> None:
                     theirs.figures["start-up (s)"] = line.split()[-1]
             theirs.figures["idle RSS (MB)"] = keystone_rss_mb()
             asyncio.run(measure(theirs, args.requests, args.projects))
-            theirs.figures["RSS after load (MB)"] = f"{int(keystone('rss').split()[-1]) / 1024:.0f}"
+            theirs.figures["RSS after load (MB)"] = keystone_rss_mb()
+        except Exception as err:  # report what was measured before the failure
+            print(f"keystone run failed: {err}", file=sys.stderr)
         finally:
             keystone("stop")
     report(ours, theirs)
