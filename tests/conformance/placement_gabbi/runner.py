@@ -315,7 +315,10 @@ def markdown(results: list[dict[str, Any]]) -> str:
         "database helpers replaced by shims that create the same providers, inventories, "
         "traits, aggregates and allocations through the public API. Upstream's noauth2 "
         "headers (`x-auth-token: admin`, `x-roles`, `x-project-id`, "
-        "`openstack-system-scope`) are translated into tokens by the test server.",
+        "`openstack-system-scope`) are translated into tokens by the test server. Policy "
+        "fixtures map to policy files: LegacyRBACPolicyFixture and plain files use Stratus' "
+        "defaults, SecureRBACPolicyFixture a policy.yaml with upstream's new persona "
+        "defaults (no deprecated admin fallbacks), OpenPolicyFixture every rule `@`.",
         "",
         f"**{len(clean)}/{len(results)} files pass completely; {passed}/{tests} tests pass.**",
         "",
