@@ -1,9 +1,10 @@
 """select_destinations: ask placement for candidates, filter, weigh, claim the best."""
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from stratus.kit.errors import Conflict
+from stratus.kit.errors import Conflict, NotFound
 from stratus.scheduler.filters import DEFAULT_FILTERS, Filter
 from stratus.scheduler.request import HostState, NoValidHost, RequestSpec, Selection
 from stratus.scheduler.weighers import DEFAULT_WEIGHERS, Weigher, weigh
@@ -68,8 +69,9 @@ class Scheduler:
         raise NoValidHost("There are not enough hosts available.")
 
     async def release(self, instance_uuid: str) -> None:
-        """Unreserve: drop every allocation the instance holds."""
-        await self.placement.delete_allocations(instance_uuid)
+        """Unreserve: drop every allocation the instance holds (none held is fine)."""
+        with contextlib.suppress(NotFound):
+            await self.placement.delete_allocations(instance_uuid)
 
 
 def _root(
