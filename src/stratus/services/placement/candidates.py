@@ -7,6 +7,7 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from stratus.services.placement.repository import ProviderFacts
 
@@ -55,16 +56,22 @@ class Finder:
         self.facts = facts
         self.trees: dict[int, list[int]] = defaultdict(list)
         self.by_agg: dict[str, set[int]] = defaultdict(set)
-        for rp in facts.values():
+        # providers with inventory of each class, in id order
+        self.by_rc: dict[int, list[ProviderFacts]] = defaultdict(list)
+        for rp in sorted(facts.values(), key=lambda f: f.id):
             self.trees[rp.root_id].append(rp.id)
             for agg in rp.aggregates:
                 self.by_agg[agg].add(rp.id)
+            for rc in rp.inventories:
+                self.by_rc[rc].append(rp)
         self.sharing = (
             {rp.id for rp in facts.values() if shares_trait in rp.traits}
             if shares_trait is not None
             else set()
         )
         self._anchors: dict[int, set[int]] = {}
+        # provider summaries as the service shapes them, memoised for this snapshot
+        self.summaries: dict[int, dict[str, Any]] = {}
         self.by_uuid = {rp.uuid: rp.id for rp in facts.values()}
 
     def anchors(self, rp_id: int) -> set[int]:
@@ -101,7 +108,10 @@ class Finder:
         if root is False:
             return []
         out: list[Candidate] = []
-        for rp in self.facts.values():
+        pool: Iterable[ProviderFacts] = self.facts.values()
+        if group.resources:
+            pool = self.by_rc.get(min(group.resources), [])
+        for rp in pool:
             if root is not None and rp.root_id != root:
                 continue
             if any(not (need & rp.traits) for need in group.required):
@@ -126,7 +136,10 @@ class Finder:
         return out
 
     def multiple_providers(
-        self, group: RequestGroup, allowed_anchors: set[int] | None
+        self,
+        group: RequestGroup,
+        allowed_anchors: set[int] | None,
+        stop_at: int | None = None,
     ) -> list[Candidate]:
         root = self._tree_root(group)
         if root is False:
@@ -142,8 +155,8 @@ class Finder:
         per_rc: list[dict[int, list[int]]] = []  # rc -> anchor -> [rp]
         for rc, amount in sorted(group.resources.items()):
             entries: dict[int, list[int]] = defaultdict(list)
-            for rp in self.facts.values():
-                if not self._fits(rp, rc, amount):
+            for rp in self.by_rc.get(rc, []):
+                if not rp.inventories[rc].fits(amount):
                     continue
                 pairs = [rp.root_id]
                 # A sharing provider lends to the trees it shares an aggregate with,
@@ -180,9 +193,13 @@ class Finder:
                 )
                 mappings = ((group.suffix, frozenset(combo)),)
                 out.append(Candidate(anchor, res, mappings, False))
+            if stop_at is not None and len(out) >= stop_at:
+                break
         return out
 
     def _traits_ok(self, rps: Iterable[int], group: RequestGroup) -> bool:
+        if not group.required and not group.forbidden:
+            return True
         seen: set[int] = set()
         for rp in rps:
             traits = self.facts[rp].traits
@@ -229,20 +246,34 @@ def find(
         if group.use_same_provider:
             found = finder.single_provider(group, allowed)
         else:
-            found = finder.multiple_providers(group, allowed)
+            # Alone, the group's candidates are the answer: stop at the limit. (Copies of
+            # one request through several anchors fold later, so allow for them.)
+            alone = len(groups) == 1 and nested_aware and limit is not None
+            found = finder.multiple_providers(
+                group, allowed, stop_at=limit if alone and not finder.sharing else None
+            )
         if not found:
             return Result([], [])
         by_suffix[group.suffix] = found
     suffixes = sorted(by_suffix)
     numbered = [s for s in suffixes if s != ""]
-    by_anchor: dict[int, dict[str, list[Candidate]]] = defaultdict(lambda: defaultdict(list))
+    stop_at = limit if nested_aware else None
+    if len(suffixes) == 1 and not same_subtrees:
+        # One group: its candidates are already whole and within capacity; only the
+        # copies of one request reached through several anchors need folding.
+        only: dict[tuple[object, ...], Candidate] = {}
+        for cand in by_suffix[suffixes[0]]:
+            only.setdefault((cand.resources, cand.mappings), cand)
+            if stop_at is not None and len(only) >= stop_at:
+                break
+        return _finish(finder, list(only.values()), nested_aware=nested_aware, limit=limit)
+    by_anchor: dict[int, dict[str, list[Candidate]]] = {}
     for suffix, cands in by_suffix.items():
         for cand in cands:
-            by_anchor[cand.anchor][suffix].append(cand)
+            by_anchor.setdefault(cand.anchor, {}).setdefault(suffix, []).append(cand)
     results: dict[tuple[object, ...], Candidate] = {}
     # Candidates come out in a fixed order, so with a limit the search can stop early
     # (before 1.29 results are filtered afterwards, so it cannot).
-    stop_at = limit if nested_aware else None
     for anchor in sorted(by_anchor):
         per = by_anchor[anchor]
         if any(s not in per for s in suffixes):
@@ -279,7 +310,13 @@ def find(
                 break
         if stop_at is not None and len(results) >= stop_at:
             break
-    chosen = list(results.values())
+    return _finish(finder, list(results.values()), nested_aware=nested_aware, limit=limit)
+
+
+def _finish(
+    finder: Finder, chosen: list[Candidate], *, nested_aware: bool, limit: int | None
+) -> Result:
+    facts = finder.facts
     if not nested_aware and any(rp.parent_id is not None for rp in facts.values()):
         # Before 1.29 a candidate may not use two providers of one tree; summaries then
         # cover only the providers the remaining candidates use.

@@ -132,6 +132,7 @@ class PlacementService:
         self._trait_ids: dict[str, int] = {}
         self._trait_names: dict[int, str] = {}
         self._facts: tuple[tuple[object, ...], dict[int, repo.ProviderFacts]] | None = None
+        self._finder: tuple[dict[int, repo.ProviderFacts], Any] | None = None
 
     # --- bootstrapping and name caches ----------------------------------------------
 
@@ -1122,7 +1123,12 @@ async def find_candidates(
         tids = await svc.trait_ids(s, names)
         shares = (await svc.trait_ids(s, [SHARES]))[SHARES]
         facts = await svc.facts(s)
-    finder = cand.Finder(facts, shares_trait=shares)
+    cached = svc._finder
+    if cached is not None and cached[0] is facts:
+        finder = cached[1]
+    else:
+        finder = cand.Finder(facts, shares_trait=shares)
+        svc._finder = (facts, finder)
     request_groups = [
         cand.RequestGroup(
             suffix=g.suffix,
@@ -1155,7 +1161,12 @@ async def find_candidates(
         mappings = {suffix: sorted(facts[rp].uuid for rp in rps) for suffix, rps in c.mappings}
         requests.append((allocs, mappings))
     summaries: dict[str, dict[str, Any]] = {}
+    memo: dict[int, dict[str, Any]] = finder.summaries
     for rp_id in result.summary_ids:
+        known = memo.get(rp_id)
+        if known is not None:
+            summaries[known["uuid"]] = known
+            continue
         fact = facts[rp_id]
         parent = facts.get(fact.parent_id) if fact.parent_id else None
         summaries[fact.uuid] = {
@@ -1166,5 +1177,7 @@ async def find_candidates(
             "traits": [trait_names[t] for t in sorted(fact.traits) if t in trait_names],
             "parent_provider_uuid": parent.uuid if parent else None,
             "root_provider_uuid": facts[fact.root_id].uuid,
+            "uuid": fact.uuid,
         }
+        memo[rp_id] = summaries[fact.uuid]
     return CandidateSet(requests, summaries)
