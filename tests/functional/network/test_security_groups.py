@@ -129,6 +129,28 @@ async def test_upstream_wording_of_rule_errors(net: Net) -> None:
             high,
             r.text,
         )
+    for low, high, text in [
+        (1, 256, "Invalid value for ICMP code"),
+        (300, 1, "Invalid value for ICMP type"),
+        (None, 6, "ICMP type (port-range-min) is missing"),
+    ]:
+        r = await net.demo.post(
+            "/v2.0/security-group-rules",
+            json={
+                "security_group_rule": {
+                    "security_group_id": sg["id"],
+                    "direction": "ingress",
+                    "protocol": "icmp",
+                    "port_range_min": low,
+                    "port_range_max": high,
+                }
+            },
+        )
+        assert r.status_code == 400 and text in r.json()["NeutronError"]["message"], (
+            low,
+            high,
+            r.text,
+        )
     r = await net.demo.post(
         "/v2.0/security-group-rules",
         json={

@@ -509,11 +509,11 @@ def _validate_rule(data: dict[str, Any]) -> None:
     elif proto in ICMP_PROTOCOLS:
         if low is not None and not 0 <= low <= 255:
             raise BadRequest(
-                f"Invalid value for ICMP field (port_range_min): {low}. It must be 0 to 255."
+                f"Invalid value for ICMP type (port_range_min): {low}. It must be 0 to 255."
             )
         if high is not None and not 0 <= high <= 255:
             raise BadRequest(
-                f"Invalid value for ICMP field (port_range_max): {high}. It must be 0 to 255."
+                f"Invalid value for ICMP code (port_range_max): {high}. It must be 0 to 255."
             )
         if low is None and high is not None:
             raise BadRequest(
