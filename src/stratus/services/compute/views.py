@@ -243,7 +243,7 @@ def server_detail(
 
 
 def action_view(
-    a: InstanceAction, version: Version, *, events: bool, details: bool
+    a: InstanceAction, version: Version, *, events: bool, details: bool, traceback: bool = True
 ) -> dict[str, Any]:
     out: dict[str, Any] = {
         "action": a.action,
@@ -264,8 +264,9 @@ def action_view(
                 "start_time": isotime_plain(dt.datetime.fromisoformat(e["start_time"])),
                 "finish_time": isotime_plain(dt.datetime.fromisoformat(e["finish_time"])),
                 "result": e["result"],
-                "traceback": e.get("traceback"),
             }
+            if traceback:
+                ev["traceback"] = e.get("traceback")
             if version.at_least("2.62"):
                 ev["host"] = e.get("host")
                 ev["hostId"] = host_id(a.project_id or "", e.get("host"))

@@ -84,7 +84,6 @@ async def get_limits(request: Request, ctx: Ctx) -> Response:
         "maxTotalCores": lim["cores"],
         "maxTotalRAMSize": lim["ram"],
         "maxServerMeta": lim["metadata_items"],
-        "maxImageMeta": lim["metadata_items"],
         "maxTotalKeypairs": lim["key_pairs"],
         "maxServerGroups": lim["server_groups"],
         "maxServerGroupMembers": lim["server_group_members"],
@@ -103,6 +102,9 @@ async def get_limits(request: Request, ctx: Ctx) -> Response:
                 "totalSecurityGroupsUsed": 0,
             }
         )
+    if not v.at_least("2.39"):
+        # The image-metadata proxy (and its limit) left at 2.39.
+        absolute["maxImageMeta"] = lim["metadata_items"]
     if not v.at_least("2.57"):
         absolute.update(
             {

@@ -697,9 +697,12 @@ async def get_instance_action(
     inst = await svc.get(ctx, server_id, read_deleted=v.at_least("2.21"))
     ctx.can(policies.ACTIONS_SHOW, _target(inst))
     row = await svc.action(ctx, server_id, request_id)
-    events = ctx.allows(policies.ACTIONS_EVENTS, _target(inst))
+    # From 2.51 everyone sees the events; the traceback stays behind the events policy.
+    traceback = ctx.allows(policies.ACTIONS_EVENTS, _target(inst))
+    events = traceback or v.at_least("2.51")
     details = ctx.allows(policies.ACTIONS_EVENTS_DETAILS, _target(inst))
-    return reply({"instanceAction": action_view(row, v, events=events, details=details)})
+    view = action_view(row, v, events=events, details=details, traceback=traceback)
+    return reply({"instanceAction": view})
 
 
 # -- interfaces and addresses ------------------------------------------------------------
