@@ -216,7 +216,7 @@ async def test_filters_sorting_paging_fields(net: Net) -> None:
     body = r.json()
     names += [n["name"] for n in body["networks"]]
     nxt = [link for link in body["networks_links"] if link["rel"] == "next"]
-    assert nxt and "marker=" in nxt[0]["href"]
+    assert nxt and "marker=" in nxt[0]["href"] and "/network/v2.0/networks?" in nxt[0]["href"]
     marker = body["networks"][-1]["id"]
     r = await net.demo.get("/v2.0/networks", params={**params, "marker": marker})
     names += [n["name"] for n in r.json()["networks"]]

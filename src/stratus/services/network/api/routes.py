@@ -752,9 +752,7 @@ def _register(c: Collection) -> None:
         query = parse_query(request)
         items = await c.lister(request)(ctx, query)
         body: dict[str, Any] = {c.key: [select_fields(i, query.fields) for i in items]}
-        links = page_links(
-            request, request.app.state.runtime.settings.base_url, c.key, items, query
-        )
+        links = page_links(request, base_url(request), c.key, items, query)
         if links:
             body[f"{c.key}_links"] = links
         return json_response(body)
