@@ -358,3 +358,54 @@ def test_openstack_cli_server_create_wait(cloud: RunningCloud, image: Any, netwo
     )
     with pytest.raises(openstack.exceptions.ResourceNotFound):
         cloud.connection("stratus").compute.get_server(server["id"])
+
+
+def test_concurrent_boots_respect_quota(
+    admin: Any, admin_api: Caller, demo: Any, image: Any, demo_api: Caller
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    project = demo.current_project_id
+    existing = len(list(demo.compute.servers()))
+    admin_api("PUT", f"/os-quota-sets/{project}", json={"quota_set": {"instances": existing + 10}})
+    body = {"server": {"name": "race", "imageRef": image.id, "flavorRef": "1", "networks": "none"}}
+    try:
+        with ThreadPoolExecutor(max_workers=30) as pool:
+            answers = list(
+                pool.map(
+                    lambda _: demo_api("POST", "/servers", version="2.37", json=body), range(30)
+                )
+            )
+        statuses = sorted(r.status_code for r in answers)
+        assert statuses == [202] * 10 + [403] * 20
+        ids = [r.json()["server"]["id"] for r in answers if r.status_code == 202]
+        for server_id in ids:
+            assert _wait(demo_api, server_id, "ACTIVE", "ERROR")["status"] == "ACTIVE"
+        # Placement's usage on every host equals the flavors of the servers living there.
+        ram: dict[str, int] = {}
+        vms: dict[str, int] = {}
+        listing = admin_api("GET", "/servers/detail?all_tenants=1", version="2.47").json()
+        for server in listing["servers"]:
+            node = server["OS-EXT-SRV-ATTR:hypervisor_hostname"]
+            if node:
+                ram[node] = ram.get(node, 0) + server["flavor"]["ram"]
+                vms[node] = vms.get(node, 0) + 1
+        hypervisors = admin_api("GET", "/os-hypervisors/detail", version="2.53").json()
+        for hv in hypervisors["hypervisors"]:
+            name = hv["hypervisor_hostname"]
+            usages = admin.placement.get(f"/resource_providers/{hv['id']}/usages").json()
+            assert usages["usages"].get("MEMORY_MB", 0) == ram.get(name, 0)
+            assert hv["running_vms"] == vms.get(name, 0)
+        for server_id in ids:
+            assert demo_api("DELETE", f"/servers/{server_id}").status_code == 204
+    finally:
+        admin_api("DELETE", f"/os-quota-sets/{project}")
+
+
+def test_sdk_create_server_wait(demo: Any, image: Any, network: Any) -> None:
+    server = demo.create_server(
+        "sdk-vm", image=image.id, flavor="m1.tiny", network=network.id, wait=True, auto_ip=False
+    )
+    assert server.status == "ACTIVE"
+    assert server.private_v4.startswith("10.20.0.")
+    assert demo.delete_server(server.id, wait=True)
