@@ -63,6 +63,28 @@ class IgnoreHostsFilter:
         return host.host not in spec.ignore_hosts
 
 
+class ServerGroupAffinityFilter:
+    """affinity: once a member runs somewhere, every other member goes there too."""
+
+    name = "ServerGroupAffinityFilter"
+
+    def passes(self, host: HostState, spec: RequestSpec) -> bool:
+        if spec.group_policy != "affinity" or not spec.group_hosts:
+            return True
+        return host.host in spec.group_hosts
+
+
+class ServerGroupAntiAffinityFilter:
+    """anti-affinity: at most ``max_server_per_host`` members per host."""
+
+    name = "ServerGroupAntiAffinityFilter"
+
+    def passes(self, host: HostState, spec: RequestSpec) -> bool:
+        if spec.group_policy != "anti-affinity":
+            return True
+        return spec.group_hosts.get(host.host, 0) < spec.max_server_per_host
+
+
 DEFAULT_FILTERS: tuple[Filter, ...] = (
     ComputeFilter(),
     AvailabilityZoneFilter(),
@@ -70,4 +92,6 @@ DEFAULT_FILTERS: tuple[Filter, ...] = (
     SameHostFilter(),
     DifferentHostFilter(),
     IgnoreHostsFilter(),
+    ServerGroupAffinityFilter(),
+    ServerGroupAntiAffinityFilter(),
 )

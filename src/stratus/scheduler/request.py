@@ -27,6 +27,11 @@ class RequestSpec:
     same_host: set[str] = field(default_factory=set)
     different_host: set[str] = field(default_factory=set)
     ignore_hosts: set[str] = field(default_factory=set)
+    # Server group: its policy, how many members each host already runs, and the
+    # anti-affinity rule max_server_per_host.
+    group_policy: str | None = None
+    group_hosts: dict[str, int] = field(default_factory=dict)
+    max_server_per_host: int = 1
 
 
 @dataclass

@@ -45,7 +45,29 @@ class DiskWeigher:
         return host.free_disk_gb
 
 
-DEFAULT_WEIGHERS: tuple[Weigher, ...] = (RAMWeigher(), CPUWeigher(), DiskWeigher())
+class ServerGroupSoftAffinityWeigher:
+    """soft-affinity prefers hosts running more members; soft-anti-affinity fewer."""
+
+    name = "ServerGroupSoftAffinityWeigher"
+
+    def __init__(self, multiplier: float = 10.0) -> None:
+        self.multiplier = multiplier
+
+    def raw(self, host: HostState, spec: RequestSpec) -> float:
+        members = float(spec.group_hosts.get(host.host, 0))
+        if spec.group_policy == "soft-affinity":
+            return members
+        if spec.group_policy == "soft-anti-affinity":
+            return -members
+        return 0.0
+
+
+DEFAULT_WEIGHERS: tuple[Weigher, ...] = (
+    RAMWeigher(),
+    CPUWeigher(),
+    DiskWeigher(),
+    ServerGroupSoftAffinityWeigher(),
+)
 
 
 def weigh(

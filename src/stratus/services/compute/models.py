@@ -161,3 +161,25 @@ class InstanceAction(Base):
     events: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False, default=list)
     start_time: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ServerGroup(Base):
+    __tablename__ = "compute_server_groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    project_id: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
+    user_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    policy: Mapped[str] = mapped_column(String(255), nullable=False)
+    rules: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class ServerGroupMember(Base):
+    __tablename__ = "compute_server_group_members"
+
+    group_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("compute_server_groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    instance_uuid: Mapped[str] = mapped_column(String(36), primary_key=True, index=True)

@@ -85,7 +85,18 @@ SERVICES_LIST = "os_compute_api:os-services:list"
 SERVICES_UPDATE = "os_compute_api:os-services:update"
 SERVICES_DELETE = "os_compute_api:os-services:delete"
 
+GROUPS_CREATE = "os_compute_api:os-server-groups:create"
+GROUPS_DELETE = "os_compute_api:os-server-groups:delete"
+GROUPS_INDEX = "os_compute_api:os-server-groups:index"
+GROUPS_INDEX_ALL = "os_compute_api:os-server-groups:index:all_projects"
+GROUPS_SHOW = "os_compute_api:os-server-groups:show"
+
 _RULES: list[tuple[str, str, str]] = [
+    (GROUPS_CREATE, MEMBER_OR_ADMIN, "Create a new server group"),
+    (GROUPS_DELETE, MEMBER_OR_ADMIN, "Delete a server group"),
+    (GROUPS_INDEX, READER_OR_ADMIN, "List all server groups"),
+    (GROUPS_INDEX_ALL, ADMIN, "List all server groups for all projects"),
+    (GROUPS_SHOW, READER_OR_ADMIN, "Show details of a server group"),
     (SERVERS_INDEX, MEMBER_OR_ADMIN, "List all servers"),
     (SERVERS_DETAIL, MEMBER_OR_ADMIN, "List all servers with detailed information"),
     (SERVERS_INDEX_ALL, ADMIN, "List all servers for all projects"),

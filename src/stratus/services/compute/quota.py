@@ -63,7 +63,17 @@ async def _zero(_session: AsyncSession, _project_id: str) -> int:
     return 0
 
 
-_COUNTERS = {"instances": _instances, "cores": _cores, "ram": _ram, "key_pairs": _key_pairs}
+async def _server_groups(session: AsyncSession, project_id: str) -> int:
+    return await repo.count_groups(session, project_id)
+
+
+_COUNTERS = {
+    "instances": _instances,
+    "cores": _cores,
+    "ram": _ram,
+    "key_pairs": _key_pairs,
+    "server_groups": _server_groups,
+}
 
 
 def register(engine: QuotaEngine, overrides: Mapping[str, int]) -> None:

@@ -15,6 +15,8 @@ from stratus.services.compute.models import (
     Instance,
     InstanceAction,
     KeyPair,
+    ServerGroup,
+    ServerGroupMember,
 )
 
 T = TypeVar("T")
@@ -227,6 +229,16 @@ async def hosts_of(session: AsyncSession, uuids: Sequence[str]) -> set[str]:
     return {str(h) for h in (await session.execute(stmt)).scalars()}
 
 
+async def host_list_of(session: AsyncSession, uuids: Sequence[str]) -> list[str]:
+    """The host of each live, placed instance among ``uuids`` (one entry per instance)."""
+    if not uuids:
+        return []
+    stmt = select(Instance.host).where(
+        Instance.uuid.in_(list(uuids)), Instance.deleted.is_(False), Instance.host.is_not(None)
+    )
+    return [str(h) for h in (await session.execute(stmt)).scalars()]
+
+
 async def instances_on_node(session: AsyncSession, node: str) -> list[Instance]:
     stmt = (
         select(Instance)
@@ -266,3 +278,53 @@ async def latest_action(session: AsyncSession, uuid: str, action: str) -> Instan
 
 def touch(row: Any, now: dt.datetime) -> None:
     row.updated_at = now
+
+
+# -- server groups ---------------------------------------------------------------------
+
+
+async def get_group(session: AsyncSession, uuid: str) -> ServerGroup | None:
+    stmt = select(ServerGroup).where(ServerGroup.uuid == uuid)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def list_groups(
+    session: AsyncSession, project_id: str | None, *, limit: int | None, offset: int | None
+) -> list[ServerGroup]:
+    stmt = select(ServerGroup)
+    if project_id is not None:
+        stmt = stmt.where(ServerGroup.project_id == project_id)
+    stmt = stmt.order_by(ServerGroup.id)
+    if offset:
+        stmt = stmt.offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def group_members(session: AsyncSession, group: ServerGroup) -> list[str]:
+    stmt = (
+        select(ServerGroupMember.instance_uuid)
+        .join(Instance, Instance.uuid == ServerGroupMember.instance_uuid)
+        .where(ServerGroupMember.group_id == group.id, Instance.deleted.is_(False))
+        .order_by(Instance.created_at, Instance.uuid)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def groups_of_instance(session: AsyncSession, uuid: str) -> list[ServerGroup]:
+    stmt = (
+        select(ServerGroup)
+        .join(ServerGroupMember, ServerGroupMember.group_id == ServerGroup.id)
+        .where(ServerGroupMember.instance_uuid == uuid)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def remove_member(session: AsyncSession, uuid: str) -> None:
+    await session.execute(delete(ServerGroupMember).where(ServerGroupMember.instance_uuid == uuid))
+
+
+async def count_groups(session: AsyncSession, project_id: str) -> int:
+    stmt = select(func.count()).select_from(ServerGroup).where(ServerGroup.project_id == project_id)
+    return int((await session.execute(stmt)).scalar_one())

@@ -27,7 +27,7 @@ from stratus.kit.ids import is_uuid_like, uuid_str
 from stratus.kit.timeutil import parse_isotime, utcnow
 from stratus.quota import QuotaEngine
 from stratus.quota.engine import OverQuota
-from stratus.scheduler import NoValidHost, RequestSpec, Scheduler
+from stratus.scheduler import NoValidHost, RequestSpec, Scheduler, Selection
 from stratus.services.compute import repository as repo
 from stratus.services.compute.config import ComputeConfig
 from stratus.services.compute.drivers.base import ComputeDriver, InstanceSpec, PowerState
@@ -39,11 +39,19 @@ from stratus.services.compute.errors import (
 from stratus.services.compute.flavor import FlavorService
 from stratus.services.compute.host import HostService
 from stratus.services.compute.keypair import KeyPairService
-from stratus.services.compute.models import Flavor, Instance, InstanceAction
+from stratus.services.compute.models import (
+    Flavor,
+    Instance,
+    InstanceAction,
+    ServerGroup,
+    ServerGroupMember,
+)
 
 log = logging.getLogger(__name__)
 
 CONDUCTOR_TOPIC = "compute-conductor"
+# Scheduling attempts per build (nova's [scheduler] max_attempts).
+MAX_ATTEMPTS = 3
 COMPUTE_TOPIC = "compute"
 
 # status -> vm_states it covers (nova's api/openstack/common.py state map, reversed).
@@ -161,6 +169,7 @@ class ServerService:
         self.scheduler = scheduler
         self.network = network
         self.images = images
+        self._group_locks: dict[str, asyncio.Lock] = {}
 
     # -- reads -------------------------------------------------------------------------
 
@@ -308,6 +317,7 @@ class ServerService:
                     "Quota exceeded for metadata_items: the metadata has too many items."
                 )
             count = await self._count_within_quota(s, project_id, flavor, req, limits)
+            group = await self._group_for_boot(s, ctx, req.hints.get("group"), count, limits)
             for index in range(count):
                 uuid = uuid_str()
                 name = req.name if count == 1 else f"{req.name}-{index + 1}"
@@ -353,11 +363,33 @@ class ServerService:
                     deleted=False,
                 )
                 s.add(row)
+                if group is not None:
+                    s.add(ServerGroupMember(group_id=group.id, instance_uuid=uuid))
                 s.add(_action(row.uuid, "create", ctx, now))
                 rows.append(row)
         for row in rows:
             await self.bus.cast(Message(CONDUCTOR_TOPIC, "build_instance", {"uuid": row.uuid}))
         return BootResult(rows, reservation_id, admin_pass)
+
+    async def _group_for_boot(
+        self,
+        s: Any,
+        ctx: RequestContext,
+        ident: Any,
+        count: int,
+        limits: Mapping[str, int],
+    ) -> ServerGroup | None:
+        if ident is None:
+            return None
+        if not isinstance(ident, str) or not is_uuid_like(ident):
+            raise BadRequest(f"Invalid input for field/attribute group. Value: {ident}.")
+        group = await repo.get_group(s, ident)
+        if group is None or not (ctx.is_admin or group.project_id == ctx.project_id):
+            raise NotFound(f"Instance group {ident} could not be found.")
+        limit = limits.get("compute.server_group_members", -1)
+        if limit >= 0 and len(await repo.group_members(s, group)) + count > limit:
+            raise Forbidden("Quota exceeded, too many servers in group")
+        return group
 
     async def _flavor_for_boot(self, ctx: RequestContext, ref: str) -> Flavor:
         flavorid = ref.rstrip("/").rsplit("/", 1)[-1]
@@ -514,22 +546,23 @@ class ServerService:
         start = utcnow()
         if self.scheduler is None:
             raise NoValidHost("The placement service is not enabled.")
-        spec = await self._request_spec(inst)
-        try:
-            selection = await self.scheduler.select(spec, await self.hosts.host_states())
-        except NoValidHost as err:
-            await self._event(uuid, "conductor_schedule_and_build_instances", start, err)
-            await self._fail(uuid, err, code=500)
+        async with self.db.reader() as s:
+            group_ids = sorted(g.uuid for g in await repo.groups_of_instance(s, uuid))
+        async with contextlib.AsyncExitStack() as stack:
+            # Members of one group are placed one at a time in this process, so they see
+            # each other's hosts; the late check below covers other processes.
+            for group_id in group_ids:
+                await stack.enter_async_context(
+                    self._group_locks.setdefault(group_id, asyncio.Lock())
+                )
+            placed = await self._place(inst, start)
+        if placed is None:
             return
-        await self._event(uuid, "conductor_schedule_and_build_instances", start, None)
+        selection = placed
         start = utcnow()
         created_ports: list[str] = []
         bound_ports: list[str] = []
         try:
-            if not await self._update(
-                uuid, host=selection.host, node=selection.nodename, task_state="networking"
-            ):
-                raise _Deleted()
             zone = inst.availability_zone or self.config.default_availability_zone
             for req in inst.requested_networks:
                 if req.get("port_id"):
@@ -593,6 +626,38 @@ class ServerService:
             await self._event(uuid, "compute_build_and_run_instance", start, err, selection.host)
             await self._fail(uuid, err, code=500)
 
+    async def _place(self, inst: Instance, start: Any) -> Selection | None:
+        """Schedule and claim (with the late group check); None when the build is over."""
+        assert self.scheduler is not None
+        uuid = inst.uuid
+        spec = await self._request_spec(inst)
+        for _attempt in range(MAX_ATTEMPTS):
+            try:
+                selection = await self.scheduler.select(spec, await self.hosts.host_states())
+            except NoValidHost as err:
+                await self._event(uuid, "conductor_schedule_and_build_instances", start, err)
+                await self._fail(uuid, err, code=500)
+                return None
+            if not await self._update(
+                uuid, host=selection.host, node=selection.nodename, task_state="networking"
+            ):
+                await self.scheduler.release(uuid)
+                return None
+            if await self._group_ok(uuid, selection.host):
+                break
+            # A concurrent boot of the same anti-affinity group took this host first (nova's
+            # late check on the compute host): give the claim back and try another host.
+            await self.scheduler.release(uuid)
+            spec.ignore_hosts.add(selection.host)
+            await self._update(uuid, host=None, node=None, task_state="scheduling")
+        else:
+            retries = NoValidHost("Exceeded maximum number of retries.")
+            await self._event(uuid, "conductor_schedule_and_build_instances", start, retries)
+            await self._fail(uuid, retries, code=500)
+            return None
+        await self._event(uuid, "conductor_schedule_and_build_instances", start, None)
+        return selection
+
     async def _request_spec(self, inst: Instance) -> RequestSpec:
         flavor = inst.flavor
         specs: dict[str, str] = dict(flavor.get("extra_specs") or {})
@@ -630,7 +695,30 @@ class ServerService:
         if same:
             # No live instance named by same_host: no host can satisfy it.
             spec.same_host = same_hosts or {"\0none"}
+        async with self.db.reader() as s:
+            for group in await repo.groups_of_instance(s, inst.uuid):
+                spec.group_policy = group.policy
+                spec.max_server_per_host = int(group.rules.get("max_server_per_host", 1))
+                members = [m for m in await repo.group_members(s, group) if m != inst.uuid]
+                for host in await repo.host_list_of(s, members):
+                    spec.group_hosts[host] = spec.group_hosts.get(host, 0) + 1
         return spec
+
+    async def _group_ok(self, uuid: str, host: str) -> bool:
+        """The late check: does placing ``uuid`` on ``host`` still honour its group?"""
+        async with self.db.reader() as s:
+            for group in await repo.groups_of_instance(s, uuid):
+                if group.policy not in ("affinity", "anti-affinity"):
+                    continue
+                members = [m for m in await repo.group_members(s, group) if m != uuid]
+                hosts = await repo.host_list_of(s, members)
+                if group.policy == "anti-affinity":
+                    limit = int(group.rules.get("max_server_per_host", 1))
+                    if hosts.count(host) >= limit:
+                        return False
+                elif hosts and host not in hosts:
+                    return False
+        return True
 
     async def _network_info(self, uuid: str) -> list[dict[str, Any]]:
         if self.network is None:
@@ -738,6 +826,7 @@ class ServerService:
             if inst is None:
                 return
             now = utcnow()
+            await repo.remove_member(s, uuid)
             inst.vm_state = "deleted"
             inst.task_state = None
             inst.power_state = int(PowerState.NOSTATE)
@@ -833,6 +922,10 @@ class ServerService:
         if row is None:
             raise NotFound(f"Action {request_id} not found")
         return row
+
+    async def group_ids(self, uuid: str) -> list[str]:
+        async with self.db.reader() as s:
+            return [g.uuid for g in await repo.groups_of_instance(s, uuid)]
 
     async def instances_on(self, node: str) -> list[Instance]:
         async with self.db.reader() as s:

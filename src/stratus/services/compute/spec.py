@@ -15,11 +15,20 @@ from stratus.services.compute import (
     policies,  # noqa: F401  (registers defaults)
     quota,
 )
-from stratus.services.compute.api import flavors, hosts, keypairs, quotas, root, servers
+from stratus.services.compute.api import (
+    flavors,
+    groups,
+    hosts,
+    keypairs,
+    quotas,
+    root,
+    servers,
+)
 from stratus.services.compute.api.common import ComputeServices
 from stratus.services.compute.api.versions import MICROVERSION
 from stratus.services.compute.drivers.fake import FakeComputeDriver
 from stratus.services.compute.flavor import FlavorService
+from stratus.services.compute.group import ServerGroupService
 from stratus.services.compute.host import HostService
 from stratus.services.compute.keypair import KeyPairService
 from stratus.services.compute.quota import QuotaService
@@ -83,6 +92,7 @@ def services(runtime: Runtime) -> ComputeServices:
             network=_network(runtime),
             images=ImageClient(runtime.db),
         ),
+        groups=ServerGroupService(runtime.db, runtime.quota),
     )
     runtime.clients[_KEY] = built
     return built
@@ -98,6 +108,7 @@ def build(runtime: Runtime) -> ASGIApp:
             quotas.router,
             hosts.router,
             servers.router,
+            groups.router,
             root.router,
         ],
         formatter=compute_error,

@@ -14,6 +14,7 @@ from stratus.api.microversion import Version
 from stratus.kit.errors import BadRequest
 from stratus.services.compute.api.versions import MINIMUM
 from stratus.services.compute.flavor import FlavorService
+from stratus.services.compute.group import ServerGroupService
 from stratus.services.compute.host import HostService
 from stratus.services.compute.keypair import KeyPairService
 from stratus.services.compute.quota import QuotaService
@@ -28,6 +29,7 @@ class ComputeServices:
     quotas: QuotaService
     hosts: HostService
     servers: ServerService
+    groups: ServerGroupService
 
 
 def services(request: Request) -> ComputeServices:

@@ -148,7 +148,7 @@ def _target(inst: Instance) -> dict[str, str]:
 
 
 def _detail(
-    request: Request, ctx: RequestContext, inst: Instance, *, groups: bool = False
+    request: Request, ctx: RequestContext, inst: Instance, *, groups: list[str] | None = None
 ) -> dict[str, Any]:
     return server_detail(
         inst,
@@ -158,7 +158,7 @@ def _detail(
         show_extra_specs=ctx.allows(policies.EXTRA_SPECS_INDEX),
         show_host_status=ctx.allows(policies.SERVERS_SHOW_HOST_STATUS, _target(inst)),
         host_status="UP" if inst.host else "",
-        server_groups=[] if groups else None,
+        server_groups=groups,
         fault_details=ctx.is_admin,
     )
 
@@ -239,7 +239,8 @@ async def list_servers_detail(request: Request, ctx: Ctx) -> Response:
 async def get_server(server_id: str, request: Request, ctx: Ctx) -> Response:
     inst = await services(request).servers.get(ctx, server_id)
     ctx.can(policies.SERVERS_SHOW, _target(inst))
-    return reply({"server": _detail(request, ctx, inst, groups=True)})
+    groups = await services(request).servers.group_ids(inst.uuid)
+    return reply({"server": _detail(request, ctx, inst, groups=groups)})
 
 
 def _bad(field: str, value: Any, why: str = "") -> BadRequest:
@@ -504,7 +505,8 @@ async def update_server(server_id: str, request: Request, ctx: Ctx) -> Response:
     ):
         raise _bad("description", body["description"])
     inst = await svc.update(ctx, server_id, body)
-    return reply({"server": _detail(request, ctx, inst, groups=True)})
+    groups = await services(request).servers.group_ids(inst.uuid)
+    return reply({"server": _detail(request, ctx, inst, groups=groups)})
 
 
 @router.delete("/servers/{server_id}")
