@@ -71,9 +71,26 @@ class Outcome:
     location: str = ""
 
 
+_DOTTED_EXC = re.compile(r"^([A-Za-z_]\w*\.)+[A-Z]\w*(: |$)")
+
+
 def error_line(traceback: str) -> str:
-    """The exception line of a traceback (plus Tempest's ``Details:`` line), shortened."""
+    """The exception line of a traceback (plus Tempest's ``Details:`` line), shortened.
+
+    A dotted exception name (``tempest.lib.exceptions.X: ...``) wins over later unindented
+    lines, which Tempest fills with context such as ``Catalog: [...]``.
+    """
     lines = [ln.rstrip() for ln in traceback.strip().splitlines()]
+
+    def pick(i: int) -> str:
+        text = _NO_RAISE.sub(r"expected an error, but \1 succeeded and returned ", lines[i])
+        if i + 1 < len(lines) and lines[i + 1].startswith("Details:"):
+            text += " " + lines[i + 1]
+        return text[:400]
+
+    for i in range(len(lines) - 1, -1, -1):
+        if _DOTTED_EXC.match(lines[i]):
+            return pick(i)
     for i in range(len(lines) - 1, -1, -1):
         ln = lines[i]
         if (
@@ -81,10 +98,7 @@ def error_line(traceback: str) -> str:
             and not ln.startswith((" ", "\t", "Details:", "Traceback"))
             and (":" in ln or re.match(r"^[\w.]+$", ln))
         ):
-            text = _NO_RAISE.sub(r"expected an error, but \1 succeeded and returned ", ln)
-            if i + 1 < len(lines) and lines[i + 1].startswith("Details:"):
-                text += " " + lines[i + 1]
-            return text[:400]
+            return pick(i)
     return (lines[-1] if lines else "")[:400]
 
 
