@@ -85,6 +85,43 @@ class ServerGroupAntiAffinityFilter:
         return spec.group_hosts.get(host.host, 0) < spec.max_server_per_host
 
 
+class AggregateInstanceExtraSpecsFilter:
+    """``aggregate_instance_extra_specs:K=V`` in the flavor: the host's aggregates carry K=V
+    (a comma-separated metadata value matches any of its items)."""
+
+    name = "AggregateInstanceExtraSpecsFilter"
+    prefix = "aggregate_instance_extra_specs:"
+
+    def passes(self, host: HostState, spec: RequestSpec) -> bool:
+        for key, wanted in spec.extra_specs.items():
+            if not key.startswith(self.prefix):
+                continue
+            have = {
+                item.strip()
+                for value in host.aggregate_metadata.get(key[len(self.prefix) :], set())
+                for item in value.split(",")
+            }
+            if wanted.strip() not in have:
+                return False
+        return True
+
+
+class AggregateMultiTenancyIsolation:
+    """Hosts in an aggregate with ``filter_tenant_id`` metadata take only those projects."""
+
+    name = "AggregateMultiTenancyIsolation"
+
+    def passes(self, host: HostState, spec: RequestSpec) -> bool:
+        allowed = {
+            item.strip()
+            for key, values in host.aggregate_metadata.items()
+            if key == "filter_tenant_id" or key.startswith("filter_tenant_id")
+            for value in values
+            for item in value.split(",")
+        }
+        return not allowed or spec.project_id in allowed
+
+
 DEFAULT_FILTERS: tuple[Filter, ...] = (
     ComputeFilter(),
     AvailabilityZoneFilter(),
@@ -94,4 +131,6 @@ DEFAULT_FILTERS: tuple[Filter, ...] = (
     IgnoreHostsFilter(),
     ServerGroupAffinityFilter(),
     ServerGroupAntiAffinityFilter(),
+    AggregateInstanceExtraSpecsFilter(),
+    AggregateMultiTenancyIsolation(),
 )

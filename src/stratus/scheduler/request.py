@@ -32,6 +32,8 @@ class RequestSpec:
     group_policy: str | None = None
     group_hosts: dict[str, int] = field(default_factory=dict)
     max_server_per_host: int = 1
+    # Flavor extra specs (aggregate_instance_extra_specs:* and friends).
+    extra_specs: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -48,6 +50,8 @@ class HostState:
     free_vcpus: float = 0.0
     free_disk_gb: float = 0.0
     num_instances: int = 0
+    # Merged metadata of the host aggregates the host belongs to: key -> values.
+    aggregate_metadata: dict[str, set[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -56,3 +60,4 @@ class Selection:
     nodename: str
     uuid: str
     allocations: dict[str, dict[str, int]]
+    availability_zone: str = ""

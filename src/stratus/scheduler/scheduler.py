@@ -65,7 +65,9 @@ class Scheduler:
             except Conflict:
                 # Another boot took the room since the candidates were read: next host.
                 continue
-            return Selection(state.host, state.nodename, state.uuid, allocations)
+            return Selection(
+                state.host, state.nodename, state.uuid, allocations, state.availability_zone
+            )
         raise NoValidHost("There are not enough hosts available.")
 
     async def release(self, instance_uuid: str) -> None:

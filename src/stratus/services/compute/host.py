@@ -4,6 +4,7 @@ resource providers, and the host states the scheduler reads."""
 import datetime as dt
 import uuid as uuidlib
 from dataclasses import dataclass
+from typing import Any
 
 from stratus.db import Database
 from stratus.kit.errors import BadRequest
@@ -148,16 +149,34 @@ class HostService:
             return False
         return (now - row.last_seen_up).total_seconds() <= self.config.service_down_time
 
-    def zone_of(self, row: ComputeService) -> str:
+    def zone_of(self, row: ComputeService, zones: dict[str, str] | None = None) -> str:
         if row.binary == "nova-compute":
-            return self.config.default_availability_zone
+            return (zones or {}).get(row.host, self.config.default_availability_zone)
         return self.config.internal_service_availability_zone
+
+    async def _aggregates(self, s: Any) -> tuple[dict[str, str], dict[str, dict[str, set[str]]]]:
+        """host -> availability zone (from aggregate metadata), host -> merged metadata."""
+        zones: dict[str, str] = {}
+        meta: dict[str, dict[str, set[str]]] = {}
+        for agg in await repo.list_aggregates(s):
+            for host in agg.hosts:
+                merged = meta.setdefault(host, {})
+                for key, value in agg.meta.items():
+                    merged.setdefault(key, set()).add(value)
+                if agg.meta.get("availability_zone"):
+                    zones[host] = agg.meta["availability_zone"]
+        return zones, meta
 
     async def services(self) -> list[ServiceView]:
         now = utcnow()
         async with self.db.reader() as s:
             rows = await repo.list_services(s)
-        return [ServiceView(r, self.zone_of(r), self._up(r, now)) for r in rows]
+            zones, _meta = await self._aggregates(s)
+        return [ServiceView(r, self.zone_of(r, zones), self._up(r, now)) for r in rows]
+
+    async def compute_zones(self) -> set[str]:
+        """The availability zones compute hosts are in."""
+        return {v.zone for v in await self.services() if v.row.binary == "nova-compute"}
 
     async def update_service(
         self,
@@ -189,7 +208,8 @@ class HostService:
             if forced_down is not None:
                 row.forced_down = forced_down
             row.updated_at = utcnow()
-            return ServiceView(row, self.zone_of(row), self._up(row, utcnow()))
+            zones, _meta = await self._aggregates(s)
+            return ServiceView(row, self.zone_of(row, zones), self._up(row, utcnow()))
 
     async def host_states(self) -> dict[str, HostState]:
         """Provider uuid -> state, for the scheduler."""
@@ -200,6 +220,7 @@ class HostService:
                 r.host: r for r in await repo.list_services(s) if r.binary == "nova-compute"
             }
             counts = await repo.instance_counts_by_node(s)
+            zones, meta = await self._aggregates(s)
         out = {}
         for node in nodes:
             svc = services.get(node.host)
@@ -207,7 +228,8 @@ class HostService:
                 host=node.host,
                 nodename=node.hypervisor_hostname,
                 uuid=node.uuid,
-                availability_zone=self.config.default_availability_zone,
+                availability_zone=zones.get(node.host, self.config.default_availability_zone),
+                aggregate_metadata=meta.get(node.host, {}),
                 enabled=bool(svc and not svc.disabled),
                 up=bool(svc and self._up(svc, now)),
                 num_instances=counts.get(node.hypervisor_hostname, 0),

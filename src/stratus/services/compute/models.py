@@ -183,3 +183,17 @@ class ServerGroupMember(Base):
         Integer, ForeignKey("compute_server_groups.id", ondelete="CASCADE"), primary_key=True
     )
     instance_uuid: Mapped[str] = mapped_column(String(36), primary_key=True, index=True)
+
+
+class Aggregate(Base):
+    """A host aggregate; its ``availability_zone`` lives in the metadata, as in nova."""
+
+    __tablename__ = "compute_aggregates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(255), unique=True, nullable=False)
+    meta: Mapped[dict[str, str]] = mapped_column(JSONType, nullable=False, default=dict)
+    hosts: Mapped[list[str]] = mapped_column(JSONType, nullable=False, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

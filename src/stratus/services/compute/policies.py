@@ -91,7 +91,24 @@ GROUPS_INDEX = "os_compute_api:os-server-groups:index"
 GROUPS_INDEX_ALL = "os_compute_api:os-server-groups:index:all_projects"
 GROUPS_SHOW = "os_compute_api:os-server-groups:show"
 
+AGGREGATES_INDEX = "os_compute_api:os-aggregates:index"
+AGGREGATES_CREATE = "os_compute_api:os-aggregates:create"
+AGGREGATES_SHOW = "os_compute_api:os-aggregates:show"
+AGGREGATES_UPDATE = "os_compute_api:os-aggregates:update"
+AGGREGATES_DELETE = "os_compute_api:os-aggregates:delete"
+AGGREGATES_ADD_HOST = "os_compute_api:os-aggregates:add_host"
+AGGREGATES_REMOVE_HOST = "os_compute_api:os-aggregates:remove_host"
+AGGREGATES_SET_METADATA = "os_compute_api:os-aggregates:set_metadata"
+
 _RULES: list[tuple[str, str, str]] = [
+    (AGGREGATES_INDEX, ADMIN, "List all aggregates"),
+    (AGGREGATES_CREATE, ADMIN, "Create an aggregate"),
+    (AGGREGATES_SHOW, ADMIN, "Show details for an aggregate"),
+    (AGGREGATES_UPDATE, ADMIN, "Update name and/or availability zone for an aggregate"),
+    (AGGREGATES_DELETE, ADMIN, "Delete an aggregate"),
+    (AGGREGATES_ADD_HOST, ADMIN, "Add a host to an aggregate"),
+    (AGGREGATES_REMOVE_HOST, ADMIN, "Remove a host from an aggregate"),
+    (AGGREGATES_SET_METADATA, ADMIN, "Create or replace metadata for an aggregate"),
     (GROUPS_CREATE, MEMBER_OR_ADMIN, "Create a new server group"),
     (GROUPS_DELETE, MEMBER_OR_ADMIN, "Delete a server group"),
     (GROUPS_INDEX, READER_OR_ADMIN, "List all server groups"),

@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, and_, delete, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stratus.services.compute.models import (
+    Aggregate,
     ComputeNode,
     ComputeService,
     Flavor,
@@ -328,3 +329,20 @@ async def remove_member(session: AsyncSession, uuid: str) -> None:
 async def count_groups(session: AsyncSession, project_id: str) -> int:
     stmt = select(func.count()).select_from(ServerGroup).where(ServerGroup.project_id == project_id)
     return int((await session.execute(stmt)).scalar_one())
+
+
+# -- aggregates ------------------------------------------------------------------------
+
+
+async def list_aggregates(session: AsyncSession) -> list[Aggregate]:
+    stmt = select(Aggregate).order_by(Aggregate.id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def get_aggregate(session: AsyncSession, ident: int) -> Aggregate | None:
+    return await session.get(Aggregate, ident)
+
+
+async def aggregate_by_name(session: AsyncSession, name: str) -> Aggregate | None:
+    stmt = select(Aggregate).where(Aggregate.name == name)
+    return (await session.execute(stmt)).scalar_one_or_none()

@@ -289,7 +289,7 @@ class ServerService:
             forced_host = host_part or forced_host
             forced_node = node_part or forced_node
             zone = zone or None
-        if zone and zone != self.config.default_availability_zone:
+        if zone and zone not in await self.hosts.compute_zones():
             raise BadRequest("The requested availability zone is not available")
         if forced_host or forced_node:
             states = await self.hosts.host_states()
@@ -639,7 +639,11 @@ class ServerService:
                 await self._fail(uuid, err, code=500)
                 return None
             if not await self._update(
-                uuid, host=selection.host, node=selection.nodename, task_state="networking"
+                uuid,
+                host=selection.host,
+                node=selection.nodename,
+                task_state="networking",
+                availability_zone=inst.availability_zone or selection.availability_zone,
             ):
                 await self.scheduler.release(uuid)
                 return None
@@ -691,6 +695,7 @@ class ServerService:
             force_host=inst.requested_host,
             force_node=hints.get("_forced_node"),
             different_host=different_hosts,
+            extra_specs=specs,
         )
         if same:
             # No live instance named by same_host: no host can satisfy it.

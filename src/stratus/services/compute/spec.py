@@ -15,7 +15,9 @@ from stratus.services.compute import (
     policies,  # noqa: F401  (registers defaults)
     quota,
 )
+from stratus.services.compute.aggregate import AggregateService
 from stratus.services.compute.api import (
+    aggregates,
     flavors,
     groups,
     hosts,
@@ -93,6 +95,7 @@ def services(runtime: Runtime) -> ComputeServices:
             images=ImageClient(runtime.db),
         ),
         groups=ServerGroupService(runtime.db, runtime.quota),
+        aggregates=AggregateService(runtime.db, cfg, placement),
     )
     runtime.clients[_KEY] = built
     return built
@@ -109,6 +112,7 @@ def build(runtime: Runtime) -> ASGIApp:
             hosts.router,
             servers.router,
             groups.router,
+            aggregates.router,
             root.router,
         ],
         formatter=compute_error,

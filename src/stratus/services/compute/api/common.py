@@ -12,6 +12,7 @@ from stratus.api.body import json_body
 from stratus.api.context import RequestContext
 from stratus.api.microversion import Version
 from stratus.kit.errors import BadRequest
+from stratus.services.compute.aggregate import AggregateService
 from stratus.services.compute.api.versions import MINIMUM
 from stratus.services.compute.flavor import FlavorService
 from stratus.services.compute.group import ServerGroupService
@@ -30,6 +31,7 @@ class ComputeServices:
     hosts: HostService
     servers: ServerService
     groups: ServerGroupService
+    aggregates: AggregateService
 
 
 def services(request: Request) -> ComputeServices:
