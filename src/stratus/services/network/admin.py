@@ -194,6 +194,22 @@ class AdminService(Core):
 
     async def _check_release(self, session: AsyncSession, row: m.RBACPolicy) -> None:
         """Removing a grant must not strand another project's ports on the network."""
+        if (
+            row.object_type == "network"
+            and row.action == "access_as_external"
+            and row.target_project == "*"
+        ):
+            net = await repo.get(session, m.Network, row.object_id)
+            if net is not None and net.is_default:
+                raise Conflict("Default external networks must be shared to everyone.")
+        if row.object_type in ("address_scope", "qos_policy", "subnetpool"):
+            users = await self._users_of(session, row.object_type, row.object_id)
+            users.discard(row.project_id)
+            if row.target_project != "*":
+                users &= {row.target_project}
+            if users:
+                raise RbacPolicyInUse(row.object_id, f"{row.object_type} in use by {sorted(users)}")
+            return
         if row.object_type != "network":
             if row.object_type == "security_group":
                 from sqlalchemy import select
@@ -245,6 +261,24 @@ class AdminService(Core):
             users -= others
         if users:
             raise RbacPolicyInUse(net.id, f"{len(users)} other project(s) use the network")
+
+    async def _users_of(self, session: AsyncSession, object_type: str, object_id: str) -> set[str]:
+        from sqlalchemy import select
+
+        queries: list[Any] = []
+        if object_type == "address_scope":
+            queries.append(
+                select(m.SubnetPool.project_id).where(m.SubnetPool.address_scope_id == object_id)
+            )
+        elif object_type == "subnetpool":
+            queries.append(select(m.Subnet.project_id).where(m.Subnet.subnetpool_id == object_id))
+        else:
+            for model in (m.Network, m.Port, m.FloatingIP):
+                queries.append(select(model.project_id).where(model.qos_policy_id == object_id))
+        users: set[str] = set()
+        for query in queries:
+            users |= set((await session.execute(query)).scalars())
+        return users
 
     # ================================================================= quotas
 
@@ -298,8 +332,9 @@ class AdminService(Core):
         self.enforce(ctx, "update_quota", {"project_id": project_id, "tenant_id": project_id})
         if not isinstance(body, dict) or not isinstance(body.get("quota"), dict):
             raise BadRequest("Resource body required: 'quota'")
-        values = body["quota"]
-        values.pop("check_limit", None)
+        values = dict(body["quota"])
+        check_limit = attrs.to_bool(values.pop("check_limit", False))
+        force = attrs.to_bool(values.pop("force", False))
         for name, raw in values.items():
             if name not in QUOTA_DEFAULTS:
                 raise BadRequest(f"Unrecognized attribute(s) '{name}'")
@@ -309,6 +344,14 @@ class AdminService(Core):
                 raise HTTPBadRequest(f"Invalid input for {name}. Reason: {err}.") from None
             values[name] = limit
         async with self.db.session() as session:
+            if check_limit and not force:
+                usage = await self.quota.usage(session, project_id, "network.")
+                for name, limit in values.items():
+                    used = usage.get(f"network.{name}", 0)
+                    if 0 <= limit < used:
+                        raise BadRequest(
+                            f"Quota limit {limit} for {name} must be greater than or equal to already used {used}"
+                        )
             for name, limit in values.items():
                 await self.quota.set_limit(session, project_id, f"network.{name}", limit)
             await session.flush()

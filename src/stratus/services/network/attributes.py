@@ -355,7 +355,7 @@ NETWORK = standard(
     Attr("subnets", None, **_RO, filter=False, sort=False),
     Attr("shared", to_bool, default=False, enforce_policy=True, sort=False),
     Attr("router:external", to_bool, default=False, enforce_policy=True, sort=False),
-    Attr("mtu", integer(68, 65535), default=MISSING),
+    Attr("mtu", integer(0, 65535), default=MISSING),
     Attr("port_security_enabled", to_bool, default=True, enforce_policy=True),
     Attr("provider:network_type", string(32), default=MISSING, enforce_policy=True, sort=False),
     Attr(

@@ -15,7 +15,7 @@ from stratus.services.network import repository as repo
 from stratus.services.network.core import Core
 from stratus.services.network.query import Query
 
-SERVICE_TYPES = ("L3_ROUTER_NAT",)
+SERVICE_TYPES = ("L3_ROUTER_NAT", "FLAVORS")
 
 FLAVOR = {
     "id": attrs.Attr("id", attrs.uuid, post=False, put=False),

@@ -56,6 +56,21 @@ PROTOCOLS = {
 }
 PORT_PROTOCOLS = {"tcp", "udp", "dccp", "sctp", "udplite", "6", "17", "33", "132", "136"}
 ICMP_PROTOCOLS = {"icmp", "icmpv6", "ipv6-icmp", "1", "58"}
+IPV6_ONLY_PROTOCOLS = {
+    "icmpv6",
+    "ipv6-icmp",
+    "ipv6-encap",
+    "ipv6-frag",
+    "ipv6-nonxt",
+    "ipv6-opts",
+    "ipv6-route",
+    "41",
+    "43",
+    "44",
+    "58",
+    "59",
+    "60",
+}
 
 
 class SecurityGroupDefaultAlreadyExists(Conflict):
@@ -492,6 +507,8 @@ def _validate_rule(data: dict[str, Any]) -> None:
             f"Security group rule protocol {proto} not supported. Only protocol values "
             f"{sorted([*PROTOCOLS, None], key=str)} and integer representations [0 to 255] are supported."
         )
+    if match == "IPv4" and proto is not None and proto in IPV6_ONLY_PROTOCOLS:
+        raise BadRequest(f"Invalid ethertype {match} for protocol {proto}.")
     data["protocol"] = proto
     low, high = data["port_range_min"], data["port_range_max"]
     if (low is not None or high is not None) and proto is None:

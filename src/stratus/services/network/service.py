@@ -528,6 +528,16 @@ class NetworkService(Core):
                 )
                 if data["mtu"] > max_mtu:
                     raise InvalidInput(f"Requested MTU is too big, maximum is {max_mtu}")
+                versions = {
+                    sub.ip_version
+                    for sub in (await repo.subnets_for(session, [net.id])).get(net.id, [])
+                }
+                minimum = 1280 if 6 in versions else 68 if 4 in versions else 0
+                if data["mtu"] < minimum:
+                    raise Conflict(
+                        f"Invalid input for operation: MTU {data['mtu']} is too small for the "
+                        f"network's subnets (minimum {minimum})."
+                    )
                 net.mtu = data["mtu"]
             if "shared" in data:
                 await self._set_wildcard(session, net, "access_as_shared", data["shared"])
@@ -880,6 +890,12 @@ class NetworkService(Core):
             seg = await repo.get(session, m.Segment, data["segment_id"])
             if seg is None or seg.network_id != net.id:
                 raise SegmentNotFound(data["segment_id"])
+        minimum = 68 if version == 4 else 1280
+        if net.mtu < minimum:
+            raise Conflict(
+                f"Invalid input for operation: Network MTU {net.mtu} is too small for an "
+                f"IPv{version} subnet (minimum {minimum})."
+            )
         existing = (await repo.subnets_for(session, [net.id])).get(net.id, [])
         for other in existing:
             if ipam.overlaps(other.cidr, cidr):
@@ -1602,6 +1618,7 @@ class NetworkService(Core):
         "trunks": m.Trunk,
         "network_segment_ranges": m.SegmentRange,
         "subnetpools": m.SubnetPool,
+        "policies": m.QosPolicy,
         "address-scopes": m.AddressScope,
     }
 
@@ -1824,5 +1841,6 @@ def _singular(collection: str) -> str:
         "trunks": "trunk",
         "network_segment_ranges": "network_segment_range",
         "subnetpools": "subnetpool",
+        "policies": "policy",
         "address-scopes": "address_scope",
     }.get(collection, collection)

@@ -366,6 +366,7 @@ TAGGABLE = (
     "network_segment_ranges",
     "subnetpools",
     "address-scopes",
+    "policies",
 )
 
 router = APIRouter()
@@ -786,9 +787,12 @@ def _register(c: Collection) -> None:
                 created: list[dict[str, Any]] = []
                 try:
                     for item in items:
-                        # neutron's bulk form lists bare resources: {"networks": [{...}, ...]}
+                        # neutron's bulk form lists bare resources, {"networks": [{...}]}, and
+                        # also accepts them wrapped, {"networks": [{"network": {...}}]}
                         if not isinstance(item, dict):
                             raise BadRequest(f"Unable to find '{c.singular}' in request body")
+                        if set(item) == {c.singular} and isinstance(item[c.singular], dict):
+                            item = item[c.singular]
                         created.append(await create(ctx, item))
                 except Exception:
                     # Bulk creation is all or nothing: undo what was created before the failure.
