@@ -409,3 +409,51 @@ def test_sdk_create_server_wait(demo: Any, image: Any, network: Any) -> None:
     assert server.status == "ACTIVE"
     assert server.private_v4.startswith("10.20.0.")
     assert demo.delete_server(server.id, wait=True)
+
+
+def test_power_actions_and_lock(demo: Any, image: Any, demo_api: Caller, admin_api: Caller) -> None:
+    resp = demo_api(
+        "POST",
+        "/servers",
+        version="2.37",
+        json={
+            "server": {"name": "power", "imageRef": image.id, "flavorRef": "1", "networks": "none"}
+        },
+    )
+    server_id = resp.json()["server"]["id"]
+    _wait(demo_api, server_id, "ACTIVE")
+
+    def act(body: dict[str, Any], version: str = "2.1") -> Any:
+        return demo_api("POST", f"/servers/{server_id}/action", version=version, json=body)
+
+    assert act({"os-stop": None}).status_code == 202
+    server = demo_api("GET", f"/servers/{server_id}").json()["server"]
+    assert server["status"] == "SHUTOFF" and server["OS-EXT-STS:power_state"] == 4
+    again = act({"os-stop": None})
+    assert again.status_code == 409
+    assert again.json()["conflictingRequest"]["message"] == (
+        f"Cannot 'stop' instance {server_id} while it is in vm_state stopped"
+    )
+    assert act({"reboot": {"type": "SOFT"}}).status_code == 409
+    assert act({"os-start": None}).status_code == 202
+    assert act({"pause": None}).status_code == 202
+    assert demo_api("GET", f"/servers/{server_id}").json()["server"]["status"] == "PAUSED"
+    assert act({"unpause": None}).status_code == 202
+    assert act({"suspend": None}).status_code == 202
+    assert demo_api("GET", f"/servers/{server_id}").json()["server"]["status"] == "SUSPENDED"
+    assert act({"resume": None}).status_code == 202
+    assert act({"reboot": {"type": "HARD"}}).status_code == 202
+    server = demo_api("GET", f"/servers/{server_id}").json()["server"]
+    assert server["status"] == "ACTIVE" and server["OS-EXT-STS:power_state"] == 1
+    output = act({"os-getConsoleOutput": {"length": 3}}).json()["output"]
+    assert output.count("\n") == 3 and "boot 2" in output
+    actions = demo_api("GET", f"/servers/{server_id}/os-instance-actions").json()["instanceActions"]
+    assert [a["action"] for a in actions][:3] == ["reboot", "resume", "suspend"]
+    assert act({"lock": {"locked_reason": "audit"}}, version="2.73").status_code == 202
+    shown = demo_api("GET", f"/servers/{server_id}", version="2.73").json()["server"]
+    assert shown["locked"] is True and shown["locked_reason"] == "audit"
+    assert act({"os-stop": None}).status_code == 409
+    assert demo_api("DELETE", f"/servers/{server_id}").status_code == 409
+    assert act({"unlock": None}).status_code == 202
+    assert act({"createImage": {"name": "snap"}}).status_code == 501
+    assert demo_api("DELETE", f"/servers/{server_id}").status_code == 204

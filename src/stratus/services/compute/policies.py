@@ -100,7 +100,30 @@ AGGREGATES_ADD_HOST = "os_compute_api:os-aggregates:add_host"
 AGGREGATES_REMOVE_HOST = "os_compute_api:os-aggregates:remove_host"
 AGGREGATES_SET_METADATA = "os_compute_api:os-aggregates:set_metadata"
 
+SERVERS_STOP = "os_compute_api:servers:stop"
+SERVERS_START = "os_compute_api:servers:start"
+SERVERS_REBOOT = "os_compute_api:servers:reboot"
+PAUSE = "os_compute_api:os-pause-server:pause"
+UNPAUSE = "os_compute_api:os-pause-server:unpause"
+SUSPEND = "os_compute_api:os-suspend-server:suspend"
+RESUME = "os_compute_api:os-suspend-server:resume"
+LOCK = "os_compute_api:os-lock-server:lock"
+UNLOCK = "os_compute_api:os-lock-server:unlock"
+UNLOCK_OVERRIDE = "os_compute_api:os-lock-server:unlock:unlock_override"
+CONSOLE_OUTPUT = "os_compute_api:os-console-output"
+
 _RULES: list[tuple[str, str, str]] = [
+    (SERVERS_STOP, MEMBER_OR_ADMIN, "Stop a server"),
+    (SERVERS_START, MEMBER_OR_ADMIN, "Start a server"),
+    (SERVERS_REBOOT, MEMBER_OR_ADMIN, "Reboot a server"),
+    (PAUSE, MEMBER_OR_ADMIN, "Pause a server"),
+    (UNPAUSE, MEMBER_OR_ADMIN, "Unpause a paused server"),
+    (SUSPEND, MEMBER_OR_ADMIN, "Suspend server"),
+    (RESUME, MEMBER_OR_ADMIN, "Resume suspended server"),
+    (LOCK, MEMBER_OR_ADMIN, "Lock a server"),
+    (UNLOCK, MEMBER_OR_ADMIN, "Unlock a server"),
+    (UNLOCK_OVERRIDE, ADMIN, "Unlock a server, regardless who locked the server."),
+    (CONSOLE_OUTPUT, MEMBER_OR_ADMIN, "Show console output for a server"),
     (AGGREGATES_INDEX, ADMIN, "List all aggregates"),
     (AGGREGATES_CREATE, ADMIN, "Create an aggregate"),
     (AGGREGATES_SHOW, ADMIN, "Show details for an aggregate"),

@@ -33,6 +33,7 @@ from stratus.services.compute.config import ComputeConfig
 from stratus.services.compute.drivers.base import ComputeDriver, InstanceSpec, PowerState
 from stratus.services.compute.errors import (
     FlavorNotFound,
+    InstanceInvalidState,
     KeyPairNotFound,
     ServerNotFound,
 )
@@ -528,6 +529,11 @@ class ServerService:
         if msg.method == "destroy":
             await self.driver.destroy(host, str(msg.payload["uuid"]))
             return None
+        if msg.method == "power":
+            uuid, action = str(msg.payload["uuid"]), str(msg.payload["action"])
+            return int(await self.driver.set_power(host, uuid, action))
+        if msg.method == "console":
+            return self.driver.console_output(host, str(msg.payload["uuid"]))
         raise ValueError(f"unknown compute method {msg.method}")
 
     async def build(self, uuid: str) -> None:
@@ -928,6 +934,69 @@ class ServerService:
             raise NotFound(f"Action {request_id} not found")
         return row
 
+    async def power_action(
+        self, ctx: RequestContext, uuid: str, action: str, *, hard: bool = False
+    ) -> None:
+        """stop/start/reboot/pause/unpause/suspend/resume, with nova's state checks (409)."""
+        allowed, during, after = POWER_ACTIONS[action]
+        if action == "reboot" and not hard:
+            allowed = ("active",)
+        now = utcnow()
+        async with self.db.session() as s:
+            inst = await self._owned(s, ctx, uuid)
+            if inst.locked and not ctx.is_admin:
+                raise Conflict(f"Instance {uuid} is locked")
+            if inst.vm_state not in allowed:
+                raise InstanceInvalidState(action, uuid, "vm_state", inst.vm_state)
+            if inst.task_state is not None:
+                raise InstanceInvalidState(action, uuid, "task_state", inst.task_state)
+            inst.task_state = "rebooting_hard" if action == "reboot" and hard else during
+            inst.updated_at = now
+            s.add(_action(uuid, action, ctx, now))
+            host = inst.host
+        power: int | None = None
+        if host:
+            power = int(
+                await self.bus.call(
+                    Message(COMPUTE_TOPIC, "power", {"uuid": uuid, "action": action}, server=host)
+                )
+            )
+        async with self.db.session() as s:
+            done = await repo.get_instance(s, uuid)
+            if done is None:
+                return
+            done.vm_state = after
+            done.task_state = None
+            if power is not None:
+                done.power_state = power
+            done.updated_at = utcnow()
+
+    async def lock(
+        self, ctx: RequestContext, uuid: str, *, locked: bool, reason: str | None = None
+    ) -> None:
+        now = utcnow()
+        async with self.db.session() as s:
+            inst = await self._owned(s, ctx, uuid)
+            if not locked and inst.locked and inst.locked_by == "admin" and not ctx.is_admin:
+                raise Forbidden("Only an admin can unlock a server an admin locked.")
+            inst.locked = locked
+            inst.locked_by = ("admin" if ctx.is_admin else "owner") if locked else None
+            inst.locked_reason = reason if locked else None
+            inst.updated_at = now
+            s.add(_action(uuid, "lock" if locked else "unlock", ctx, now))
+
+    async def console_output(self, ctx: RequestContext, uuid: str, length: int | None) -> str:
+        inst = await self.get(ctx, uuid)
+        if inst.vm_state not in ("active", "stopped", "paused", "suspended") or not inst.host:
+            raise InstanceInvalidState("get_console_output", uuid, "vm_state", inst.vm_state)
+        text: str = await self.bus.call(
+            Message(COMPUTE_TOPIC, "console", {"uuid": uuid}, server=inst.host)
+        )
+        if length is not None:
+            lines = text.splitlines(keepends=True)
+            text = "".join(lines[-length:]) if length else ""
+        return text
+
     async def group_ids(self, uuid: str) -> list[str]:
         async with self.db.reader() as s:
             return [g.uuid for g in await repo.groups_of_instance(s, uuid)]
@@ -943,6 +1012,18 @@ class ServerService:
             await drain()
         else:
             await asyncio.sleep(0)
+
+
+# action -> (vm_states it is allowed in, task_state while it runs, vm_state afterwards)
+POWER_ACTIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "stop": (("active", "error"), "powering-off", "stopped"),
+    "start": (("stopped",), "powering-on", "active"),
+    "reboot": (("active", "stopped", "paused", "suspended", "error"), "rebooting", "active"),
+    "pause": (("active",), "pausing", "paused"),
+    "unpause": (("paused",), "unpausing", "active"),
+    "suspend": (("active",), "suspending", "suspended"),
+    "resume": (("suspended",), "resuming", "active"),
+}
 
 
 class _Deleted(Exception):

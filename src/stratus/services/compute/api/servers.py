@@ -518,11 +518,64 @@ async def delete_server(server_id: str, request: Request, ctx: Ctx) -> Response:
     return no_content(204)
 
 
+_POWER = {
+    "os-stop": ("stop", policies.SERVERS_STOP),
+    "os-start": ("start", policies.SERVERS_START),
+    "reboot": ("reboot", policies.SERVERS_REBOOT),
+    "pause": ("pause", policies.PAUSE),
+    "unpause": ("unpause", policies.UNPAUSE),
+    "suspend": ("suspend", policies.SUSPEND),
+    "resume": ("resume", policies.RESUME),
+}
+
+
 @router.post("/servers/{server_id}/action")
 async def server_action(server_id: str, request: Request, ctx: Ctx) -> Response:
-    await services(request).servers.get(ctx, server_id)
+    svc = services(request).servers
+    inst = await svc.get(ctx, server_id)
     data = await json_body(request)
-    name = next(iter(data), "?") if isinstance(data, dict) and data else "?"
+    if not isinstance(data, dict) or len(data) != 1:
+        raise BadRequest("There is not exactly one action in the request body.")
+    ((name, args),) = data.items()
+    if name in _POWER:
+        action, policy = _POWER[name]
+        ctx.can(policy, _target(inst))
+        hard = False
+        if action == "reboot":
+            kind = args.get("type") if isinstance(args, dict) else None
+            if not isinstance(kind, str) or kind.upper() not in ("SOFT", "HARD"):
+                raise BadRequest(f"Invalid input for field/attribute type. Value: {kind}.")
+            hard = kind.upper() == "HARD"
+        await svc.power_action(ctx, server_id, action, hard=hard)
+        return no_content(202)
+    if name in ("lock", "unlock"):
+        ctx.can(policies.LOCK if name == "lock" else policies.UNLOCK, _target(inst))
+        reason = None
+        if name == "lock" and isinstance(args, dict) and args:
+            if not version(ctx).at_least("2.73") or set(args) != {"locked_reason"}:
+                raise BadRequest("Invalid input for field/attribute lock.")
+            reason = args["locked_reason"]
+            if not isinstance(reason, str) or len(reason) > 255:
+                raise BadRequest(
+                    f"Invalid input for field/attribute locked_reason. Value: {reason}."
+                )
+        await svc.lock(ctx, server_id, locked=name == "lock", reason=reason)
+        return no_content(202)
+    if name == "os-getConsoleOutput":
+        ctx.can(policies.CONSOLE_OUTPUT, _target(inst))
+        length = args.get("length") if isinstance(args, dict) else None
+        if length is not None:
+            try:
+                length = int(length)
+            except (TypeError, ValueError):
+                raise BadRequest(
+                    f"Invalid input for field/attribute length. Value: {length}."
+                ) from None
+            if length < -1:
+                raise BadRequest(f"Invalid input for field/attribute length. Value: {length}.")
+            if length == -1:
+                length = None
+        return reply({"output": await svc.console_output(ctx, server_id, length)})
     raise NotImplementedYet(f"The server action '{name}' is not implemented by Stratus yet.")
 
 

@@ -5,6 +5,16 @@ what every host holds."""
 from stratus.services.compute.config import ComputeConfig
 from stratus.services.compute.drivers.base import HostResources, InstanceSpec, PowerState
 
+_AFTER = {
+    "stop": PowerState.SHUTDOWN,
+    "start": PowerState.RUNNING,
+    "reboot": PowerState.RUNNING,
+    "pause": PowerState.PAUSED,
+    "unpause": PowerState.RUNNING,
+    "suspend": PowerState.SUSPENDED,
+    "resume": PowerState.RUNNING,
+}
+
 
 class FakeComputeDriver:
     name = "fake"
@@ -27,6 +37,8 @@ class FakeComputeDriver:
             for i, name in enumerate(config.host_names)
         ]
         self._running: dict[str, dict[str, InstanceSpec]] = {h.hostname: {} for h in self._hosts}
+        self._power: dict[str, PowerState] = {}
+        self._boots: dict[str, int] = {}
 
     def hosts(self) -> list[HostResources]:
         return list(self._hosts)
@@ -39,9 +51,35 @@ class FakeComputeDriver:
 
     async def destroy(self, host: str, uuid: str) -> None:
         self._running.get(host, {}).pop(uuid, None)
+        self._power.pop(uuid, None)
+        self._boots.pop(uuid, None)
+
+    async def set_power(self, host: str, uuid: str, action: str) -> PowerState:
+        if uuid not in self._running.get(host, {}):
+            raise LookupError(f"instance {uuid} is not on host {host}")
+        state = _AFTER[action]
+        self._power[uuid] = state
+        if action == "reboot":
+            self._boots[uuid] = self._boots.get(uuid, 1) + 1
+        return state
+
+    def console_output(self, host: str, uuid: str) -> str:
+        spec = self._running.get(host, {}).get(uuid)
+        if spec is None:
+            return ""
+        lines = []
+        for boot in range(self._boots.get(uuid, 1)):
+            lines += [
+                f"[    0.000000] Linux version 6.1.0-fake (stratus) boot {boot + 1}",
+                f"[    0.100000] Memory: {spec.memory_mb * 1024}K available, {spec.vcpus} CPUs",
+                f"{spec.name} login: ",
+            ]
+        return "\n".join(lines) + "\n"
 
     def power_state(self, host: str, uuid: str) -> PowerState:
-        return PowerState.RUNNING if uuid in self._running.get(host, {}) else PowerState.NOSTATE
+        if uuid not in self._running.get(host, {}):
+            return PowerState.NOSTATE
+        return self._power.get(uuid, PowerState.RUNNING)
 
     def instances_on(self, host: str) -> list[str]:
         return sorted(self._running.get(host, {}))
