@@ -73,6 +73,22 @@ def _int(value: Any, field: str, minimum: int, maximum: int = _INT32) -> int:
     return number
 
 
+_TRUE = {"true", "t", "1", "on", "y", "yes"}
+_FALSE = {"false", "f", "0", "off", "n", "no"}
+
+
+def _boolean(value: Any) -> Any:
+    """nova's parameter_types.boolean: bools, 0/1 and their usual spellings."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if isinstance(value, str | int) else None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    return value
+
+
 class FlavorService:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -192,6 +208,9 @@ class FlavorService:
         flavorid = body.get("id")
         if flavorid is None or flavorid == "auto":
             flavorid = uuid_str()
+        elif isinstance(flavorid, int | float) and not isinstance(flavorid, bool):
+            # nova takes a number and keeps its text
+            flavorid = str(flavorid)
         if (
             not isinstance(flavorid, str)
             or not 1 <= len(flavorid) <= 255
@@ -229,7 +248,7 @@ class FlavorService:
             raise BadRequest(
                 f"Invalid input for field/attribute description. Value: {description}."
             )
-        is_public = body.get("os-flavor-access:is_public", True)
+        is_public = _boolean(body.get("os-flavor-access:is_public", True))
         if not isinstance(is_public, bool):
             raise BadRequest(
                 f"Invalid input for field/attribute os-flavor-access:is_public. Value: {is_public}."

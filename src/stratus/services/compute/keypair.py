@@ -43,6 +43,38 @@ def x509_fingerprint(pem: str) -> str:
     return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
 
 
+def generate_x509(common_name: str) -> tuple[str, str]:
+    """A self-signed certificate and its key: (PEM certificate, PEM private key)."""
+    import datetime as dt
+
+    from cryptography.x509.oid import NameOID
+
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Stratus"),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(private.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .sign(private, hashes.SHA256())
+    )
+    pem = private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode(), pem.decode()
+
+
 def generate() -> tuple[str, str]:
     """A new RSA key: (OpenSSH public key, PEM private key)."""
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -78,8 +110,9 @@ class KeyPairService:
         private_key = None
         if public_key is None:
             if key_type == "x509":
-                raise InvalidKeypair("Keypair data is invalid: Generating x509 keys is unsupported")
-            public_key, private_key = generate()
+                public_key, private_key = generate_x509(user_id)
+            else:
+                public_key, private_key = generate()
         fingerprint = (
             x509_fingerprint(public_key) if key_type == "x509" else ssh_fingerprint(public_key)
         )
