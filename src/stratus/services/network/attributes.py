@@ -164,6 +164,15 @@ def cidr(value: Any) -> str:
     return str(net)
 
 
+def cidr_as_given(value: Any) -> str | None:
+    """A valid CIDR kept as the caller wrote it (security group rules echo it; the
+    normalised form is ``normalized_cidr``)."""
+    if value is None:
+        return None
+    cidr(value)
+    return str(value)
+
+
 def cidr_or_none(value: Any) -> str | None:
     return None if value is None else cidr(value)
 
@@ -526,7 +535,7 @@ SECURITY_GROUP_RULE = standard(
     Attr("protocol", _protocol, put=False, default=None),
     Attr("port_range_min", _port_value, put=False, default=None),
     Attr("port_range_max", _port_value, put=False, default=None),
-    Attr("remote_ip_prefix", cidr_or_none, put=False, default=None),
+    Attr("remote_ip_prefix", cidr_as_given, put=False, default=None),
     # not UUID-validated: an unknown id answers 404 SecurityGroupNotFound, as upstream
     Attr("remote_group_id", string(255, nullable=True), put=False, default=None),
     Attr("remote_address_group_id", uuid_or_none, put=False, default=None),

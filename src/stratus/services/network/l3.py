@@ -195,7 +195,7 @@ class L3Service(Core):
             router.gw_qos_policy_id = None
             return
         net = await repo.get(session, m.Network, info["network_id"])
-        if net is None:
+        if net is None or not await self.l2._network_visible(session, ctx, net):
             raise NetworkNotFound(info["network_id"])
         if not net.external:
             raise BadRequest(f"Bad router request: Network {net.id} is not an external network.")
@@ -589,7 +589,7 @@ class L3Service(Core):
             self.enforce(ctx, "create_floatingip:floating_ip_address", target)
         async with self.db.session() as session:
             net = await repo.get(session, m.Network, data["floating_network_id"])
-            if net is None:
+            if net is None or not await self.l2._network_visible(session, ctx, net):
                 raise NetworkNotFound(data["floating_network_id"])
             if not net.external:
                 raise BadRequest(

@@ -198,8 +198,9 @@ class PoolService(Core):
             for key in ("name", "description"):
                 if key in data:
                     setattr(scope, key, data[key])
-            if data.get("shared"):
+            if "shared" in data:
                 self.enforce(ctx, "update_address_scope:shared", {"project_id": scope.project_id})
+            if data.get("shared"):
                 if not await self._shared_ids(session, "address_scope", [scope.id], "*"):
                     session.add(
                         m.RBACPolicy(
@@ -269,9 +270,10 @@ class PoolService(Core):
                 name=row.name,
                 ip_version=row.ip_version,
                 prefixes=list(row.prefixes),
-                default_prefixlen=row.default_prefixlen,
-                min_prefixlen=row.min_prefixlen,
-                max_prefixlen=row.max_prefixlen,
+                # neutron answers the prefix lengths as strings
+                default_prefixlen=str(row.default_prefixlen),
+                min_prefixlen=str(row.min_prefixlen),
+                max_prefixlen=str(row.max_prefixlen),
                 is_default=row.is_default,
                 shared=row.id in shared,
                 default_quota=row.default_quota,
@@ -332,6 +334,9 @@ class PoolService(Core):
         low, default, high = self._lengths(version, data, None)
         async with self.db.session() as session:
             await self._check_scope(session, ctx, data["address_scope_id"], version)
+            await self._check_scope_overlap(
+                session, data["address_scope_id"], data["prefixes"], None
+            )
             if data["is_default"]:
                 await self._check_single_default(session, version, None)
             pool = self.new_std(
@@ -375,6 +380,25 @@ class PoolService(Core):
             raise BadRequest(
                 f"Illegal subnetpool association: subnetpool cannot be associated with address scope {scope_id} because subnetpool ip_version is not {scope.ip_version}."
             )
+
+    async def _check_scope_overlap(
+        self, session: AsyncSession, scope_id: str | None, prefixes: Sequence[str], skip: str | None
+    ) -> None:
+        """Pools of one address scope must not overlap."""
+        if scope_id is None:
+            return
+        rows = await session.execute(
+            select(m.SubnetPool).where(m.SubnetPool.address_scope_id == scope_id)
+        )
+        mine = [_net(p) for p in prefixes]
+        for other in rows.scalars():
+            if other.id == skip:
+                continue
+            for theirs in (_net(p) for p in other.prefixes):
+                if any(n.version == theirs.version and n.overlaps(theirs) for n in mine):
+                    raise Conflict(
+                        f"Illegal subnetpool association: subnetpool prefixes overlap with subnet pool {other.id} in address scope {scope_id}."
+                    )
 
     async def _check_single_default(
         self, session: AsyncSession, version: int, skip: str | None

@@ -679,3 +679,7 @@ async def port_forwardings_for(
             }
         )
     return out
+
+
+def subnets_on_shared(project_id: str | None, wanted: bool) -> ColumnElement[bool]:
+    return m.Subnet.network_id.in_(select(m.Network.id).where(shared_networks(project_id, wanted)))

@@ -768,7 +768,10 @@ class NetworkService(Core):
                 special={
                     "cidr": lambda vals: repo.equals_any(
                         m.Subnet, "cidr", [_norm_cidr(v) for v in vals]
-                    )
+                    ),
+                    "shared": lambda vals: repo.subnets_on_shared(
+                        None if admin else ctx.project_id or "", attrs.to_bool(vals[0])
+                    ),
                 },
             )
             tags = await self.tags_of(session, rows)
@@ -969,6 +972,18 @@ class NetworkService(Core):
                     raise Conflict(
                         f"Gateway ip {gateway} conflicts with allocation pool {_pools_text(pools)}"
                     )
+            if "gateway_ip" in data and gateway != subnet.gateway_ip and subnet.gateway_ip:
+                holder = await repo.allocation(session, subnet.id, subnet.gateway_ip)
+                if holder is not None:
+                    owner_port = await repo.get(session, m.Port, holder.port_id)
+                    if (
+                        owner_port is not None
+                        and owner_port.device_owner in ROUTER_INTERFACE_OWNERS
+                    ):
+                        raise Conflict(
+                            f"Gateway IP {subnet.gateway_ip} of subnet {subnet.id} is used by the "
+                            f"router interface {owner_port.id}; it cannot be changed."
+                        )
             if "gateway_ip" in data and gateway is not None and gateway != subnet.gateway_ip:
                 holder = await repo.allocation(session, subnet.id, gateway)
                 if holder is not None:
@@ -1220,6 +1235,7 @@ class NetworkService(Core):
                     from stratus.services.network.errors import SecurityGroupNotFound
 
                     raise SecurityGroupNotFound(gid)
+        await _check_statefulness(session, groups)
         await repo.set_port_security_groups(session, port.id, groups)
         if data.get("tags"):
             await repo.set_tags(session, "port", port.id, data["tags"])
@@ -1484,6 +1500,7 @@ class NetworkService(Core):
                     from stratus.services.network.errors import SecurityGroupNotFound
 
                     raise SecurityGroupNotFound(gid)
+            await _check_statefulness(session, groups)
             await repo.set_port_security_groups(session, port.id, groups)
         port.allowed_address_pairs = list(pairs)
         if "fixed_ips" in data:
@@ -1844,3 +1861,16 @@ def _singular(collection: str) -> str:
         "policies": "policy",
         "address-scopes": "address_scope",
     }.get(collection, collection)
+
+
+async def _check_statefulness(session: AsyncSession, group_ids: Sequence[str]) -> None:
+    states = set()
+    for gid in group_ids:
+        group = await repo.get(session, m.SecurityGroup, gid)
+        if group is not None:
+            states.add(group.stateful)
+    if len(states) > 1:
+        raise Conflict(
+            "Cannot apply both stateful and stateless security groups on the same port at the "
+            "same time."
+        )
