@@ -167,3 +167,15 @@ async def test_qos_policies_and_rules(net: Net) -> None:
     assert r.status_code == 409
     alt_net = await network(net.alt)
     assert alt_net["qos_policy_id"] == default["id"]
+
+
+async def test_qos_policy_tags_and_hyphenated_paths(net: Net) -> None:
+    policy = await create(net.admin, "qos/policies", "policy", name="tagged")
+    r = await net.admin.put(f"/v2.0/qos/policies/{policy['id']}/tags", json={"tags": ["a", "b"]})
+    assert r.status_code == 200 and r.json()["tags"] == ["a", "b"]
+    assert (await net.admin.get(f"/v2.0/qos/policies/{policy['id']}/tags/a")).status_code == 204
+    assert (await net.admin.get("/v2.0/qos/policies", params={"tags": "a"})).json()["policies"][0][
+        "id"
+    ] == policy["id"]
+    r = await net.admin.get("/v2.0/network-segment-ranges")
+    assert r.status_code == 200 and r.json()["network_segment_ranges"]

@@ -3,6 +3,7 @@
 (filters, fields, sorting, paging, tag filters), single and bulk create, If-Match, views."""
 
 import contextlib
+import dataclasses
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -367,6 +368,7 @@ TAGGABLE = (
     "subnetpools",
     "address-scopes",
     "policies",
+    "network-segment-ranges",
 )
 
 router = APIRouter()
@@ -445,6 +447,39 @@ async def remove_tag(
 ) -> Response:
     await svc(request).l2.remove_tag(ctx, _tag_collection(collection), resource_id, tag)
     return no_content()
+
+
+# QoS policies keep their tags under /qos/policies as well.
+
+
+@router.get("/v2.0/qos/policies/{resource_id}/tags")
+async def get_policy_tags(resource_id: str, request: Request, ctx: Ctx) -> Response:
+    return await get_tags("policies", resource_id, request, ctx)
+
+
+@router.put("/v2.0/qos/policies/{resource_id}/tags")
+async def replace_policy_tags(resource_id: str, request: Request, ctx: Ctx) -> Response:
+    return await replace_tags("policies", resource_id, request, ctx)
+
+
+@router.delete("/v2.0/qos/policies/{resource_id}/tags")
+async def delete_policy_tags(resource_id: str, request: Request, ctx: Ctx) -> Response:
+    return await delete_tags("policies", resource_id, request, ctx)
+
+
+@router.get("/v2.0/qos/policies/{resource_id}/tags/{tag}")
+async def check_policy_tag(resource_id: str, tag: str, request: Request, ctx: Ctx) -> Response:
+    return await check_tag("policies", resource_id, tag, request, ctx)
+
+
+@router.put("/v2.0/qos/policies/{resource_id}/tags/{tag}")
+async def add_policy_tag(resource_id: str, tag: str, request: Request, ctx: Ctx) -> Response:
+    return await add_tag("policies", resource_id, tag, request, ctx)
+
+
+@router.delete("/v2.0/qos/policies/{resource_id}/tags/{tag}")
+async def remove_policy_tag(resource_id: str, tag: str, request: Request, ctx: Ctx) -> Response:
+    return await remove_tag("policies", resource_id, tag, request, ctx)
 
 
 # --- routers' member actions ------------------------------------------------------------
@@ -851,6 +886,9 @@ def _resource(body: dict[str, Any], key: str) -> dict[str, Any]:
 
 for _c in COLLECTIONS:
     _register(_c)
+    if "_" in _c.path:
+        # neutron answers the hyphenated spelling too (network-segment-ranges)
+        _register(dataclasses.replace(_c, path=_c.path.replace("_", "-")))
 
 
 # QoS rule aliases come after the collections: /v2.0/qos/policies/{id} must win.
