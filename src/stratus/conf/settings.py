@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     demo_password: str | None = None
     identity: IdentitySettings = Field(default_factory=IdentitySettings)
     log_level: str = "warning"
+    # The compute service's own section (services/compute/config.py: fake_hosts, ratios, ...).
+    compute: dict[str, Any] = Field(default_factory=dict)
 
     @property
     def database_url(self) -> str:
