@@ -142,25 +142,20 @@ class FlavorService:
         limit: int | None,
         marker: str | None,
     ) -> list[Flavor]:
+        # nova's rule: admins filter by is_public (default: public ones, plus private ones
+        # their project was given); everyone else sees public flavors and the private ones
+        # shared with their project.
         public: bool | None = True
-        all_flavors = False
-        if is_public is not None:
+        if is_admin and is_public is not None:
             text = is_public.strip().lower()
             if text == "none":
                 public = None
-                all_flavors = is_admin
-            elif text in ("true", "t", "1", "yes", "y", "on"):
+            elif text in _TRUE:
                 public = True
-            elif text in ("false", "f", "0", "no", "n", "off"):
+            elif text in _FALSE:
                 public = False
             else:
                 raise BadRequest(f"Invalid is_public filter [{is_public}]")
-        elif is_admin:
-            # Admins see public and private flavors by default, as upstream.
-            public = None
-            all_flavors = True
-        if not is_admin and public is False:
-            public = None
         if sort_key not in {
             "created_at",
             "description",
@@ -191,7 +186,6 @@ class FlavorService:
             return await repo.list_flavors(
                 s,
                 visible_to=project_id,
-                all_flavors=all_flavors,
                 is_public=public,
                 min_ram=ram,
                 min_disk=disk,

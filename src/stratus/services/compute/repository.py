@@ -58,7 +58,6 @@ async def list_flavors(
     session: AsyncSession,
     *,
     visible_to: str | None,
-    all_flavors: bool,
     is_public: bool | None,
     min_ram: int | None,
     min_disk: int | None,
@@ -67,11 +66,13 @@ async def list_flavors(
     limit: int | None,
     marker: Flavor | None,
 ) -> list[Flavor]:
+    """``is_public`` True: public flavors and those shared with ``visible_to``; False:
+    private ones only; None: all."""
     stmt = select(Flavor).where(Flavor.disabled.is_(False))
-    if not all_flavors:
+    if is_public is True:
         stmt = stmt.where(flavor_visible(visible_to))
-    if is_public is not None:
-        stmt = stmt.where(Flavor.is_public.is_(is_public))
+    elif is_public is False:
+        stmt = stmt.where(Flavor.is_public.is_(False))
     if min_ram is not None:
         stmt = stmt.where(Flavor.memory_mb >= min_ram)
     if min_disk is not None:
