@@ -40,7 +40,6 @@ class AdminService(Core):
             "object_id": row.object_id,
             "action": row.action,
             "target_tenant": row.target_project,
-            "target_project": row.target_project,
         }
 
     async def _rbac(
@@ -129,6 +128,12 @@ class AdminService(Core):
             "address_scope": m.AddressScope,
         }[object_type]
         obj = await repo.get(session, model, object_id)
+        if obj is not None and not self.is_admin(ctx) and obj.project_id != ctx.project_id:
+            entries = await repo.rbac_entries(session, object_type, [obj.id])
+            if any(e.target_project in ("*", ctx.project_id) for e in entries):
+                raise BadRequest(
+                    f"Unable to share {object_type} {obj.id}: it is not owned by the project."
+                )
         if obj is None or (not self.is_admin(ctx) and obj.project_id != ctx.project_id):
             if model is m.QosPolicy:
                 from stratus.services.network.qos import QosPolicyNotFound
@@ -166,7 +171,7 @@ class AdminService(Core):
                         "update_rbac_policy:target_tenant",
                         {"project_id": row.project_id, "target_tenant": "*"},
                     )
-                await self._check_release(session, row)
+                await self._check_release(session, row, new_target)
                 row.target_project = new_target
             await session.flush()
             return self._rbac_view(row)
@@ -192,8 +197,11 @@ class AdminService(Core):
                         net.external = False
             await session.delete(row)
 
-    async def _check_release(self, session: AsyncSession, row: m.RBACPolicy) -> None:
-        """Removing a grant must not strand another project's ports on the network."""
+    async def _check_release(
+        self, session: AsyncSession, row: m.RBACPolicy, new_target: str | None = None
+    ) -> None:
+        """Removing (or retargeting) a grant must not strand a project that depends on it,
+        unless another grant (or the new target) still covers that project."""
         if (
             row.object_type == "network"
             and row.action == "access_as_external"
@@ -202,65 +210,56 @@ class AdminService(Core):
             net = await repo.get(session, m.Network, row.object_id)
             if net is not None and net.is_default:
                 raise Conflict("Default external networks must be shared to everyone.")
-        if row.object_type in ("address_scope", "qos_policy", "subnetpool"):
-            users = await self._users_of(session, row.object_type, row.object_id)
-            users.discard(row.project_id)
-            if row.target_project != "*":
-                users &= {row.target_project}
-            if users:
-                raise RbacPolicyInUse(row.object_id, f"{row.object_type} in use by {sorted(users)}")
+        users = await self._dependants(session, row)
+        users.discard(row.project_id)
+        if row.target_project != "*":
+            users &= {row.target_project}
+        covered = {
+            e.target_project
+            for e in await repo.rbac_entries(session, row.object_type, [row.object_id])
+            if e.action == row.action and e.id != row.id
+        }
+        if new_target is not None:
+            covered.add(new_target)
+        if "*" in covered:
             return
-        if row.object_type != "network":
-            if row.object_type == "security_group":
-                from sqlalchemy import select
+        users -= covered
+        if users:
+            raise RbacPolicyInUse(
+                row.object_id, f"{len(users)} other project(s) depend on this {row.object_type}"
+            )
 
-                rows = await session.execute(
-                    select(m.Port.project_id)
-                    .join(m.PortSecurityGroup, m.PortSecurityGroup.port_id == m.Port.id)
-                    .where(m.PortSecurityGroup.security_group_id == row.object_id)
-                )
-                users = {p for p in rows.scalars() if p != row.project_id}
-                if row.target_project != "*":
-                    users &= {row.target_project}
-                if users:
-                    raise RbacPolicyInUse(
-                        row.object_id, f"security group in use by {sorted(users)}"
-                    )
-            return
+    async def _dependants(self, session: AsyncSession, row: m.RBACPolicy) -> set[str]:
+        from sqlalchemy import select
+
+        if row.object_type in ("address_scope", "qos_policy", "subnetpool"):
+            return await self._users_of(session, row.object_type, row.object_id)
+        if row.object_type == "security_group":
+            rows = await session.execute(
+                select(m.Port.project_id)
+                .join(m.PortSecurityGroup, m.PortSecurityGroup.port_id == m.Port.id)
+                .where(m.PortSecurityGroup.security_group_id == row.object_id)
+            )
+            return set(rows.scalars())
         net = await repo.get(session, m.Network, row.object_id)
         if net is None:
-            return
-        ports = await repo.ports_on_network(session, net.id)
-        users = {
-            p.project_id
-            for p in ports
-            if p.project_id not in (net.project_id, "")
-            and not p.device_owner.startswith("network:")
-        }
+            return set()
         if row.action == "access_as_external":
             users = {
                 fip.project_id
                 for fip in await repo.floating_ips_where(
                     session, m.FloatingIP.floating_network_id == net.id
                 )
-                if fip.project_id != net.project_id
             }
-            users |= {
-                r.project_id
-                for r in await repo.routers_with_gateway_on(session, net.id)
-                if r.project_id != net.project_id
-            }
-        if row.target_project != "*":
-            users &= {row.target_project}
+            users |= {r.project_id for r in await repo.routers_with_gateway_on(session, net.id)}
         else:
-            others = {
-                e.target_project
-                for e in await repo.rbac_entries(session, "network", [net.id])
-                if e.action == row.action and e.id != row.id
+            users = {
+                p.project_id
+                for p in await repo.ports_on_network(session, net.id)
+                if p.project_id and not p.device_owner.startswith("network:")
             }
-            users -= others
-        if users:
-            raise RbacPolicyInUse(net.id, f"{len(users)} other project(s) use the network")
+        users.discard(net.project_id)
+        return users
 
     async def _users_of(self, session: AsyncSession, object_type: str, object_id: str) -> set[str]:
         from sqlalchemy import select

@@ -57,7 +57,7 @@ class SubPortNotFound(NotFound):
 def subports_body(value: Any, *, removing: bool = False) -> list[dict[str, Any]]:
     if not isinstance(value, list):
         raise HTTPBadRequest(f"Invalid input for sub_ports. Reason: '{value}' is not a list.")
-    out = []
+    out: list[dict[str, Any]] = []
     for item in value:
         if not isinstance(item, dict) or "port_id" not in item:
             raise HTTPBadRequest(
@@ -68,7 +68,15 @@ def subports_body(value: Any, *, removing: bool = False) -> list[dict[str, Any]]
         except ValueError as err:
             raise HTTPBadRequest(f"Invalid input for sub_ports. Reason: {err}.") from None
         if not removing:
-            seg_type = item.get("segmentation_type", "vlan")
+            if (
+                "segmentation_type" not in item
+                or ("segmentation_id" not in item
+                and item.get("segmentation_type") != "inherit")
+            ):
+                raise HTTPBadRequest(
+                    f"Invalid input for sub_ports. Reason: Invalid subport details '{item}': missing segmentation_type or segmentation_id."
+                )
+            seg_type = item["segmentation_type"]
             if seg_type not in SEGMENTATION_TYPES:
                 raise HTTPBadRequest(
                     f"Invalid input for sub_ports. Reason: Invalid segmentation_type '{seg_type}'."
@@ -82,6 +90,18 @@ def subports_body(value: Any, *, removing: bool = False) -> list[dict[str, Any]]
                         f"Invalid input for sub_ports. Reason: segmentation_id {err}."
                     ) from None
             entry.update(segmentation_type=seg_type, segmentation_id=seg_id or 0)
+        if (
+            not removing
+            and entry["segmentation_type"] == "vlan"
+            and any(
+                o["segmentation_type"] == "vlan"
+                and o["segmentation_id"] == entry["segmentation_id"]
+                for o in out
+            )
+        ):
+            raise HTTPBadRequest(
+                f"Invalid input for sub_ports. Reason: duplicate segmentation_id {entry['segmentation_id']}."
+            )
         out.append(entry)
     return out
 
