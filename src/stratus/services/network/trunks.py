@@ -68,10 +68,8 @@ def subports_body(value: Any, *, removing: bool = False) -> list[dict[str, Any]]
         except ValueError as err:
             raise HTTPBadRequest(f"Invalid input for sub_ports. Reason: {err}.") from None
         if not removing:
-            if (
-                "segmentation_type" not in item
-                or ("segmentation_id" not in item
-                and item.get("segmentation_type") != "inherit")
+            if "segmentation_type" not in item or (
+                "segmentation_id" not in item and item.get("segmentation_type") != "inherit"
             ):
                 raise HTTPBadRequest(
                     f"Invalid input for sub_ports. Reason: Invalid subport details '{item}': missing segmentation_type or segmentation_id."

@@ -132,28 +132,24 @@ def if_match(request: Request) -> int | None:
 def page_links(
     request: Request, base: str, collection: str, items: list[dict[str, Any]], query: Query
 ) -> list[dict[str, str]]:
+    """Neutron's rules: ``next`` unless a forward page came back short, ``previous`` unless a
+    reverse page came back short; an empty page links without a marker (from the far end)."""
     if query.limit is None:
         return []
-    links = []
     path = f"{base}{request.url.path.removeprefix(request.scope.get('root_path', ''))}"
     params = [
         (k, v) for k, v in request.query_params.multi_items() if k not in ("marker", "page_reverse")
     ]
-    if items and len(items) >= query.limit:
-        marker = items[-1]["id"] if not query.page_reverse else items[0]["id"]
+    short = len(items) < query.limit
+    links = []
+    if not (short and not query.page_reverse):
+        marker = [("marker", items[-1]["id"])] if items else []
+        links.append({"rel": "next", "href": f"{path}?{urlencode([*params, *marker])}"})
+    if not (short and query.page_reverse):
+        marker = [("marker", items[0]["id"])] if items else []
+        reverse = [("page_reverse", "True")]
         links.append(
-            {
-                "rel": "next" if not query.page_reverse else "previous",
-                "href": f"{path}?{urlencode([*params, ('marker', marker)] + ([('page_reverse', 'True')] if query.page_reverse else []))}",
-            }
-        )
-    if query.marker and items:
-        marker = items[0]["id"] if not query.page_reverse else items[-1]["id"]
-        links.append(
-            {
-                "rel": "previous" if not query.page_reverse else "next",
-                "href": f"{path}?{urlencode([*params, ('marker', marker)] + ([] if query.page_reverse else [('page_reverse', 'True')]))}",
-            }
+            {"rel": "previous", "href": f"{path}?{urlencode([*params, *marker, *reverse])}"}
         )
     return links
 
