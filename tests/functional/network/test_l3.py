@@ -170,9 +170,12 @@ async def test_port_forwarding(net: Net) -> None:
     )
     assert r.status_code == 400
     seen = (await net.demo.get(f"/v2.0/floatingips/{fip['id']}")).json()["floatingip"]
-    assert seen["router_id"] == router["id"] and [p["id"] for p in seen["port_forwardings"]] == [
-        pf["id"]
+    assert seen["router_id"] == router["id"]
+    assert seen["port_forwardings"] == [
+        {"protocol": "tcp", "internal_ip_address": ip, "internal_port": 22, "external_port": 2222}
     ]
+    r = await net.demo.delete(f"/v2.0/floatingips/{fip['id']}")
+    assert r.status_code == 409
     r = await net.demo.put(
         f"/v2.0/floatingips/{fip['id']}", json={"floatingip": {"port_id": vm["id"]}}
     )

@@ -338,7 +338,7 @@ class AdminService(Core):
             if name not in QUOTA_DEFAULTS:
                 raise BadRequest(f"Unrecognized attribute(s) '{name}'")
             try:
-                limit = attrs.integer(-1)(raw)
+                limit = attrs.integer(-1, 2**31 - 1)(raw)
             except ValueError as err:
                 raise HTTPBadRequest(f"Invalid input for {name}. Reason: {err}.") from None
             values[name] = limit

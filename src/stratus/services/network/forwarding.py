@@ -107,6 +107,10 @@ class PortForwardingService(L3Service):
         if port is None or (not self.is_admin(ctx) and port.project_id != fip.project_id):
             raise PortNotFound(data["internal_port_id"])
         allocs = (await repo.allocations_for_ports(session, [port.id])).get(port.id, [])
+        if await repo.floating_ips_where(session, m.FloatingIP.port_id == port.id):
+            raise Conflict(
+                f"Port {port.id} already has a floating IP; it cannot also be a port forwarding target."
+            )
         alloc = next((a for a in allocs if a.ip_address == data["internal_ip_address"]), None)
         if alloc is None:
             raise BadRequest(

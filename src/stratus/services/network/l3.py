@@ -769,6 +769,8 @@ class L3Service(Core):
                 {"project_id": fip.project_id, "tenant_id": fip.project_id},
             )
             self.check_revision(fip, if_match)
+            if (await repo.port_forwardings_for(session, [fip.id])).get(fip.id):
+                raise Conflict(f"Floating IP {fip.id} has port forwardings; delete them first.")
             port = await repo.get(session, m.Port, fip.floating_port_id)
             await repo.drop_tags(session, fip.id)
             await session.delete(fip)

@@ -449,6 +449,10 @@ class PoolService(Core):
             if "address_scope_id" in data:
                 await self._check_scope(session, ctx, data["address_scope_id"], pool.ip_version)
                 pool.address_scope_id = data["address_scope_id"]
+            if "prefixes" in data or "address_scope_id" in data:
+                await self._check_scope_overlap(
+                    session, pool.address_scope_id, pool.prefixes, pool.id
+                )
             for key in ("name", "description", "default_quota"):
                 if key in data:
                     setattr(pool, key, data[key])

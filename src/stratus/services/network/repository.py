@@ -669,13 +669,10 @@ async def port_forwardings_for(
     for pf in rows.scalars():
         out.setdefault(pf.floatingip_id, []).append(
             {
-                "id": pf.id,
                 "protocol": pf.protocol,
                 "internal_ip_address": pf.internal_ip_address,
                 "internal_port": pf.internal_port,
-                "internal_port_id": pf.internal_port_id,
                 "external_port": pf.external_port,
-                "description": pf.description,
             }
         )
     return out

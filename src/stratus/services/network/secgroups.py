@@ -246,6 +246,7 @@ class SecurityGroupService(Core):
             if data["name"] == DEFAULT_NAME:
                 raise SecurityGroupDefaultAlreadyExists()
             await self.claim(session, owner, "security_group")
+            await self.claim(session, owner, "security_group_rule", 2)
             group = self.new_std(
                 m.SecurityGroup,
                 uuid_str(),

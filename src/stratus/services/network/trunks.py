@@ -47,6 +47,11 @@ class TrunkInUse(Conflict):
         super().__init__(f"Trunk {trunk_id} is currently in use.")
 
 
+class TrunkDisabled(Conflict):
+    def __init__(self, trunk_id: str) -> None:
+        super().__init__(f"Trunk {trunk_id} is currently disabled.")
+
+
 class SubPortNotFound(NotFound):
     def __init__(self, trunk_id: str, port_id: str) -> None:
         super().__init__(
@@ -272,6 +277,8 @@ class TrunkService(Core):
                 ctx, "delete_trunk", {"project_id": trunk.project_id, "tenant_id": trunk.project_id}
             )
             self.check_revision(trunk, if_match)
+            if not trunk.admin_state_up:
+                raise TrunkDisabled(trunk.id)
             parent = await repo.get(session, m.Port, trunk.port_id)
             if parent is not None and parent.binding_host_id and parent.device_id:
                 raise TrunkInUse(trunk.id)
@@ -294,6 +301,8 @@ class TrunkService(Core):
             self.enforce(
                 ctx, "add_subports", {"project_id": trunk.project_id, "tenant_id": trunk.project_id}
             )
+            if not trunk.admin_state_up:
+                raise TrunkDisabled(trunk.id)
             await self._add(session, ctx, trunk, subs)
             self.bump(trunk)
             await session.flush()
@@ -314,6 +323,8 @@ class TrunkService(Core):
                 "remove_subports",
                 {"project_id": trunk.project_id, "tenant_id": trunk.project_id},
             )
+            if not trunk.admin_state_up:
+                raise TrunkDisabled(trunk.id)
             for item in subs:
                 sub = await session.get(m.SubPort, item["port_id"])
                 if sub is None or sub.trunk_id != trunk.id:
