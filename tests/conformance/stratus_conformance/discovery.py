@@ -339,14 +339,20 @@ def probe_volume(s: Session, facts: Facts) -> None:
 def probe_image(s: Session, facts: Facts) -> None:
     url = facts.endpoints["image"]
     base = url if url.endswith("/v2") else url + "/v2"
-    listed = s.call("GET", base + "/images?status=active")
+    listed = s.call("GET", base + "/images?status=active&visibility=public")
     ids = [i["id"] for i in (listed.body or {}).get("images", [])] if listed.ok else []
     for n in range(len(ids), 2):
         name = f"conformance-image-{n + 1}"
         made = s.call(
             "POST",
             base + "/images",
-            body={"name": name, "disk_format": "raw", "container_format": "bare"},
+            # public: Tempest's and Rally's per-test projects boot from it
+            body={
+                "name": name,
+                "disk_format": "raw",
+                "container_format": "bare",
+                "visibility": "public",
+            },
         )
         if not made.ok:
             facts.notes.append(f"could not create image {name}: {_describe(made)}")

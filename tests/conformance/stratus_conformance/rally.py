@@ -7,12 +7,14 @@ Each RA1 service is its own Rally task, as Functest runs them. Rally's state (it
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
 
 from . import paths, toolenv
 from .cloud import Credentials
+from .discovery import discover
 from .openstack_http import Session
 from .report import _git_commit
 
@@ -61,18 +63,10 @@ class Rally:
             log.write_text(proc.stdout + proc.stderr)
         return proc
 
-    def last_task(self) -> str | None:
-        globals_file = self.base / "home" / ".rally" / "globals"
-        if not globals_file.exists():
-            return None
-        for line in globals_file.read_text().splitlines():
-            if line.startswith("RALLY_TASK="):
-                return line.split("=", 1)[1].strip()
-        return None
-
 
 def _task_args(creds: Credentials, run_dir: Path) -> dict[str, str]:
-    """Names the workloads need: an image, a flavor, a tenant-visible network, the external one."""
+    """What Functest prepares before rally_sanity: an image, a flavor, a shared tenant network,
+    the external network, and the ``heat_stack_owner`` role (each only where its service is)."""
     args = {
         "image_name": "",
         "flavor_name": "",
@@ -84,29 +78,47 @@ def _task_args(creds: Credentials, run_dir: Path) -> dict[str, str]:
     image_file = run_dir / "rally-image.raw"
     image_file.write_bytes(b"\0" * 4096)
     args["image_location"] = str(image_file)
+    # discovery creates two images and two flavors when there are none, and the external net
+    facts = discover(creds)
     s = Session(creds)
     s.authenticate()
     eps = s.endpoints()
-    if "image" in eps:
+    compute = facts.options.get("compute", {})
+    if "image" in eps and "image_ref" in compute:
         base = eps["image"] if eps["image"].endswith("/v2") else eps["image"] + "/v2"
-        r = s.call("GET", base + "/images?status=active")
-        if r.ok and r.body.get("images"):
-            args["image_name"] = r.body["images"][0].get("name", "")
-    if "compute" in eps:
-        r = s.call("GET", eps["compute"] + "/flavors/detail")
-        if r.ok and r.body.get("flavors"):
-            fl = sorted(r.body["flavors"], key=lambda f: f.get("ram", 0))
-            args["flavor_name"] = fl[0]["name"]
+        r = s.call("GET", f"{base}/images/{compute['image_ref']}")
+        args["image_name"] = r.body.get("name", "") if r.ok else ""
+    if "compute" in eps and "flavor_ref" in compute:
+        r = s.call("GET", f"{eps['compute']}/flavors/{compute['flavor_ref']}")
+        args["flavor_name"] = r.body["flavor"]["name"] if r.ok else ""
     if "network" in eps:
         base = eps["network"] if eps["network"].endswith("/v2.0") else eps["network"] + "/v2.0"
-        r = s.call("GET", base + "/networks")
-        if r.ok:
-            for net in r.body.get("networks", []):
-                if net.get("router:external"):
-                    args["ext_net"] = args["ext_net"] or net["name"]
-                elif net.get("shared"):
-                    args["net_id"] = args["net_id"] or net["id"]
+        args["ext_net"] = facts.options.get("network", {}).get("floating_network_name", "")
+        made = s.call(
+            "POST", base + "/networks", body={"network": {"name": "rally-shared", "shared": True}}
+        )
+        if made.ok:
+            net_id = made.body["network"]["id"]
+            s.call(
+                "POST",
+                base + "/subnets",
+                body={"subnet": {"network_id": net_id, "ip_version": 4, "cidr": "10.20.0.0/24"}},
+            )
+            args["net_id"] = net_id
+    roles = s.call("GET", creds.auth_url + "/roles?name=heat_stack_owner")
+    if roles.ok and not roles.body.get("roles"):
+        s.call("POST", creds.auth_url + "/roles", body={"role": {"name": "heat_stack_owner"}})
+    _log(f"task args: {json.dumps({k: v for k, v in args.items() if k != 'tmpl_dir'})}")
     return args
+
+
+def _invalid_reason(text: str) -> str:
+    """Rally's first validation reason ("Reason(s):" block), or its last line."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    for i, ln in enumerate(lines):
+        if ln.startswith("Reason(s):") and i + 1 < len(lines):
+            return lines[i + 1][:200]
+    return (lines[-1] if lines else "")[:200]
 
 
 def _summarise_report(report: dict[str, Any], service: str, detail: str) -> dict[str, Any]:
@@ -122,7 +134,10 @@ def _summarise_report(report: dict[str, Any], service: str, detail: str) -> dict
                     ok = False
                 passed += ok
                 if not ok:
-                    problems.append(wl.get("name", sub.get("title", "?")))
+                    errors = [it.get("error") for it in wl.get("data") or [] if it.get("error")]
+                    why = f": {errors[0][0]}: {str(errors[0][1])[:120]}" if errors else ""
+                    name = next(iter(wl.get("scenario") or {}), sub.get("title", "?"))
+                    problems.append(name + why)
     return {
         "service": service,
         "workloads": workloads,
@@ -130,6 +145,10 @@ def _summarise_report(report: dict[str, Any], service: str, detail: str) -> dict
         "passed": workloads > 0 and passed == workloads,
         "detail": detail or ("; ".join(problems[:3]) + (" …" if len(problems) > 3 else "")),
     }
+
+
+def _workload_count(task_file: Path) -> int:
+    return sum(1 for ln in task_file.read_text().splitlines() if ln.startswith("  - title:"))
 
 
 def run_sanity(
@@ -158,10 +177,10 @@ def run_sanity(
             service,
             log=base / f"{service}.log",
         )
-        uuid = rally.last_task()
+        found = re.search(r"Task ([0-9a-f]{8}-[0-9a-f-]{27})", started.stdout + started.stderr)
+        uuid = found.group(1) if found else None
         report: dict[str, Any] = {}
-        detail = ""
-        if uuid and started.returncode in (0, 1):
+        if uuid:
             out = base / f"{service}.json"
             rally("task", "report", uuid, "--json", "--out", str(out))
             if out.exists():
@@ -175,10 +194,12 @@ def run_sanity(
                 "--to",
                 str(base / f"{service}.junit.xml"),
             )
-        if not report:
-            lines = [ln for ln in (started.stdout + started.stderr).splitlines() if ln.strip()]
-            detail = (lines[-1] if lines else f"rally exit {started.returncode}")[:200]
-        summary = _summarise_report(report, service, detail)
+        summary = _summarise_report(report, service, "")
+        if summary["workloads"] == 0:  # nothing ran: rally rejected the task
+            reason = _invalid_reason(started.stdout + started.stderr)
+            summary = _summarise_report(report, service, "task invalid: " + reason)
+        summary["workloads"] = max(summary["workloads"], _workload_count(task_file))
+        summary["passed"] = summary["passed_workloads"] == summary["workloads"] > 0
         _log(f"{service}: {summary['passed_workloads']}/{summary['workloads']} workloads pass")
         tasks.append(summary)
     verdict = "PASS" if tasks and all(t["passed"] for t in tasks) else "FAIL"

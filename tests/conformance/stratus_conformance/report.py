@@ -276,7 +276,7 @@ def render_docs(tempest: dict[str, Any] | None, rally: dict[str, Any] | None) ->
                 t["workloads"],
                 t["passed_workloads"],
                 "PASS" if t["passed"] else "FAIL",
-                t["detail"],
+                " ".join(t["detail"].split()).replace("|", "/"),
             ]
             for t in rally["tasks"]
         ]
