@@ -332,7 +332,8 @@ class AdminService(Core):
         if not isinstance(body, dict) or not isinstance(body.get("quota"), dict):
             raise BadRequest("Resource body required: 'quota'")
         values = dict(body["quota"])
-        check_limit = attrs.to_bool(values.pop("check_limit", False))
+        # quota-check-limit-default: usage is checked unless the caller forces the limit
+        check_limit = attrs.to_bool(values.pop("check_limit", True))
         force = attrs.to_bool(values.pop("force", False))
         for name, raw in values.items():
             if name not in QUOTA_DEFAULTS:

@@ -131,6 +131,10 @@ def mac_address(value: Any) -> str:
     return mac
 
 
+def mac_address_or_none(value: Any) -> str | None:
+    return None if value is None else mac_address(value)
+
+
 def ip_address(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"'{value}' is not a valid IP address")
@@ -457,7 +461,7 @@ PORT = standard(
     _DESCRIPTION,
     Attr("network_id", uuid, put=False),
     Attr("admin_state_up", to_bool, default=True),
-    Attr("mac_address", mac_address, default=MISSING, enforce_policy=True),
+    Attr("mac_address", mac_address_or_none, default=MISSING, enforce_policy=True),
     Attr("fixed_ips", fixed_ips, default=MISSING, enforce_policy=True, sort=False),
     Attr("device_id", string(255), default=""),
     Attr("device_owner", string(255), default="", enforce_policy=True),

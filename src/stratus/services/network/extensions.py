@@ -2,6 +2,41 @@
 Names, descriptions and dates are neutron-lib's (data, not code)."""
 
 EXTENSIONS: dict[str, tuple[str, str, str]] = {
+    "subnetpool-prefix-ops": (
+        "Subnet Pool Prefix Operations",
+        "Provides support for adjusting the prefix list of subnet pools",
+        "2019-02-08T10:00:00-00:00",
+    ),
+    "quota-check-limit-default": (
+        "Quota engine limit check by default",
+        "By default, the Neutron quota engine checks the resource usage before applying a new quota limit",
+        "2024-08-21T16:00:00-00:00",
+    ),
+    "quota-check-limit": (
+        "Quota engine limit check",
+        "Support for checking the resource usage before applying a new quota limit",
+        "2021-09-08T16:00:00-00:00",
+    ),
+    "port-mac-address-regenerate": (
+        "Neutron Port MAC address regenerate",
+        "Network port MAC address regenerate",
+        "2018-05-03T10:00:00-00:00",
+    ),
+    "floatingip-pools": (
+        "Floating IP Pools Extension",
+        "Provides a floating IP pools API.",
+        "2018-03-21T10:00:00-00:00",
+    ),
+    "tag-ports-during-bulk-creation": (
+        "Tag Ports During Bulk Creation",
+        "Allow to tag ports during bulk creation",
+        "2019-12-29T19:00:00-00:00",
+    ),
+    "extraroute-atomic": (
+        "Atomically add/remove extra routes",
+        "Edit extra routes of a router on server side by atomically adding/removing extra routes",
+        "2019-07-10T00:00:00+00:00",
+    ),
     "tag-ext": (
         "Tag support for resources: subnet, subnetpool, port, router",
         "Extension class supporting tags for resources.",

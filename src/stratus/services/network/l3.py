@@ -325,6 +325,63 @@ class L3Service(Core):
                     f"Invalid format for routes: {list(routes)}, the nexthop is not connected with router"
                 )
 
+    async def change_routes(
+        self, ctx: RequestContext, router_id: str, body: Any, *, add: bool
+    ) -> dict[str, Any]:
+        """extraroute-atomic: add or remove routes without replacing the list."""
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("router"), dict)
+            or "routes" not in body["router"]
+        ):
+            raise BadRequest("Bad router request: 'routes' is required in the 'router' body.")
+        try:
+            routes = attrs.route_list(body["router"]["routes"])
+        except ValueError as err:
+            raise HTTPBadRequest(f"Invalid input for routes. Reason: {err}.") from None
+        async with self.db.session() as session:
+            router = await self._router(session, ctx, router_id)
+            self.enforce(
+                ctx,
+                "update_router",
+                {"project_id": router.project_id, "tenant_id": router.project_id},
+            )
+            current = [dict(r) for r in router.routes]
+            if add:
+                await self._check_routes(session, router, routes)
+                new = current + [r for r in routes if r not in current]
+            else:
+                new = [r for r in current if r not in routes]
+            router.routes = new
+            self.bump(router)
+            await session.flush()
+            view = (await self.router_views(session, ctx, [router]))[0]
+            spec = await self._spec(session, router)
+        await self.driver.router_updated(spec)
+        return view
+
+    async def floatingip_pools(self, ctx: RequestContext) -> list[dict[str, Any]]:
+        """floatingip-pools: the IPv4 subnets of the external networks the caller can use."""
+        from sqlalchemy import select
+
+        async with self.db.reader() as session:
+            rows = await session.execute(select(m.Network).where(m.Network.external.is_(True)))
+            nets = [n for n in rows.scalars() if await self.l2._network_visible(session, ctx, n)]
+            subnets = await repo.subnets_for(session, [n.id for n in nets])
+        return [
+            {
+                "subnet_id": s.id,
+                "subnet_name": s.name,
+                "network_id": s.network_id,
+                "project_id": s.project_id,
+                "tenant_id": s.project_id,
+                "cidr": s.cidr,
+            }
+            for n in nets
+            for s in subnets.get(n.id, [])
+            if s.ip_version == 4
+        ]
+
     async def delete_router(
         self, ctx: RequestContext, router_id: str, if_match: int | None = None
     ) -> None:

@@ -460,6 +460,65 @@ class PoolService(Core):
             await session.flush()
             return (await self.pool_views(session, ctx, [pool]))[0]
 
+    async def change_prefixes(
+        self, ctx: RequestContext, pool_id: str, body: Any, *, add: bool
+    ) -> dict[str, Any]:
+        """subnetpool-prefix-ops: add prefixes, or remove ones no allocated subnet uses."""
+        if not isinstance(body, dict) or not isinstance(body.get("prefixes"), list):
+            raise BadRequest("Failed to parse request. Required attribute 'prefixes' not specified")
+        try:
+            given = [attrs.cidr(p) for p in body["prefixes"]]
+        except ValueError as err:
+            raise HTTPBadRequest(f"Invalid input for prefixes. Reason: {err}.") from None
+        async with self.db.session() as session:
+            pool = await self._pool(session, ctx, pool_id)
+            self.enforce(
+                ctx,
+                "update_subnetpool",
+                {"project_id": pool.project_id, "tenant_id": pool.project_id},
+            )
+            if any(_net(p).version != pool.ip_version for p in given):
+                raise BadRequest("Illegal prefix: prefixes must be of the pool's IP version.")
+            if add:
+                pool.prefixes = compact([*pool.prefixes, *given])
+                await self._check_scope_overlap(
+                    session, pool.address_scope_id, pool.prefixes, pool.id
+                )
+            else:
+                removed = [_net(p) for p in given]
+                rows = await session.execute(
+                    select(m.Subnet.cidr).where(m.Subnet.subnetpool_id == pool.id)
+                )
+                for cidr in rows.scalars():
+                    if any(
+                        _net(cidr).subnet_of(r) for r in removed if _net(cidr).version == r.version
+                    ):
+                        raise Conflict(
+                            f"Illegal update to prefixes: prefix {cidr} is allocated from subnet pool {pool.id}."
+                        )
+                kept: list[str] = []
+                for prefix in (_net(p) for p in pool.prefixes):
+                    pieces = [prefix]
+                    for r in removed:
+                        next_pieces = []
+                        for piece in pieces:
+                            if r.version != piece.version or not piece.overlaps(r):
+                                next_pieces.append(piece)
+                            elif piece.subnet_of(r):
+                                continue
+                            else:
+                                next_pieces.extend(piece.address_exclude(r))
+                        pieces = next_pieces
+                    kept.extend(str(p) for p in pieces)
+                if not kept:
+                    raise BadRequest(
+                        "Illegal update to prefixes: a subnet pool keeps at least one prefix."
+                    )
+                pool.prefixes = compact(kept)
+            self.bump(pool)
+            await session.flush()
+            return {"prefixes": list(pool.prefixes)}
+
     async def delete_pool(
         self, ctx: RequestContext, pool_id: str, if_match: int | None = None
     ) -> None:

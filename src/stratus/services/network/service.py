@@ -1178,7 +1178,7 @@ class NetworkService(Core):
     ) -> tuple[dict[str, Any], PortSpec, Binding | None]:
         """Create a port in ``session`` (shared with routers and floating IPs)."""
         port_id = uuid_str()
-        if "mac_address" in data:
+        if data.get("mac_address") is not None:
             mac = data["mac_address"]
             if await repo.mac_in_use(session, net.id, mac):
                 raise MacAddressInUse(net.id, mac)
@@ -1451,7 +1451,14 @@ class NetworkService(Core):
     ) -> tuple[dict[str, Any], PortSpec, Binding | None]:
         net = await repo.get(session, m.Network, port.network_id)
         assert net is not None
-        if "mac_address" in data and data["mac_address"] != port.mac_address:
+        if "mac_address" in data and data["mac_address"] is None:
+            # port-mac-address-regenerate
+            if port.binding_vif_type not in ("unbound", "binding_failed"):
+                raise Conflict(
+                    f"Port {port.id} is already bound, its MAC address cannot be changed"
+                )
+            port.mac_address = await self._generate_mac(session, net.id)
+        elif "mac_address" in data and data["mac_address"] != port.mac_address:
             if port.binding_vif_type not in ("unbound", "binding_failed"):
                 raise Conflict(
                     f"Port {port.id} is already bound, its MAC address cannot be changed"

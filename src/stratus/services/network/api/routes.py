@@ -43,7 +43,6 @@ _RESERVED = {
 
 # Upstream collections this cloud does not implement: they answer 501, never a fake success.
 NOT_IMPLEMENTED = {
-    "floatingip_pools",
     "address-groups",
     "local-ips",
     "log",
@@ -494,11 +493,40 @@ async def remove_router_interface(router_id: str, request: Request, ctx: Ctx) ->
 
 
 @router.put("/v2.0/routers/{router_id}/add_extraroutes")
-@router.put("/v2.0/routers/{router_id}/remove_extraroutes")
-async def extraroutes_atomic(router_id: str, ctx: Ctx) -> Response:
-    raise NotImplementedYet(
-        "The extraroute-atomic extension is not implemented; update 'routes' instead."
+async def add_extraroutes(router_id: str, request: Request, ctx: Ctx) -> Response:
+    body = await json_body(request)
+    return json_response(
+        {"router": await svc(request).l3.change_routes(ctx, router_id, body, add=True)}
     )
+
+
+@router.put("/v2.0/routers/{router_id}/remove_extraroutes")
+async def remove_extraroutes(router_id: str, request: Request, ctx: Ctx) -> Response:
+    body = await json_body(request)
+    return json_response(
+        {"router": await svc(request).l3.change_routes(ctx, router_id, body, add=False)}
+    )
+
+
+@router.get("/v2.0/floatingip_pools")
+async def list_floatingip_pools(request: Request, ctx: Ctx) -> Response:
+    query = parse_query(request)
+    pools = await svc(request).l3.floatingip_pools(ctx)
+    for key, values in query.filters.items():
+        pools = [p for p in pools if key not in p or str(p[key]) in values]
+    return json_response({"floatingip_pools": [select_fields(p, query.fields) for p in pools]})
+
+
+@router.put("/v2.0/subnetpools/{pool_id}/add_prefixes")
+async def add_prefixes(pool_id: str, request: Request, ctx: Ctx) -> Response:
+    body = await json_body(request)
+    return json_response(await svc(request).pools.change_prefixes(ctx, pool_id, body, add=True))
+
+
+@router.put("/v2.0/subnetpools/{pool_id}/remove_prefixes")
+async def remove_prefixes(pool_id: str, request: Request, ctx: Ctx) -> Response:
+    body = await json_body(request)
+    return json_response(await svc(request).pools.change_prefixes(ctx, pool_id, body, add=False))
 
 
 # --- trunks' member actions -------------------------------------------------------------
