@@ -48,7 +48,7 @@ async def _boot_all(
                     status = (await c.get(f"/servers/{sid}")).json()["server"]["status"]
                     if status in ("ACTIVE", "ERROR"):
                         break
-                    await asyncio.sleep(0.005)
+                    await asyncio.sleep(0.05)
                 if status != "ACTIVE":
                     errors += 1
                 latencies.append(time.perf_counter() - start)

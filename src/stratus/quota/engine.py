@@ -8,7 +8,7 @@ single writer), counts, compares and raises ``OverQuota`` — so two concurrent 
 never both see room for one.
 """
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,13 +56,19 @@ class QuotaEngine:
         return self._resources[name]
 
     async def limits(
-        self, session: AsyncSession, project_id: str, prefix: str = ""
+        self,
+        session: AsyncSession,
+        project_id: str,
+        prefix: str = "",
+        names: Iterable[str] | None = None,
     ) -> dict[str, int]:
-        """Effective limits: project override > unified limit > registered default."""
+        """Effective limits: project override > unified limit > registered default
+        (only for ``names`` when given: each unified limit is a lookup)."""
         overrides = await repository.overrides(session, project_id)
+        wanted = set(names) if names is not None else None
         out: dict[str, int] = {}
         for name, res in self._resources.items():
-            if not name.startswith(prefix):
+            if not name.startswith(prefix) or (wanted is not None and name not in wanted):
                 continue
             if name in overrides:
                 out[name] = overrides[name]
@@ -89,7 +95,7 @@ class QuotaEngine:
         if not positive:
             return
         await repository.lock_project(session, project_id)
-        limits = await self.limits(session, project_id)
+        limits = await self.limits(session, project_id, names=positive)
         for name, requested in positive.items():
             limit = limits.get(name, UNLIMITED)
             if limit < 0:

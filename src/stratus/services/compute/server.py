@@ -310,14 +310,27 @@ class ServerService:
         now = utcnow()
         snapshot = _flavor_snapshot(flavor)
         rows: list[Instance] = []
+        async with self.db.reader() as s:
+            usage = await repo.instance_usage(s, project_id)
         async with self.db.session() as s:
-            limits = await self.quota.limits(s, project_id, "compute.")
+            # Limits are read inside the write transaction on purpose: a unified limit is a
+            # lookup through identity's own session, and nesting that inside many concurrent
+            # readers could exhaust the connection pool; writers are serialised.
+            limits = await self.quota.limits(
+                s,
+                project_id,
+                names=[
+                    f"compute.{n}"
+                    for n in ("instances", "cores", "ram", "metadata_items", "server_group_members")
+                ],
+            )
             meta_limit = limits.get("compute.metadata_items", -1)
             if 0 <= meta_limit < len(req.metadata):
                 raise Forbidden(
                     "Quota exceeded for metadata_items: the metadata has too many items."
                 )
-            count = await self._count_within_quota(s, project_id, flavor, req, limits)
+            count = _fit(req, flavor, limits, usage)
+            await self._claim(s, project_id, flavor, count)
             group = await self._group_for_boot(s, ctx, req.hints.get("group"), count, limits)
             for index in range(count):
                 uuid = uuid_str()
@@ -480,23 +493,7 @@ class ServerService:
             out.append(req)
         return out
 
-    async def _count_within_quota(
-        self,
-        s: Any,
-        project_id: str,
-        flavor: Flavor,
-        req: BootRequest,
-        limits: Mapping[str, int],
-    ) -> int:
-        """Boot as many as max_count allows within quota, at least min_count (nova's rule);
-        the engine's claim then makes it race-free."""
-        usage = await self.quota.usage(s, project_id, "compute.")
-        room = req.max_count
-        for name, per in (("instances", 1), ("cores", flavor.vcpus), ("ram", flavor.memory_mb)):
-            limit = limits.get(f"compute.{name}", -1)
-            if limit >= 0 and per:
-                room = min(room, max(0, (limit - usage.get(f"compute.{name}", 0)) // per))
-        count = max(room, req.min_count)
+    async def _claim(self, s: Any, project_id: str, flavor: Flavor, count: int) -> None:
         try:
             await self.quota.claim(
                 s,
@@ -513,7 +510,6 @@ class ServerService:
                 f"Quota exceeded for {name}: Requested {err.requested}, but already used "
                 f"{err.in_use} of {err.limit} {name}"
             ) from None
-        return count
 
     # -- the conductor and the compute host ----------------------------------------------
 
@@ -612,6 +608,7 @@ class ServerService:
             info = await self._network_info(uuid)
             done = await self._update(
                 uuid,
+                event=("compute_build_and_run_instance", start, selection.host),
                 vm_state="active",
                 task_state=None,
                 power_state=int(power),
@@ -624,7 +621,6 @@ class ServerService:
                     Message(COMPUTE_TOPIC, "destroy", {"uuid": uuid}, server=selection.host)
                 )
                 raise _Deleted()
-            await self._event(uuid, "compute_build_and_run_instance", start, None, selection.host)
         except _Deleted:
             await self._release(uuid, created_ports, bound_ports)
         except Exception as err:
@@ -654,6 +650,7 @@ class ServerService:
                 await self.scheduler.release(uuid)
                 return None
             if await self._group_ok(uuid, selection.host):
+                await self._event(uuid, "conductor_schedule_and_build_instances", start, None)
                 break
             # A concurrent boot of the same anti-affinity group took this host first (nova's
             # late check on the compute host): give the claim back and try another host.
@@ -665,7 +662,6 @@ class ServerService:
             await self._event(uuid, "conductor_schedule_and_build_instances", start, retries)
             await self._fail(uuid, retries, code=500)
             return None
-        await self._event(uuid, "conductor_schedule_and_build_instances", start, None)
         return selection
 
     async def _request_spec(self, inst: Instance) -> RequestSpec:
@@ -737,8 +733,11 @@ class ServerService:
         vifs = await self.network.network_info(uuid)
         return [dataclasses.asdict(v) for v in vifs]
 
-    async def _update(self, uuid: str, **values: Any) -> bool:
-        """Apply ``values`` unless the instance is gone or being deleted."""
+    async def _update(
+        self, uuid: str, *, event: tuple[str, Any, str | None] | None = None, **values: Any
+    ) -> bool:
+        """Apply ``values`` unless the instance is gone or being deleted; ``event`` (name,
+        start, host) is recorded as a successful step in the same transaction."""
         async with self.db.session() as s:
             inst = await repo.get_instance(s, uuid)
             if inst is None or inst.task_state == "deleting":
@@ -746,6 +745,8 @@ class ServerService:
             for key, value in values.items():
                 setattr(inst, key, value)
             inst.updated_at = utcnow()
+            if event is not None:
+                await self._record(s, uuid, event[0], event[1], None, event[2])
             return True
 
     async def _release(self, uuid: str, created: Sequence[str], bound: Sequence[str]) -> None:
@@ -789,22 +790,34 @@ class ServerService:
         host: str | None = None,
     ) -> None:
         async with self.db.session() as s:
-            action = await repo.latest_action(s, uuid, "create")
-            if action is None:
-                return
-            action.events = [
-                *action.events,
-                {
-                    "event": name,
-                    "start_time": start.isoformat(),
-                    "finish_time": utcnow().isoformat(),
-                    "result": "Success" if err is None else "Error",
-                    "traceback": None if err is None else "".join(traceback.format_exception(err)),
-                    "details": None if err is None else str(err),
-                    "host": host or self.config.control_host,
-                },
-            ]
-            action.updated_at = utcnow()
+            await self._record(s, uuid, name, start, err, host)
+
+    async def _record(
+        self,
+        s: Any,
+        uuid: str,
+        name: str,
+        start: Any,
+        err: BaseException | None,
+        host: str | None = None,
+    ) -> None:
+        """Append an event to the instance's create action, in the caller's transaction."""
+        action = await repo.latest_action(s, uuid, "create")
+        if action is None:
+            return
+        action.events = [
+            *action.events,
+            {
+                "event": name,
+                "start_time": start.isoformat(),
+                "finish_time": utcnow().isoformat(),
+                "result": "Success" if err is None else "Error",
+                "traceback": None if err is None else "".join(traceback.format_exception(err)),
+                "details": None if err is None else str(err),
+                "host": host or self.config.control_host,
+            },
+        ]
+        action.updated_at = utcnow()
 
     # -- delete ------------------------------------------------------------------------
 
@@ -1042,6 +1055,19 @@ def _action(uuid: str, name: str, ctx: RequestContext, now: Any) -> InstanceActi
         start_time=now,
         updated_at=now,
     )
+
+
+def _fit(
+    req: BootRequest, flavor: Flavor, limits: Mapping[str, int], usage: tuple[int, int, int]
+) -> int:
+    """Boot as many as max_count allows within quota, at least min_count (nova's rule)."""
+    room = req.max_count
+    used = dict(zip(("instances", "cores", "ram"), usage, strict=True))
+    for name, per in (("instances", 1), ("cores", flavor.vcpus), ("ram", flavor.memory_mb)):
+        limit = limits.get(f"compute.{name}", -1)
+        if limit >= 0 and per:
+            room = min(room, max(0, (limit - used[name]) // per))
+    return max(room, req.min_count)
 
 
 def _flavor_snapshot(flavor: Flavor) -> dict[str, Any]:
