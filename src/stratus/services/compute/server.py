@@ -548,8 +548,10 @@ class ServerService:
         start = utcnow()
         if self.scheduler is None:
             raise NoValidHost("The placement service is not enabled.")
-        async with self.db.reader() as s:
-            group_ids = sorted(g.uuid for g in await repo.groups_of_instance(s, uuid))
+        group_ids: list[str] = []
+        if inst.scheduler_hints.get("group"):
+            async with self.db.reader() as s:
+                group_ids = sorted(g.uuid for g in await repo.groups_of_instance(s, uuid))
         async with contextlib.AsyncExitStack() as stack:
             # Members of one group are placed one at a time in this process, so they see
             # each other's hosts; the late check below covers other processes.
@@ -649,7 +651,7 @@ class ServerService:
             ):
                 await self.scheduler.release(uuid)
                 return None
-            if await self._group_ok(uuid, selection.host):
+            if not inst.scheduler_hints.get("group") or await self._group_ok(uuid, selection.host):
                 await self._event(uuid, "conductor_schedule_and_build_instances", start, None)
                 break
             # A concurrent boot of the same anti-affinity group took this host first (nova's
@@ -702,6 +704,8 @@ class ServerService:
         if same:
             # No live instance named by same_host: no host can satisfy it.
             spec.same_host = same_hosts or {"\0none"}
+        if not hints.get("group"):
+            return spec
         async with self.db.reader() as s:
             for group in await repo.groups_of_instance(s, inst.uuid):
                 spec.group_policy = group.policy
