@@ -146,12 +146,14 @@ class Finder:
             return []
         in_aggs: set[int] | None = None
         if group.member_of:
-            in_aggs = {rp for rp in self.facts if self._in_aggs(rp, group.member_of)}
+            in_aggs = self._members(group.member_of)
             if not in_aggs:
                 return []
         bad_aggs: set[int] = set()
         for agg in group.forbidden_aggs:
             bad_aggs |= self.by_agg.get(agg, set())
+        if stop_at is not None and not self.sharing:
+            return self._walk_trees(group, root, allowed_anchors, in_aggs, bad_aggs, stop_at)
         per_rc: list[dict[int, list[int]]] = []  # rc -> anchor -> [rp]
         for rc, amount in sorted(group.resources.items()):
             entries: dict[int, list[int]] = defaultdict(list)
@@ -195,6 +197,61 @@ class Finder:
                 out.append(Candidate(anchor, res, mappings, False))
             if stop_at is not None and len(out) >= stop_at:
                 break
+        return out
+
+    def _members(self, clauses: Sequence[set[str]]) -> set[int]:
+        """Providers in at least one aggregate of every clause."""
+        found: set[int] | None = None
+        for clause in clauses:
+            union: set[int] = set()
+            for agg in clause:
+                union |= self.by_agg.get(agg, set())
+            found = union if found is None else found & union
+        return found or set()
+
+    def _walk_trees(
+        self,
+        group: RequestGroup,
+        root: int | None,
+        allowed_anchors: set[int] | None,
+        in_aggs: set[int] | None,
+        bad_aggs: set[int],
+        stop_at: int,
+    ) -> list[Candidate]:
+        """The same candidates, in the same order, as the full search when no provider
+        shares: tree by tree, stopping once ``stop_at`` are found."""
+        wanted = sorted(group.resources.items())
+        rcs = [rc for rc, _ in wanted]
+        out: list[Candidate] = []
+        for anchor in [root] if root is not None else sorted(self.trees):
+            if allowed_anchors is not None and anchor not in allowed_anchors:
+                continue
+            if anchor in bad_aggs:
+                continue
+            anchor_in = in_aggs is None or anchor in in_aggs
+            choices: list[list[int]] = []
+            for rc, amount in wanted:
+                fitting = []
+                for rid in self.trees[anchor]:
+                    inv = self.facts[rid].inventories.get(rc)
+                    if inv is None or not inv.fits(amount) or rid in bad_aggs:
+                        continue
+                    if not anchor_in and rid not in (in_aggs or ()):
+                        continue
+                    fitting.append(rid)
+                if not fitting:
+                    break
+                choices.append(fitting)
+            else:
+                for combo in itertools.product(*choices):
+                    if not self._traits_ok(set(combo), group):
+                        continue
+                    res = tuple(
+                        (rp, rc, group.resources[rc]) for rp, rc in zip(combo, rcs, strict=True)
+                    )
+                    out.append(Candidate(anchor, res, ((group.suffix, frozenset(combo)),)))
+                if len(out) >= stop_at:
+                    break
         return out
 
     def _traits_ok(self, rps: Iterable[int], group: RequestGroup) -> bool:

@@ -192,13 +192,15 @@ async def list_allocation_candidates(req: "Req") -> Response:
             raise
         raise
     requested = {rc for g in groups.values() for rc in g.resources}
+    as_dict, with_mappings = req.at("1.12"), req.at("1.34")
+    all_classes, with_traits, nested = req.at("1.27"), req.at("1.17"), req.at("1.29")
     allocation_requests: list[Any] = []
     for allocs, mappings in found.requests:
-        if req.at("1.12"):
+        if as_dict:
             item: dict[str, Any] = {
                 "allocations": {rp: {"resources": res} for rp, res in allocs.items()}
             }
-            if req.at("1.34"):
+            if with_mappings:
                 item["mappings"] = mappings
             allocation_requests.append(item)
         else:
@@ -212,13 +214,13 @@ async def list_allocation_candidates(req: "Req") -> Response:
             )
     summaries: dict[str, Any] = {}
     for rp, summary in found.summaries.items():
-        resources = {
-            rc: v for rc, v in summary["resources"].items() if req.at("1.27") or rc in requested
-        }
+        resources = summary["resources"]
+        if not all_classes:
+            resources = {rc: v for rc, v in resources.items() if rc in requested}
         entry: dict[str, Any] = {"resources": resources}
-        if req.at("1.17"):
+        if with_traits:
             entry["traits"] = summary["traits"]
-        if req.at("1.29"):
+        if nested:
             entry["parent_provider_uuid"] = summary["parent_provider_uuid"]
             entry["root_provider_uuid"] = summary["root_provider_uuid"]
         summaries[rp] = entry

@@ -3,6 +3,7 @@ jsonschema) and out, last-modified / cache-control per microversion, content neg
 
 import datetime as dt
 import email.utils
+import functools
 import html
 import json
 import uuid as uuidlib
@@ -34,6 +35,11 @@ def _is_uuid(value: object) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str) -> Version:
+    return Version.parse(text)
+
+
 @dataclass
 class Req:
     """What every placement handler is given."""
@@ -54,7 +60,7 @@ class Req:
             raise Forbidden(f"Policy does not allow {rule} to be performed.")
 
     def at(self, minimum: str) -> bool:
-        return self.version.at_least(minimum)
+        return self.version >= _parsed(minimum)
 
     def require(self, minimum: str, maximum: str | None = None) -> None:
         """Routes that only exist from (or until) a microversion answer 404 elsewhere."""
