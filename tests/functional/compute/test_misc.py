@@ -37,7 +37,7 @@ def test_microversion_headers(demo_api: Caller) -> None:
 
 
 def test_not_served_routes_answer_501(demo_api: Caller) -> None:
-    resp = demo_api("GET", "/os-simple-tenant-usage")
+    resp = demo_api("GET", "/os-quota-class-sets/default")
     assert resp.status_code == 501
     assert resp.json()["notImplemented"]["code"] == 501
 

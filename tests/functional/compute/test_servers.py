@@ -452,3 +452,33 @@ def test_power_actions_and_lock(demo: Any, image: Any, demo_api: Caller, admin_a
     assert act({"unlock": None}).status_code == 202
     assert act({"createImage": {"name": "snap"}}).status_code == 501
     assert demo_api("DELETE", f"/servers/{server_id}").status_code == 204
+
+
+def test_simple_tenant_usage_and_migrations(
+    demo: Any, image: Any, demo_api: Caller, admin_api: Caller
+) -> None:
+    resp = demo_api(
+        "POST",
+        "/servers",
+        version="2.37",
+        json={
+            "server": {"name": "usage", "imageRef": image.id, "flavorRef": "2", "networks": "none"}
+        },
+    )
+    server_id = resp.json()["server"]["id"]
+    _wait(demo_api, server_id, "ACTIVE")
+    assert demo_api("DELETE", f"/servers/{server_id}").status_code == 204
+    project = demo.current_project_id
+    period = "start=2000-01-01T00:00:00&end=2100-01-01T00:00:00"
+    usage = demo_api("GET", f"/os-simple-tenant-usage/{project}?{period}").json()["tenant_usage"]
+    mine = [s for s in usage["server_usages"] if s["instance_id"] == server_id]
+    assert len(mine) == 1
+    assert mine[0]["state"] == "terminated" and mine[0]["flavor"] == "m1.small"
+    assert mine[0]["memory_mb"] == 2048 and mine[0]["ended_at"] is not None
+    assert usage["total_hours"] >= mine[0]["hours"] > 0
+    assert demo_api("GET", f"/os-simple-tenant-usage?{period}").status_code == 403
+    everyone = admin_api("GET", f"/os-simple-tenant-usage?{period}").json()["tenant_usages"]
+    assert project in {u["tenant_id"] for u in everyone}
+    bad = demo_api("GET", f"/os-simple-tenant-usage/{project}?start=yesterday")
+    assert bad.status_code == 400
+    assert admin_api("GET", "/os-migrations").json() == {"migrations": []}

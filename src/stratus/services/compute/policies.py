@@ -112,7 +112,14 @@ UNLOCK = "os_compute_api:os-lock-server:unlock"
 UNLOCK_OVERRIDE = "os_compute_api:os-lock-server:unlock:unlock_override"
 CONSOLE_OUTPUT = "os_compute_api:os-console-output"
 
+USAGE_LIST = "os_compute_api:os-simple-tenant-usage:list"
+USAGE_SHOW = "os_compute_api:os-simple-tenant-usage:show"
+MIGRATIONS_INDEX = "os_compute_api:os-migrations:index"
+
 _RULES: list[tuple[str, str, str]] = [
+    (USAGE_LIST, ADMIN, "List per tenant usage statistics for all tenants"),
+    (USAGE_SHOW, READER_OR_ADMIN, "Show usage statistics for a specific tenant"),
+    (MIGRATIONS_INDEX, ADMIN, "List migrations"),
     (SERVERS_STOP, MEMBER_OR_ADMIN, "Stop a server"),
     (SERVERS_START, MEMBER_OR_ADMIN, "Start a server"),
     (SERVERS_REBOOT, MEMBER_OR_ADMIN, "Reboot a server"),

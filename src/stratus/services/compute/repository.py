@@ -347,3 +347,18 @@ async def get_aggregate(session: AsyncSession, ident: int) -> Aggregate | None:
 async def aggregate_by_name(session: AsyncSession, name: str) -> Aggregate | None:
     stmt = select(Aggregate).where(Aggregate.name == name)
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def instances_in_period(
+    session: AsyncSession, project_id: str | None, start: dt.datetime, end: dt.datetime
+) -> list[Instance]:
+    """Instances (deleted ones too) that ran at some point in [start, end)."""
+    stmt = select(Instance).where(
+        Instance.launched_at.is_not(None),
+        Instance.launched_at < end,
+        or_(Instance.terminated_at.is_(None), Instance.terminated_at > start),
+    )
+    if project_id is not None:
+        stmt = stmt.where(Instance.project_id == project_id)
+    stmt = stmt.order_by(Instance.project_id, Instance.created_at, Instance.uuid)
+    return list((await session.execute(stmt)).scalars())

@@ -25,6 +25,7 @@ from stratus.services.compute.api import (
     quotas,
     root,
     servers,
+    usage,
 )
 from stratus.services.compute.api.common import ComputeServices
 from stratus.services.compute.api.versions import MICROVERSION
@@ -35,6 +36,7 @@ from stratus.services.compute.host import HostService
 from stratus.services.compute.keypair import KeyPairService
 from stratus.services.compute.quota import QuotaService
 from stratus.services.compute.server import COMPUTE_TOPIC, CONDUCTOR_TOPIC, ServerService
+from stratus.services.compute.usage import UsageService
 from stratus.services.image.client import ImageClient
 
 HEARTBEAT_INTERVAL = 10.0
@@ -96,6 +98,7 @@ def services(runtime: Runtime) -> ComputeServices:
         ),
         groups=ServerGroupService(runtime.db, runtime.quota),
         aggregates=AggregateService(runtime.db, cfg, placement),
+        usage=UsageService(runtime.db),
     )
     runtime.clients[_KEY] = built
     return built
@@ -113,6 +116,7 @@ def build(runtime: Runtime) -> ASGIApp:
             servers.router,
             groups.router,
             aggregates.router,
+            usage.router,
             root.router,
         ],
         formatter=compute_error,

@@ -20,6 +20,7 @@ from stratus.services.compute.host import HostService
 from stratus.services.compute.keypair import KeyPairService
 from stratus.services.compute.quota import QuotaService
 from stratus.services.compute.server import ServerService
+from stratus.services.compute.usage import UsageService
 from stratus.services.compute.views import Links
 
 
@@ -32,6 +33,7 @@ class ComputeServices:
     servers: ServerService
     groups: ServerGroupService
     aggregates: AggregateService
+    usage: UsageService
 
 
 def services(request: Request) -> ComputeServices:
