@@ -17,11 +17,20 @@ from tests.functional.compute.conftest import Caller
 
 def test_version_documents(cloud: RunningCloud) -> None:
     root = httpx.get(f"{cloud.url}/compute/").json()
-    (v21,) = root["versions"]
+    v20, v21 = root["versions"]
+    assert v20["id"] == "v2.0" and v20["status"] == "SUPPORTED"
+    two = httpx.get(v20["links"][0]["href"]).json()["version"]
+    assert two["links"][0] == v20["links"][0]
     assert v21["id"] == "v2.1" and v21["min_version"] == "2.1" and v21["status"] == "CURRENT"
     one = httpx.get(f"{cloud.url}/compute/v2.1/").json()["version"]
     assert one["version"] == v21["version"]
     assert one["links"][0]["href"] == f"{cloud.url}/compute/v2.1/"
+
+
+def test_legacy_v2_endpoint_is_v2_1_at_2_1(cloud: RunningCloud, demo: Any) -> None:
+    headers = {"X-Auth-Token": demo.auth_token, "OpenStack-API-Version": "compute 2.61"}
+    flavor = httpx.get(f"{cloud.url}/compute/v2/flavors/1", headers=headers).json()["flavor"]
+    assert flavor["name"] == "m1.tiny" and "extra_specs" not in flavor
 
 
 def test_microversion_headers(demo_api: Caller) -> None:

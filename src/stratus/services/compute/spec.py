@@ -127,7 +127,7 @@ def build(runtime: Runtime) -> ASGIApp:
     while hasattr(inner, "app") and not hasattr(inner, "state"):
         inner = inner.app
     inner.state.compute = built
-    return app
+    return root.LegacyV2(app)
 
 
 _tasks: set[asyncio.Task[None]] = set()

@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from stratus.api.deps import AnonCtx
 from stratus.kit.errors import NotFound, NotImplementedYet
@@ -26,9 +27,37 @@ def _version(request: Request) -> dict[str, object]:
     }
 
 
+def _v2(request: Request) -> dict[str, object]:
+    """nova's v2.0-compatible endpoint: the v2.1 API at 2.1, microversion headers ignored."""
+    base = str(request.base_url).rstrip("/")
+    return {
+        "id": "v2.0",
+        "status": "SUPPORTED",
+        "version": "",
+        "min_version": "",
+        "updated": "2011-01-21T11:33:21Z",
+        "links": [{"rel": "self", "href": f"{base}/v2/"}],
+    }
+
+
 @router.get("/")
 async def list_versions(request: Request, _ctx: AnonCtx) -> Response:
-    return reply({"versions": [_version(request)]})
+    return reply({"versions": [_v2(request), _version(request)]})
+
+
+@router.get("/v2")
+@router.get("/v2/")
+async def show_v2(request: Request, _ctx: AnonCtx) -> Response:
+    doc = _v2(request)
+    base = str(request.base_url).rstrip("/")
+    doc["links"] = [
+        {"rel": "self", "href": f"{base}/v2/"},
+        {"rel": "describedby", "type": "text/html", "href": "http://docs.openstack.org/"},
+    ]
+    doc["media-types"] = [
+        {"base": "application/json", "type": "application/vnd.openstack.compute+json;version=2"}
+    ]
+    return reply({"version": doc})
 
 
 @router.get("/v2.1")
@@ -80,3 +109,28 @@ async def not_served(rest: str, _ctx: AnonCtx) -> Response:
     if head in _NOT_SERVED:
         raise NotImplementedYet(f"The compute API '/{head}' is not implemented by Stratus yet.")
     raise NotFound("The resource could not be found.")
+
+
+class LegacyV2:
+    """Serves ``/v2/...`` as the v2.1 API pinned at 2.1 (nova's v2 compatibility endpoint):
+    the path is rewritten and microversion headers are dropped. ``/v2`` itself keeps its own
+    version document."""
+
+    _DROP = (b"openstack-api-version", b"x-openstack-nova-api-version")
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            root = scope.get("root_path", "")
+            path: str = scope["path"]
+            relative = path[len(root) :] if root and path.startswith(root) else path
+            if relative.startswith("/v2/") and relative != "/v2/":
+                scope = dict(scope)
+                scope["path"] = path[: len(path) - len(relative)] + "/v2.1/" + relative[4:]
+                scope["raw_path"] = scope["path"].encode()
+                scope["headers"] = [
+                    (k, v) for k, v in scope["headers"] if k.lower() not in self._DROP
+                ]
+        await self.app(scope, receive, send)
