@@ -35,6 +35,7 @@ def test_legacy_v2_endpoint_is_v2_1_at_2_1(cloud: RunningCloud, demo: Any) -> No
 
 def test_microversion_headers(demo_api: Caller) -> None:
     resp = demo_api("GET", "/flavors", version="2.60")
+    assert resp.headers["x-compute-request-id"] == resp.headers["x-openstack-request-id"]
     assert resp.headers["OpenStack-API-Version"] == "compute 2.60"
     assert resp.headers["X-OpenStack-Nova-API-Version"] == "2.60"
     legacy = demo_api("GET", "/flavors", headers={"X-OpenStack-Nova-API-Version": "2.10"})

@@ -116,7 +116,10 @@ USAGE_LIST = "os_compute_api:os-simple-tenant-usage:list"
 USAGE_SHOW = "os_compute_api:os-simple-tenant-usage:show"
 MIGRATIONS_INDEX = "os_compute_api:os-migrations:index"
 
+RESET_STATE = "os_compute_api:os-admin-actions:reset_state"
+
 _RULES: list[tuple[str, str, str]] = [
+    (RESET_STATE, ADMIN, "Reset the state of a given server"),
     (USAGE_LIST, ADMIN, "List per tenant usage statistics for all tenants"),
     (USAGE_SHOW, READER_OR_ADMIN, "Show usage statistics for a specific tenant"),
     (MIGRATIONS_INDEX, ADMIN, "List migrations"),

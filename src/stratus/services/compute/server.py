@@ -225,8 +225,6 @@ class ServerService:
                 clauses.append(Instance.deleted.is_(False))
         if "image" in filters:
             clauses.append(Instance.image_ref == filters["image"].rsplit("/", 1)[-1])
-        if "flavor" in filters:
-            clauses.append(Instance.flavor["flavorid"].as_string() == filters["flavor"])
         for key, column in (
             ("reservation_id", Instance.reservation_id),
             ("host", Instance.host),
@@ -257,6 +255,10 @@ class ServerService:
         if ip:
             ip_pattern = re.compile(re.escape(ip))
             rows = [r for r in rows if any(ip_pattern.match(a) for a in _ips(r))]
+        flavor = filters.get("flavor")
+        if flavor:
+            flavor = flavor.rstrip("/").rsplit("/", 1)[-1]
+            rows = [r for r in rows if r.flavor.get("flavorid") == flavor]
         rows = [r for r in rows if _tags_match(r.tags, tags)]
         return rows[:limit] if limit is not None else rows
 
@@ -987,6 +989,16 @@ class ServerService:
             if power is not None:
                 done.power_state = power
             done.updated_at = utcnow()
+
+    async def reset_state(self, ctx: RequestContext, uuid: str, state: str) -> None:
+        """os-resetState: an admin forces vm_state to active or error."""
+        now = utcnow()
+        async with self.db.session() as s:
+            inst = await self._owned(s, ctx, uuid)
+            inst.vm_state = state
+            inst.task_state = None
+            inst.updated_at = now
+            s.add(_action(uuid, "resetState", ctx, now))
 
     async def lock(
         self, ctx: RequestContext, uuid: str, *, locked: bool, reason: str | None = None

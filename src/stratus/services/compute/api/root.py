@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stratus.api.deps import AnonCtx
 from stratus.kit.errors import NotFound, NotImplementedYet
@@ -133,4 +133,16 @@ class LegacyV2:
                 scope["headers"] = [
                     (k, v) for k, v in scope["headers"] if k.lower() not in self._DROP
                 ]
-        await self.app(scope, receive, send)
+
+        async def send_with_compute_id(message: Message) -> None:
+            # nova answers with its request id under both names
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                for key, value in headers:
+                    if key.lower() == b"x-openstack-request-id":
+                        headers.append((b"x-compute-request-id", value))
+                        break
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_compute_id)

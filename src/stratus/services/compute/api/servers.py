@@ -256,6 +256,16 @@ def _str(body: dict[str, Any], key: str, *, max_len: int = 255, min_len: int = 0
     return value
 
 
+def _ip(value: Any) -> str | None:
+    """An address as nova stores it: normalised (``::babe:dc0c:1602``), or None."""
+    if not value:
+        return None
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise BadRequest(f"Invalid input for field/attribute address. Value: {value}.") from None
+
+
 _SERVER_KEYS = {
     "name",
     "imageRef",
@@ -388,10 +398,11 @@ def parse_boot(data: Any, ctx: RequestContext) -> tuple[BootRequest, bool]:
     counts: dict[str, int] = {}
     for key in ("min_count", "max_count"):
         raw = body.get(key, counts.get("min_count", 1) if key == "max_count" else 1)
-        try:
-            counts[key] = int(raw)
-        except (TypeError, ValueError):
-            raise _bad(key, raw, "is not of type 'integer'") from None
+        if isinstance(raw, bool) or not (
+            isinstance(raw, int) or (isinstance(raw, str) and raw.isdigit())
+        ):
+            raise _bad(key, raw, "is not of type 'integer'")
+        counts[key] = int(raw)
         if counts[key] < 1:
             raise _bad(key, raw, "is less than the minimum of 1")
     if "max_count" not in body:
@@ -441,8 +452,8 @@ def parse_boot(data: Any, ctx: RequestContext) -> tuple[BootRequest, bool]:
         max_count=counts["max_count"],
         description=_str(body, "description"),
         tags=list(tags),
-        access_ip_v4=body.get("accessIPv4") or None,
-        access_ip_v6=body.get("accessIPv6") or None,
+        access_ip_v4=_ip(body.get("accessIPv4")),
+        access_ip_v6=_ip(body.get("accessIPv6")),
         config_drive=bool(config_drive),
         disk_config=disk_config,
         admin_pass=_str(body, "adminPass"),
@@ -504,9 +515,28 @@ async def update_server(server_id: str, request: Request, ctx: Ctx) -> Response:
         and (not isinstance(body["description"], str) or len(body["description"]) > 255)
     ):
         raise _bad("description", body["description"])
+    for key in ("accessIPv4", "accessIPv6"):
+        if key in body:
+            body[key] = _ip(body[key])
     inst = await svc.update(ctx, server_id, body)
-    groups = await services(request).servers.group_ids(inst.uuid)
-    return reply({"server": _detail(request, ctx, inst, groups=groups)})
+    groups = await svc.group_ids(inst.uuid)
+    view = _detail(request, ctx, inst, groups=groups)
+    if not version(ctx).at_least("2.75"):
+        # Before 2.75 nova's update answer leaves out the extended attributes.
+        for key in list(view):
+            if key.startswith(("OS-EXT-", "OS-SRV-USG:", "os-extended-volumes:")) or key in (
+                "config_drive",
+                "key_name",
+                "security_groups",
+                "host_status",
+                "server_groups",
+            ):
+                del view[key]
+        for entries in view["addresses"].values():
+            for entry in entries:
+                entry.pop("OS-EXT-IPS:type", None)
+                entry.pop("OS-EXT-IPS-MAC:mac_addr", None)
+    return reply({"server": view})
 
 
 @router.delete("/servers/{server_id}")
@@ -560,6 +590,13 @@ async def server_action(server_id: str, request: Request, ctx: Ctx) -> Response:
                     f"Invalid input for field/attribute locked_reason. Value: {reason}."
                 )
         await svc.lock(ctx, server_id, locked=name == "lock", reason=reason)
+        return no_content(202)
+    if name == "os-resetState":
+        ctx.can(policies.RESET_STATE, _target(inst))
+        state = args.get("state") if isinstance(args, dict) else None
+        if state not in ("active", "error") or set(args) != {"state"}:
+            raise BadRequest(f"Invalid input for field/attribute state. Value: {state}.")
+        await svc.reset_state(ctx, server_id, state)
         return no_content(202)
     if name == "os-getConsoleOutput":
         ctx.can(policies.CONSOLE_OUTPUT, _target(inst))
