@@ -732,8 +732,17 @@ class L3Service(Core):
             fip.status = "DOWN"
             return
         port = await repo.get(session, m.Port, port_id)
-        if port is None or (not self.is_admin(ctx) and port.project_id != fip.project_id):
+        if port is None:
             raise PortNotFound(port_id)
+        if not self.is_admin(ctx) and port.project_id != fip.project_id:
+            try:
+                await self.l2.get_port_row(session, ctx, port_id)
+            except PortNotFound:
+                raise PortNotFound(port_id) from None
+            raise BadRequest(
+                f"Bad floatingip request: Cannot associate floating IP with port {port_id} "
+                "of another project."
+            )
         allocs = [
             a
             for a in (await repo.allocations_for_ports(session, [port.id])).get(port.id, [])

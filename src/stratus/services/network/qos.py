@@ -404,7 +404,6 @@ class QosService(Core):
         if not isinstance(body, dict) or not isinstance(body.get(key), dict):
             raise BadRequest(f"Unable to find '{key}' in request body")
         params = self._params(rule_type, body[key], create=False)
-        self.enforce(ctx, f"update_policy_{key}", {"project_id": ctx.project_id})
         async with self.db.session() as session:
             rule = await self._rule(session, ctx, rule_type, rule_id, policy_id)
             policy = await repo.get(session, m.QosPolicy, rule.qos_policy_id)
@@ -427,7 +426,6 @@ class QosService(Core):
     async def delete_rule(
         self, ctx: RequestContext, rule_type: str, rule_id: str, policy_id: str | None = None
     ) -> None:
-        self.enforce(ctx, f"delete_policy_{rule_type}_rule", {"project_id": ctx.project_id})
         async with self.db.session() as session:
             rule = await self._rule(session, ctx, rule_type, rule_id, policy_id)
             policy = await repo.get(session, m.QosPolicy, rule.qos_policy_id)
