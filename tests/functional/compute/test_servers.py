@@ -482,3 +482,27 @@ def test_simple_tenant_usage_and_migrations(
     bad = demo_api("GET", f"/os-simple-tenant-usage/{project}?start=yesterday")
     assert bad.status_code == 400
     assert admin_api("GET", "/os-migrations").json() == {"migrations": []}
+
+
+def test_security_groups_reach_the_ports(
+    demo: Any, image: Any, network: Any, demo_api: Caller
+) -> None:
+    group = demo.network.create_security_group(name="web-sg")
+    body = {
+        "name": "sg",
+        "imageRef": image.id,
+        "flavorRef": "1",
+        "networks": [{"uuid": network.id}],
+        "security_groups": [{"name": "nope"}],
+    }
+    resp = demo_api("POST", "/servers", version="2.37", json={"server": body})
+    assert resp.status_code == 400
+    body["security_groups"] = [{"name": "web-sg"}]
+    resp = demo_api("POST", "/servers", version="2.37", json={"server": body})
+    assert resp.status_code == 202, resp.text
+    server_id = resp.json()["server"]["id"]
+    server = _wait(demo_api, server_id, "ACTIVE")
+    assert server["security_groups"] == [{"name": "web-sg"}]
+    (port,) = demo.network.ports(device_id=server_id)
+    assert port.security_group_ids == [group.id]
+    assert demo_api("DELETE", f"/servers/{server_id}").status_code == 204

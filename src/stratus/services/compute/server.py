@@ -301,6 +301,7 @@ class ServerService:
             if forced_node and not any(h.nodename == forced_node for h in states.values()):
                 raise BadRequest(f"Compute host {forced_node} could not be found.")
         requested = await self._networks(ctx, req.networks)
+        group_ids = await self._security_groups(ctx, req.security_groups or ["default"])
         if req.min_count > req.max_count:
             raise BadRequest("min_count must be <= max_count")
         admin_pass = req.admin_pass or "".join(
@@ -357,7 +358,9 @@ class ServerService:
                     meta=dict(req.metadata),
                     tags=list(dict.fromkeys(req.tags)),
                     security_groups=req.security_groups or ["default"],
-                    requested_networks=[dataclasses.asdict(n) for n in requested],
+                    requested_networks=[
+                        {**dataclasses.asdict(n), "security_groups": group_ids} for n in requested
+                    ],
                     network_info=[],
                     availability_zone=zone,
                     requested_host=forced_host,
@@ -495,6 +498,27 @@ class ServerService:
             out.append(req)
         return out
 
+    async def _security_groups(self, ctx: RequestContext, names: Sequence[str]) -> list[str] | None:
+        """Resolve security group names (or ids) to ids; 400 for one that does not exist."""
+        if self.network is None:
+            return None
+        visible = await self.network.security_groups_for_project(ctx.project_id or "")
+        ids: list[str] = []
+        for name in names:
+            by_id = [g for g in visible if g["id"] == name]
+            by_name = [g for g in visible if g["name"] == name]
+            own = [g for g in by_name if g.get("project_id") == ctx.project_id]
+            match = by_id or own or by_name
+            if not match:
+                raise BadRequest(f"Security group {name} not found for project {ctx.project_id}.")
+            if len(match) > 1:
+                raise Conflict(
+                    f"Multiple security_group matches found for name '{name}', use an ID to be "
+                    "more specific."
+                )
+            ids.append(str(match[0]["id"]))
+        return list(dict.fromkeys(ids))
+
     async def _claim(self, s: Any, project_id: str, flavor: Flavor, count: int) -> None:
         try:
             await self.quota.claim(
@@ -586,6 +610,7 @@ class ServerService:
                         device_id=uuid,
                         device_owner=f"compute:{zone}",
                         host=selection.host,
+                        security_groups=req.get("security_groups"),
                         fixed_ips=[{"ip_address": req["fixed_ip"]}]
                         if req.get("fixed_ip")
                         else None,

@@ -223,3 +223,21 @@ class NetworkClient:
         ctx = RequestContext(request_id="req-internal", auth=auth, policy=self.runtime.policy)
         result: list[dict[str, Any]] = await self.services.l2.list_networks(ctx, Query())
         return result
+
+    async def security_groups_for_project(self, project_id: str) -> list[dict[str, Any]]:
+        """The security groups a project's member sees (its ``default`` created if missing),
+        for Nova's security group names on boot."""
+        from stratus.services.network.query import Query
+
+        auth = AuthInfo(
+            user_id="network-client",
+            user_name="network-client",
+            user_domain_id="default",
+            user_domain_name="Default",
+            roles=("member", "reader"),
+            project_id=project_id,
+        )
+        ctx = RequestContext(request_id="req-internal", auth=auth, policy=self.runtime.policy)
+        query = Query(fields=["id", "name", "project_id"])
+        result: list[dict[str, Any]] = await self.services.sg.list_groups(ctx, query)
+        return result
