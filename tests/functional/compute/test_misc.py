@@ -107,7 +107,9 @@ def test_hypervisors_are_placement_providers(admin: Any, admin_api: Caller) -> N
         inv = admin.placement.get(f"/resource_providers/{hv['id']}/inventories").json()[
             "inventories"
         ]
-        assert inv["VCPU"]["total"] == 16 and inv["VCPU"]["allocation_ratio"] == 4.0
+        # 16 host CPUs: 4 dedicated to pinned guests (PCPU, 1:1), 12 shared (VCPU, 4:1).
+        assert inv["VCPU"]["total"] == 12 and inv["VCPU"]["allocation_ratio"] == 4.0
+        assert inv["PCPU"]["total"] == 4 and inv["PCPU"]["allocation_ratio"] == 1.0
         assert inv["MEMORY_MB"]["total"] == 65536 and inv["MEMORY_MB"]["reserved"] == 512
         assert inv["DISK_GB"]["total"] == 1000
     assert (

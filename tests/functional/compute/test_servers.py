@@ -506,3 +506,32 @@ def test_security_groups_reach_the_ports(
     (port,) = demo.network.ports(device_id=server_id)
     assert port.security_group_ids == [group.id]
     assert demo_api("DELETE", f"/servers/{server_id}").status_code == 204
+
+
+def test_pinned_flavor_claims_pcpu(admin: Any, demo: Any, image: Any, demo_api: Caller) -> None:
+    """ra1.h.medium (hw:cpu_policy=dedicated, 2 vCPUs) takes PCPU; 4 per host, 2 hosts: four
+    such guests fit and the fifth gets NoValidHost."""
+    ids = []
+    for i in range(5):
+        resp = demo_api(
+            "POST",
+            "/servers",
+            version="2.37",
+            json={
+                "server": {
+                    "name": f"pinned-{i}",
+                    "imageRef": image.id,
+                    "flavorRef": "ra1.h.medium",
+                    "networks": "none",
+                }
+            },
+        )
+        assert resp.status_code == 202, resp.text
+        ids.append(resp.json()["server"]["id"])
+        status = _wait(demo_api, ids[-1], "ACTIVE", "ERROR")["status"]
+        assert status == ("ACTIVE" if i < 4 else "ERROR")
+        if i < 4:
+            ((_rp, held),) = _allocations(admin, ids[-1]).items()
+            assert held["resources"]["PCPU"] == 2 and "VCPU" not in held["resources"]
+    for server_id in ids:
+        assert demo_api("DELETE", f"/servers/{server_id}").status_code == 204

@@ -28,6 +28,10 @@ class ComputeConfig(BaseModel):
     reserved_host_memory_mb: int = 512
     reserved_host_disk_mb: int = 0
     reserved_host_cpus: int = 0
+    # Host CPUs set aside for pinned guests (nova's [compute] cpu_dedicated_set, as a count
+    # taken from the top of each host): reported to placement as PCPU at ratio 1.0, the rest
+    # as VCPU. hw:cpu_policy=dedicated flavors (RA1 High-Performance) claim PCPU.
+    cpu_dedicated_count: int = 4
     default_availability_zone: str = "nova"
     internal_service_availability_zone: str = "internal"
     control_host: str = "stratus"

@@ -113,15 +113,27 @@ class HostService:
         uuid = node_uuid(res.hostname)
         cfg = self.config
         await self.placement.ensure_provider(uuid, res.hostname)
+        dedicated = max(0, min(cfg.cpu_dedicated_count, res.vcpus - 1))
+        shared = res.vcpus - dedicated
+        inventories: dict[str, dict[str, Any]] = {
+            "VCPU": {
+                "total": shared,
+                "reserved": cfg.reserved_host_cpus,
+                "max_unit": shared,
+                "allocation_ratio": cfg.cpu_allocation_ratio,
+            },
+        }
+        if dedicated:
+            inventories["PCPU"] = {
+                "total": dedicated,
+                "reserved": 0,
+                "max_unit": dedicated,
+                "allocation_ratio": 1.0,
+            }
         await self.placement.set_inventories(
             uuid,
             {
-                "VCPU": {
-                    "total": res.vcpus,
-                    "reserved": cfg.reserved_host_cpus,
-                    "max_unit": res.vcpus,
-                    "allocation_ratio": cfg.cpu_allocation_ratio,
-                },
+                **inventories,
                 "MEMORY_MB": {
                     "total": res.memory_mb,
                     "reserved": cfg.reserved_host_memory_mb,
