@@ -118,7 +118,16 @@ MIGRATIONS_INDEX = "os_compute_api:os-migrations:index"
 
 RESET_STATE = "os_compute_api:os-admin-actions:reset_state"
 
+INJECT_NETWORK_INFO = "os_compute_api:os-admin-actions:inject_network_info"
+RESTORE = "os_compute_api:os-deferred-delete:restore"
+PASSWORD_SHOW = "os_compute_api:os-server-password:show"
+PASSWORD_CLEAR = "os_compute_api:os-server-password:clear"
+
 _RULES: list[tuple[str, str, str]] = [
+    (INJECT_NETWORK_INFO, ADMIN, "Inject network information into the server"),
+    (RESTORE, MEMBER_OR_ADMIN, "Restore a soft deleted server"),
+    (PASSWORD_SHOW, READER_OR_ADMIN, "Show the encrypted administrative password of a server"),
+    (PASSWORD_CLEAR, MEMBER_OR_ADMIN, "Clear the encrypted administrative password of a server"),
     (RESET_STATE, ADMIN, "Reset the state of a given server"),
     (USAGE_LIST, ADMIN, "List per tenant usage statistics for all tenants"),
     (USAGE_SHOW, READER_OR_ADMIN, "Show usage statistics for a specific tenant"),

@@ -1015,6 +1015,24 @@ class ServerService:
                 done.power_state = power
             done.updated_at = utcnow()
 
+    async def refresh_network_info(self, ctx: RequestContext, uuid: str) -> None:
+        """injectNetworkInfo: re-read the interfaces from the network service into the
+        instance's cache (the fake hypervisor has nothing further to be told)."""
+        inst = await self.get(ctx, uuid)
+        info = await self._network_info(inst.uuid)
+        now = utcnow()
+        async with self.db.session() as s:
+            row = await self._owned(s, ctx, uuid)
+            row.network_info = info
+            row.updated_at = now
+            s.add(_action(uuid, "injectNetworkInfo", ctx, now))
+
+    async def restore(self, ctx: RequestContext, uuid: str) -> None:
+        """Restore a soft-deleted server. Deletes here are never soft (reclaim_instance_interval
+        is 0, as nova's default), so every server answers nova's 409."""
+        inst = await self.get(ctx, uuid)
+        raise InstanceInvalidState("restore", uuid, "vm_state", inst.vm_state)
+
     async def reset_state(self, ctx: RequestContext, uuid: str, state: str) -> None:
         """os-resetState: an admin forces vm_state to active or error."""
         now = utcnow()

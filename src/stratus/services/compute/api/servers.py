@@ -591,6 +591,13 @@ async def server_action(server_id: str, request: Request, ctx: Ctx) -> Response:
                 )
         await svc.lock(ctx, server_id, locked=name == "lock", reason=reason)
         return no_content(202)
+    if name == "injectNetworkInfo":
+        ctx.can(policies.INJECT_NETWORK_INFO, _target(inst))
+        await svc.refresh_network_info(ctx, server_id)
+        return no_content(202)
+    if name == "restore":
+        ctx.can(policies.RESTORE, _target(inst))
+        await svc.restore(ctx, server_id)
     if name == "os-resetState":
         ctx.can(policies.RESET_STATE, _target(inst))
         state = args.get("state") if isinstance(args, dict) else None
@@ -857,3 +864,23 @@ async def show_ips(server_id: str, network: str, request: Request, ctx: Ctx) -> 
     if entries is None:
         raise NotFound("Instance is not a member of specified network")
     return reply({network: [{"version": a["version"], "addr": a["addr"]} for a in entries]})
+
+
+# -- os-server-password ------------------------------------------------------------------
+
+
+@router.get("/servers/{server_id}/os-server-password")
+async def get_server_password(server_id: str, request: Request, ctx: Ctx) -> Response:
+    inst = await services(request).servers.get(ctx, server_id)
+    ctx.can(policies.PASSWORD_SHOW, _target(inst))
+    # A guest posts its encrypted password through the metadata service, which Stratus does
+    # not serve yet: no password was ever set, and nova answers an empty string then.
+    return reply({"password": ""})
+
+
+@router.delete("/servers/{server_id}/os-server-password")
+async def clear_server_password(server_id: str, request: Request, ctx: Ctx) -> Response:
+    inst = await services(request).servers.get(ctx, server_id)
+    ctx.can(policies.PASSWORD_CLEAR, _target(inst))
+    # Nothing stored (see above): clearing leaves the empty password empty.
+    return no_content(204)

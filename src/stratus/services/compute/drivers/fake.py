@@ -74,7 +74,8 @@ class FakeComputeDriver:
                 f"[    0.100000] Memory: {spec.memory_mb * 1024}K available, {spec.vcpus} CPUs",
                 f"{spec.name} login: ",
             ]
-        return "\n".join(lines) + "\n"
+        # A console log ends at the login prompt, without a newline.
+        return "\n".join(lines)
 
     def power_state(self, host: str, uuid: str) -> PowerState:
         if uuid not in self._running.get(host, {}):
