@@ -535,3 +535,37 @@ def test_pinned_flavor_claims_pcpu(admin: Any, demo: Any, image: Any, demo_api: 
             assert held["resources"]["PCPU"] == 2 and "VCPU" not in held["resources"]
     for server_id in ids:
         assert demo_api("DELETE", f"/servers/{server_id}").status_code == 204
+
+
+def test_rebuild(admin: Any, demo: Any, image: Any, demo_api: Caller) -> None:
+    other = admin.image.create_image(
+        name="other",
+        disk_format="raw",
+        container_format="bare",
+        data=b"\0" * 64,
+        visibility="public",
+    )
+    resp = demo_api(
+        "POST",
+        "/servers",
+        version="2.37",
+        json={"server": {"name": "rb", "imageRef": image.id, "flavorRef": "1", "networks": "none"}},
+    )
+    server_id = resp.json()["server"]["id"]
+    _wait(demo_api, server_id, "ACTIVE")
+    body = {"rebuild": {"imageRef": other.id, "name": "rebuilt", "metadata": {"k": "v"}}}
+    resp = demo_api("POST", f"/servers/{server_id}/action", json=body)
+    assert resp.status_code == 202, resp.text
+    server = resp.json()["server"]
+    assert server["image"]["id"] == other.id and server["name"] == "rebuilt"
+    assert server["adminPass"] and "OS-EXT-STS:vm_state" not in server
+    full = demo_api("POST", f"/servers/{server_id}/action", version="2.75", json=body).json()
+    assert full["server"]["OS-EXT-STS:vm_state"] == "active"
+    assert (
+        demo_api("POST", f"/servers/{server_id}/action", json={"os-stop": None}).status_code == 202
+    )
+    demo_api("POST", f"/servers/{server_id}/action", json={"rebuild": {"imageRef": image.id}})
+    assert demo_api("GET", f"/servers/{server_id}").json()["server"]["status"] == "SHUTOFF"
+    missing = {"rebuild": {"imageRef": "7e8e4f3c-0000-4000-8000-000000000000"}}
+    assert demo_api("POST", f"/servers/{server_id}/action", json=missing).status_code == 400
+    assert demo_api("DELETE", f"/servers/{server_id}").status_code == 204

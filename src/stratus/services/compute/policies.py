@@ -123,7 +123,10 @@ RESTORE = "os_compute_api:os-deferred-delete:restore"
 PASSWORD_SHOW = "os_compute_api:os-server-password:show"
 PASSWORD_CLEAR = "os_compute_api:os-server-password:clear"
 
+SERVERS_REBUILD = "os_compute_api:servers:rebuild"
+
 _RULES: list[tuple[str, str, str]] = [
+    (SERVERS_REBUILD, MEMBER_OR_ADMIN, "Rebuild a server"),
     (INJECT_NETWORK_INFO, ADMIN, "Inject network information into the server"),
     (RESTORE, MEMBER_OR_ADMIN, "Restore a soft deleted server"),
     (PASSWORD_SHOW, READER_OR_ADMIN, "Show the encrypted administrative password of a server"),

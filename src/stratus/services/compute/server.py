@@ -1015,6 +1015,98 @@ class ServerService:
                 done.power_state = power
             done.updated_at = utcnow()
 
+    async def rebuild(
+        self, ctx: RequestContext, uuid: str, image_ref: str, changes: Mapping[str, Any]
+    ) -> tuple[Instance, str]:
+        """Re-create the guest from ``image_ref`` on the same host, keeping its ports and
+        allocations; a stopped server stays stopped (nova's rule)."""
+        inst = await self.get(ctx, uuid)
+        flavor = await self._flavor_row(inst)
+        await self._check_image(ctx, image_ref, flavor)
+        image_id = image_ref.rstrip("/").rsplit("/", 1)[-1]
+        now = utcnow()
+        async with self.db.session() as s:
+            row = await self._owned(s, ctx, uuid)
+            if row.locked and not ctx.is_admin:
+                raise Conflict(f"Instance {uuid} is locked")
+            if row.vm_state not in ("active", "stopped", "error"):
+                raise InstanceInvalidState("rebuild", uuid, "vm_state", row.vm_state)
+            if row.task_state is not None:
+                raise InstanceInvalidState("rebuild", uuid, "task_state", row.task_state)
+            was = row.vm_state
+            row.task_state = "rebuilding"
+            row.updated_at = now
+            s.add(_action(uuid, "rebuild", ctx, now))
+            host = row.host
+        power = int(PowerState.NOSTATE)
+        if host:
+            await self.bus.call(Message(COMPUTE_TOPIC, "destroy", {"uuid": uuid}, server=host))
+            spec = InstanceSpec(
+                uuid=uuid,
+                name=f"instance-{uuid[:8]}",
+                vcpus=inst.vcpus,
+                memory_mb=inst.memory_mb,
+                root_gb=int(inst.flavor.get("root_gb", 0)),
+                image_id=image_id,
+                port_ids=tuple(v["port_id"] for v in inst.network_info),
+                user_data=changes.get("user_data", inst.user_data),
+                metadata=dict(changes.get("metadata", inst.meta)),
+            )
+            power = int(
+                await self.bus.call(
+                    Message(COMPUTE_TOPIC, "spawn", {"spec": dataclasses.asdict(spec)}, server=host)
+                )
+            )
+            if was == "stopped":
+                power = int(
+                    await self.bus.call(
+                        Message(
+                            COMPUTE_TOPIC, "power", {"uuid": uuid, "action": "stop"}, server=host
+                        )
+                    )
+                )
+        async with self.db.session() as s:
+            row = await self._owned(s, ctx, uuid)
+            row.image_ref = image_id
+            row.vm_state = "stopped" if was == "stopped" else "active"
+            row.task_state = None
+            row.power_state = power
+            row.fault = None
+            row.launched_at = utcnow()
+            for key, column in (
+                ("name", "display_name"),
+                ("description", "display_description"),
+                ("accessIPv4", "access_ip_v4"),
+                ("accessIPv6", "access_ip_v6"),
+                ("OS-DCF:diskConfig", "disk_config"),
+                ("user_data", "user_data"),
+                ("key_name", "key_name"),
+            ):
+                if key in changes:
+                    setattr(row, column, changes[key])
+            if "metadata" in changes:
+                row.meta = dict(changes["metadata"])
+            if "key_data" in changes:
+                row.key_data = changes["key_data"]
+            row.updated_at = utcnow()
+        password = changes.get("adminPass") or "".join(
+            secrets.choice(string.ascii_letters + string.digits) for _ in range(12)
+        )
+        return await self.get(ctx, uuid), password
+
+    async def _flavor_row(self, inst: Instance) -> Flavor:
+        snap = inst.flavor
+        return Flavor(
+            flavorid=snap["flavorid"],
+            name=snap["name"],
+            vcpus=snap["vcpus"],
+            memory_mb=snap["memory_mb"],
+            root_gb=snap["root_gb"],
+            ephemeral_gb=snap["ephemeral_gb"],
+            swap=snap["swap"],
+            extra_specs=dict(snap.get("extra_specs") or {}),
+        )
+
     async def refresh_network_info(self, ctx: RequestContext, uuid: str) -> None:
         """injectNetworkInfo: re-read the interfaces from the network service into the
         instance's cache (the fake hypervisor has nothing further to be told)."""

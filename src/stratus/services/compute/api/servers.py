@@ -521,8 +521,12 @@ async def update_server(server_id: str, request: Request, ctx: Ctx) -> Response:
     inst = await svc.update(ctx, server_id, body)
     groups = await svc.group_ids(inst.uuid)
     view = _detail(request, ctx, inst, groups=groups)
+    return reply({"server": _reduced(view, ctx)})
+
+
+def _reduced(view: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
     if not version(ctx).at_least("2.75"):
-        # Before 2.75 nova's update answer leaves out the extended attributes.
+        # Before 2.75 nova's update and rebuild answers leave out the extended attributes.
         for key in list(view):
             if key.startswith(("OS-EXT-", "OS-SRV-USG:", "os-extended-volumes:")) or key in (
                 "config_drive",
@@ -536,7 +540,72 @@ async def update_server(server_id: str, request: Request, ctx: Ctx) -> Response:
             for entry in entries:
                 entry.pop("OS-EXT-IPS:type", None)
                 entry.pop("OS-EXT-IPS-MAC:mac_addr", None)
-    return reply({"server": view})
+    return view
+
+
+_REBUILD_KEYS = {
+    "imageRef",
+    "name",
+    "adminPass",
+    "metadata",
+    "accessIPv4",
+    "accessIPv6",
+    "OS-DCF:diskConfig",
+    "preserve_ephemeral",
+    "personality",
+}
+
+
+async def _rebuild(request: Request, ctx: RequestContext, server_id: str, args: Any) -> Response:
+    v = version(ctx)
+    if not isinstance(args, dict) or not isinstance(args.get("imageRef"), str):
+        raise BadRequest(
+            "Invalid input for field/attribute rebuild. 'imageRef' is a required property"
+        )
+    allowed = set(_REBUILD_KEYS)
+    if v.at_least("2.19"):
+        allowed.add("description")
+    if v.at_least("2.54"):
+        allowed.add("key_name")
+    if v.at_least("2.57"):
+        allowed.add("user_data")
+        allowed.discard("personality")
+    if v.at_least("2.63"):
+        allowed.add("trusted_image_certificates")
+    extra = set(args) - allowed
+    if extra:
+        raise BadRequest(
+            "Invalid input for field/attribute rebuild. Additional properties are not allowed "
+            f"({', '.join(sorted(repr(e) for e in extra))} was unexpected)"
+        )
+    if args.get("personality"):
+        raise NotImplementedYet("File injection (personality) is not implemented by Stratus.")
+    changes = {k: v_ for k, v_ in args.items() if k not in ("imageRef", "personality")}
+    if "name" in changes and (
+        not isinstance(changes["name"], str) or not 1 <= len(changes["name"]) <= 255
+    ):
+        raise _bad("name", changes["name"])
+    if "metadata" in changes and not isinstance(changes["metadata"], dict):
+        raise _bad("metadata", changes["metadata"])
+    for key in ("accessIPv4", "accessIPv6"):
+        if key in changes:
+            changes[key] = _ip(changes[key])
+    svc = services(request).servers
+    if "key_name" in changes and changes["key_name"] is not None:
+        try:
+            pair = await services(request).keypairs.get(ctx.user_id, changes["key_name"])
+        except NotFound:
+            raise BadRequest("Invalid key_name provided.") from None
+        changes["key_data"] = pair.public_key
+    elif "key_name" in changes:
+        changes["key_data"] = None
+    if changes.get("user_data") is not None:
+        decode_user_data(changes["user_data"])
+    inst, password = await svc.rebuild(ctx, server_id, args["imageRef"], changes)
+    groups = await svc.group_ids(inst.uuid)
+    view = _reduced(_detail(request, ctx, inst, groups=groups), ctx)
+    view["adminPass"] = password
+    return reply({"server": view}, 202)
 
 
 @router.delete("/servers/{server_id}")
@@ -591,6 +660,9 @@ async def server_action(server_id: str, request: Request, ctx: Ctx) -> Response:
                 )
         await svc.lock(ctx, server_id, locked=name == "lock", reason=reason)
         return no_content(202)
+    if name == "rebuild":
+        ctx.can(policies.SERVERS_REBUILD, _target(inst))
+        return await _rebuild(request, ctx, server_id, args)
     if name == "injectNetworkInfo":
         ctx.can(policies.INJECT_NETWORK_INFO, _target(inst))
         await svc.refresh_network_info(ctx, server_id)
