@@ -118,7 +118,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str | Non
 
 @pytest.fixture
 async def image_api(tmp_path: Path, db_url: str | None) -> AsyncIterator[Clients]:
-    settings = load_settings(data_dir=tmp_path, db_url=db_url, services=("image",))
+    settings = load_settings(data_dir=tmp_path, db_url=db_url, services=("image", "object-store"))
     db = Database(settings.database_url)
     runtime = Runtime(
         settings=settings,
@@ -127,7 +127,7 @@ async def image_api(tmp_path: Path, db_url: str | None) -> AsyncIterator[Clients
         policy=PolicyEngine(),
         validator=CachingValidator(StubValidator(), ttl=0),
     )
-    await upgrade_branches(db, ("quota@head", "image@head"))
+    await upgrade_branches(db, ("quota@head", "image@head", "object_store@head"))
     service_app = SPEC.build(runtime)
     app = Starlette(routes=[Mount(SPEC.mount, app=service_app)])
     transport = httpx.ASGITransport(app=app)

@@ -439,7 +439,7 @@ async def test_tags(image_api):
 
 async def test_glance_direct_import(image_api):
     info = (await image_api.demo.get("/v2/info/import")).json()
-    assert info["import-methods"]["value"] == ["glance-direct", "web-download"]
+    assert info["import-methods"]["value"] == ["glance-direct", "web-download", "copy-image"]
     stores = (await image_api.demo.get("/v2/info/stores")).json()["stores"]
     assert stores[0]["id"] == "file" and stores[0]["default"] is True
     image = await make(image_api.demo)
@@ -500,3 +500,62 @@ async def test_json_patch_v20_dialect(image_api):
 async def test_null_image_id(image_api):
     assert (await image_api.demo.get("/v2/images/")).status_code == 404
     assert (await image_api.demo.delete("/v2/images/")).status_code == 404
+
+
+def object_blobs(data_dir) -> list[str]:
+    root = data_dir / "objects"
+    if not root.exists():
+        return []
+    return sorted(f for _, _, files in os.walk(root) for f in files)
+
+
+async def test_swift_store_upload_copy_and_delete(image_api):
+    stores = (await image_api.demo.get("/v2/info/stores")).json()["stores"]
+    assert {s["id"]: s.get("default", False) for s in stores} == {"file": True, "swift": False}
+    payload = os.urandom(3 * 1024 * 1024)
+    image = await make(image_api.demo, name="in-swift")
+    url = f"/v2/images/{image['id']}"
+    r = await image_api.demo.put(
+        f"{url}/file", content=payload, headers={**OCTET, "X-Image-Meta-Store": "swift"}
+    )
+    assert r.status_code == 204, r.text
+    shown = (await image_api.demo.get(url)).json()
+    assert shown["stores"] == "swift"
+    assert shown["checksum"] == hashlib.md5(payload).hexdigest()
+    assert blobs(image_api.data_dir) == []  # nothing left in the file store or its spool
+    assert len(object_blobs(image_api.data_dir)) == 1
+    assert (await image_api.demo.get(f"{url}/file")).content == payload
+    r = await image_api.demo.get(f"{url}/file", headers={"Range": "bytes=5-9"})
+    assert r.content == payload[5:10]
+    # copy-image is an admin's act (upstream default).
+    body = {"method": {"name": "copy-image"}, "stores": ["file"]}
+    assert (await image_api.demo.post(f"{url}/import", json=body)).status_code == 403
+    assert (await image_api.admin.post(f"{url}/import", json=body)).status_code == 202
+    assert (await image_api.demo.get(url)).json()["stores"] == "swift,file"
+    assert blobs(image_api.data_dir) == [image["id"]]
+    assert (await image_api.admin.post(f"{url}/import", json=body)).status_code == 409
+    assert (await image_api.demo.delete(url)).status_code == 204
+    assert blobs(image_api.data_dir) == []
+    assert object_blobs(image_api.data_dir) == []
+    bad = await make(image_api.demo)
+    r = await image_api.demo.put(
+        f"/v2/images/{bad['id']}/file",
+        content=b"x",
+        headers={**OCTET, "X-Image-Meta-Store": "tape"},
+    )
+    assert r.status_code == 400
+
+
+async def test_glance_direct_import_to_all_stores(image_api):
+    image = await make(image_api.demo)
+    url = f"/v2/images/{image['id']}"
+    await image_api.demo.put(f"{url}/stage", content=b"everywhere", headers=OCTET)
+    r = await image_api.demo.post(
+        f"{url}/import", json={"method": {"name": "glance-direct"}, "all_stores": True}
+    )
+    assert r.status_code == 202, r.text
+    shown = (await image_api.demo.get(url)).json()
+    assert shown["status"] == "active"
+    assert sorted(shown["stores"].split(",")) == ["file", "swift"]
+    assert blobs(image_api.data_dir) == [image["id"]]
+    assert len(object_blobs(image_api.data_dir)) == 1

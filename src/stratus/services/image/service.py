@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import math
 import re
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +31,12 @@ from stratus.services.image.errors import (
 )
 from stratus.services.image.models import Image, ImageMember, ImageTask
 from stratus.services.image.repository import MIB, ImageFilters, Viewer
-from stratus.services.image.store import FileStore, QuotaExceeded, SizeMismatch
+from stratus.services.image.store import (
+    FileStore,
+    ImageStore,
+    QuotaExceeded,
+    SizeMismatch,
+)
 
 DISK_FORMATS = (
     "ami",
@@ -60,7 +65,7 @@ STATUSES = (
     "importing",
 )
 MEMBER_STATUSES = ("pending", "accepted", "rejected")
-IMPORT_METHODS = ("glance-direct", "web-download")
+IMPORT_METHODS = ("glance-direct", "web-download", "copy-image")
 WEB_SCHEMES = ("http", "https")
 
 # Attributes the caller can never set; those of the schema Glance marks readOnly.
@@ -183,12 +188,28 @@ def _check_settable(key: str) -> None:
 
 
 class ImageService:
-    def __init__(self, runtime: Runtime, store: FileStore) -> None:
+    def __init__(
+        self, runtime: Runtime, store: FileStore, *, extra_stores: Sequence[ImageStore] = ()
+    ) -> None:
         self.runtime = runtime
         self.db = runtime.db
+        # ``store`` is the default store, and also holds staged data.
         self.store = store
+        self.stores: dict[str, ImageStore] = {store.id: store}
+        for extra in extra_stores:
+            self.stores[extra.id] = extra
         # Imports running in the background (kept referenced until they finish).
         self._background: set[asyncio.Task[None]] = set()
+
+    def _store(self, store_id: str | None) -> ImageStore:
+        found = self.stores.get(store_id or self.store.id)
+        if found is None:
+            raise ImageInvalid(f"Store for identifier {store_id} not found")
+        return found
+
+    @staticmethod
+    def _image_stores(image: Image) -> list[str]:
+        return [s for s in (image.store or "").split(",") if s]
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
@@ -390,10 +411,12 @@ class ImageService:
             ctx.can(policies.DELETE_IMAGE, await self._target(session, ctx, image))
             if image.protected:
                 raise ImageForbidden(f"Image {image_id} is protected and cannot be deleted.")
-            location, staged = image.location, image.staged
+            location, staged, held = image.location, image.staged, self._image_stores(image)
             await repository.remove(session, image)
         # The row is gone (committed): only now drop the bytes.
-        await self.store.delete(location)
+        for store_id in held:
+            if store_id in self.stores:
+                await self.stores[store_id].delete(location)
         if staged:
             await self.store.delete(json.loads(staged)["key"])
 
@@ -458,8 +481,7 @@ class ImageService:
     ) -> None:
         """queued → saving → active; on failure back to queued (rejected data) or killed
         (broken stream), and the partial bytes are removed."""
-        if store_id is not None and store_id != self.store.id:
-            raise ImageInvalid(f"Store for identifier {store_id} not found")
+        target = self._store(store_id)
         async with self.db.session() as session:
             image = await self._visible(session, ctx, image_id)
             ctx.can(policies.UPLOAD_IMAGE, await self._target(session, ctx, image))
@@ -485,7 +507,7 @@ class ImageService:
             disk_format, owner = image.disk_format, image.owner
         limit = SIZE_CAP if remaining is None else min(SIZE_CAP, remaining)
         try:
-            written = await self.store.write(
+            written = await target.write(
                 chunks, key=image_id, disk_format=disk_format, max_bytes=limit
             )
         except QuotaExceeded:
@@ -515,13 +537,14 @@ class ImageService:
                     written.md5,
                     written.sha512,
                     written.virtual_size,
+                    stores=[target.id],
                 )
         except ImageQuotaExceeded:
-            await self.store.delete(written.key)
+            await target.delete(written.key)
             await self._set_status(image_id, "saving", "queued")
             raise
         except BaseException:
-            await self.store.delete(written.key)
+            await target.delete(written.key)
             raise
 
     def _activate(
@@ -532,9 +555,11 @@ class ImageService:
         md5: str,
         sha512: str,
         virtual_size: int | None,
+        *,
+        stores: Sequence[str] = ("file",),
     ) -> None:
         image.location = key
-        image.store = self.store.id
+        image.store = ",".join(stores)
         image.size = size
         image.checksum = md5
         image.os_hash_algo = "sha512"
@@ -576,8 +601,10 @@ class ImageService:
             return data, None
         return data, image.location
 
-    def read(self, key: str, start: int, end: int | None) -> AsyncIterator[bytes]:
-        return self.store.read(key, start, end)
+    def read(self, image: Image, start: int, end: int | None) -> AsyncIterator[bytes]:
+        """The image's bytes from the first store that holds them."""
+        held = [s for s in self._image_stores(image) if s in self.stores] or [self.store.id]
+        return self.stores[held[0]].read(image.location or image.id, start, end)
 
     # -- interoperable import --------------------------------------------------------------
 
@@ -636,11 +663,10 @@ class ImageService:
         if name == "web-download" and isinstance(method, dict):
             await self._start_web_download(ctx, image_id, method)
             return
-        stores = body.get("stores")
-        if stores is not None and (
-            not isinstance(stores, list) or any(s != self.store.id for s in stores)
-        ):
-            raise ImageInvalid(f"Store for identifier {stores} not found")
+        targets = self._import_targets(body)
+        if name == "copy-image":
+            await self._copy_image(ctx, image_id, targets)
+            return
         async with self.db.session() as session:
             image = await self._visible(session, ctx, image_id)
             ctx.can(policies.MODIFY_IMAGE, await self._target(session, ctx, image))
@@ -655,17 +681,92 @@ class ImageService:
                     else "'container_format' needs to be set before import"
                 )
             staged = json.loads(image.staged)
-            await self._claim(session, image.owner, {QUOTA_SIZE: _mib(int(staged["size"]))})
-            await self.store.rename(staged["key"], image.id)
-            image.staged = None
-            self._activate(
-                image,
-                image.id,
-                int(staged["size"]),
-                staged["md5"],
-                staged["sha512"],
-                staged["virtual_size"],
+            owner = image.owner
+            await self._claim(session, owner, {QUOTA_SIZE: _mib(int(staged["size"]))})
+            image.status = "importing"
+            image.updated_at = utcnow()
+        # The copies happen outside any transaction (another store may need the database).
+        copied: list[str] = []
+        try:
+            staged_path = self.store.path(staged["key"])
+            for store_id in targets:
+                if store_id != self.store.id:
+                    await self.stores[store_id].put_file(staged_path, image_id)  # type: ignore[attr-defined]
+                    copied.append(store_id)
+            async with self.db.session() as session:
+                row = await repository.get(session, image_id)
+                if row is None or row.status != "importing":
+                    raise ImageGone(f"Image {image_id} was deleted during the import.")
+                await self._claim(session, owner, {QUOTA_SIZE: _mib(int(staged["size"]))})
+                if self.store.id in targets:
+                    await self.store.rename(staged["key"], image_id)
+                row.staged = None
+                self._activate(
+                    row,
+                    image_id,
+                    int(staged["size"]),
+                    staged["md5"],
+                    staged["sha512"],
+                    staged["virtual_size"],
+                    stores=targets,
+                )
+        except BaseException:
+            for store_id in copied:
+                await self.stores[store_id].delete(image_id)
+            await self._set_status(image_id, "importing", "uploading")
+            raise
+        if self.store.id not in targets:
+            await self.store.delete(staged["key"])
+
+    def _import_targets(self, body: dict[str, Any]) -> list[str]:
+        """The stores an import writes to: ``stores``, ``all_stores`` or the default."""
+        stores = body.get("stores")
+        if body.get("all_stores") is True:
+            if stores:
+                raise ImageInvalid("All stores and specific stores can not be requested together")
+            return list(self.stores)
+        if stores is None:
+            return [self.store.id]
+        if not isinstance(stores, list) or not stores:
+            raise ImageInvalid("'stores' must be a list of store identifiers")
+        for store_id in stores:
+            self._store(store_id)
+        return list(dict.fromkeys(stores))
+
+    async def _copy_image(self, ctx: RequestContext, image_id: str, targets: list[str]) -> None:
+        """copy-image: put an active image's data into more stores."""
+        async with self.db.reader() as session:
+            image = await self._visible(session, ctx, image_id)
+            ctx.can(policies.COPY_IMAGE, await self._target(session, ctx, image))
+        if image.status != "active" or image.location is None:
+            raise ImageConflict(
+                f"Image {image_id} is not active: only active images can be copied."
             )
+        held = self._image_stores(image)
+        missing = [t for t in targets if t not in held]
+        if not missing:
+            raise ImageConflict(f"Image {image_id} is already present in {', '.join(targets)}")
+        source = self.stores[held[0]]
+        done: list[str] = []
+        try:
+            for store_id in missing:
+                written = await self.stores[store_id].write(
+                    source.read(image.location), key=image.location, disk_format=image.disk_format
+                )
+                if written.md5 != image.checksum:
+                    await self.stores[store_id].delete(image.location)
+                    raise ImageConflict(f"Copy of image {image_id} to {store_id} is corrupt")
+                done.append(store_id)
+            async with self.db.session() as session:
+                row = await repository.get(session, image_id)
+                if row is None:
+                    raise ImageGone(f"Image {image_id} was deleted during the copy.")
+                row.store = ",".join([*self._image_stores(row), *done])
+                row.updated_at = utcnow()
+        except BaseException:
+            for store_id in done:
+                await self.stores[store_id].delete(image.location)
+            raise
 
     async def _start_web_download(
         self, ctx: RequestContext, image_id: str, method: dict[str, Any]

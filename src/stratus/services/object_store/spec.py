@@ -6,6 +6,7 @@ from stratus.api.errors import plain_error
 from stratus.api.runtime import Runtime
 from stratus.api.service import CatalogEntry, ServiceSpec, make_service_app
 from stratus.services.object_store.api.routes import router
+from stratus.services.object_store.client import ObjectStoreClient
 from stratus.services.object_store.store import sweep_partials
 
 
@@ -25,6 +26,7 @@ def build(runtime: Runtime) -> ASGIApp:
 
 
 async def bootstrap(runtime: Runtime) -> None:
+    runtime.clients.setdefault("object-store", ObjectStoreClient(runtime))
     # Uploads cut short by a crash leave their temporary files: they were never visible.
     await sweep_partials(runtime.settings.data_dir / "objects" / "tmp")
 

@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from stratus.api.body import json_body
 from stratus.api.deps import AnonCtx, Ctx
+from stratus.api.runtime import Runtime
 from stratus.kit.errors import NotFound, NotImplementedYet
 from stratus.kit.timeutil import parse_isotime
 from stratus.services.image import policies
@@ -24,7 +25,7 @@ from stratus.services.image.service import (
     STATUSES,
     ImageService,
 )
-from stratus.services.image.store import FileStore
+from stratus.services.image.store import FileStore, SwiftStore
 
 router = APIRouter()
 
@@ -74,9 +75,24 @@ def _images(request: Request) -> ImageService:
     service: ImageService | None = getattr(request.app.state, "images", None)
     if service is None:
         runtime = request.app.state.runtime
-        service = ImageService(runtime, FileStore(runtime.settings.data_dir / "images"))
+        default = FileStore(runtime.settings.data_dir / "images")
+        extra = []
+        if "object-store" in runtime.settings.services:
+            extra.append(SwiftStore(object_store_client(runtime), default))
+        service = ImageService(runtime, default, extra_stores=extra)
         request.app.state.images = service
     return service
+
+
+def object_store_client(runtime: Runtime) -> Any:
+    """The object storage service's client (registered by that service, or made here)."""
+    client = runtime.clients.get("object-store")
+    if client is None:
+        from stratus.services.object_store.client import ObjectStoreClient
+
+        client = ObjectStoreClient(runtime)
+        runtime.clients["object-store"] = client
+    return client
 
 
 def _base(request: Request) -> str:
@@ -114,13 +130,16 @@ async def get_schema(name: str, ctx: Ctx) -> Response:
 
 
 @router.get("/v2/info/import")
-async def get_import_info(ctx: Ctx) -> Response:
+async def get_import_info(request: Request, ctx: Ctx) -> Response:
+    # copy-image only means something with more than one store.
+    several = len(_images(request).stores) > 1
+    methods = [m for m in IMPORT_METHODS if m != "copy-image" or several]
     return JSONResponse(
         {
             "import-methods": {
                 "description": "Import methods available.",
                 "type": "array",
-                "value": list(IMPORT_METHODS),
+                "value": methods,
             }
         }
     )
@@ -128,29 +147,35 @@ async def get_import_info(ctx: Ctx) -> Response:
 
 @router.get("/v2/info/stores")
 async def list_stores(request: Request, ctx: Ctx) -> Response:
-    store = _images(request).store
+    service = _images(request)
     return JSONResponse(
-        {"stores": [{"id": store.id, "description": store.description, "default": True}]}
+        {
+            "stores": [
+                {"id": s.id, "description": s.description}
+                | ({"default": True} if s.id == service.store.id else {})
+                for s in service.stores.values()
+            ]
+        }
     )
 
 
 @router.get("/v2/info/stores/detail")
 async def list_stores_detail(request: Request, ctx: Ctx) -> Response:
     ctx.can(policies.GET_STORES_INFO)
-    store = _images(request).store
-    return JSONResponse(
-        {
-            "stores": [
-                {
-                    "id": store.id,
-                    "description": store.description,
-                    "default": True,
-                    "type": "file",
-                    "properties": {"data_dir": str(store.root), "chunk_size": 1 << 20},
-                }
-            ]
-        }
-    )
+    service = _images(request)
+    stores = []
+    for store in service.stores.values():
+        entry: dict[str, Any] = {"id": store.id, "description": store.description}
+        if store.id == service.store.id:
+            entry["default"] = True
+        if isinstance(store, SwiftStore):
+            entry["type"] = "swift"
+            entry["properties"] = {"container": store.container, "account": store.account}
+        elif isinstance(store, FileStore):
+            entry["type"] = "file"
+            entry["properties"] = {"data_dir": str(store.root), "chunk_size": 1 << 20}
+        stores.append(entry)
+    return JSONResponse({"stores": stores})
 
 
 # -- images -----------------------------------------------------------------------------
@@ -435,9 +460,11 @@ async def download_image(image_id: str, request: Request, ctx: Ctx) -> Response:
         start, end = _range(header, size)
         headers["Content-Range"] = f"bytes {start}-{end}/{size}"
         headers["Content-Length"] = str(end - start + 1)
-        return StreamingResponse(service.read(key, start, end), status_code=206, headers=headers)
+        return StreamingResponse(
+            service.read(data.image, start, end), status_code=206, headers=headers
+        )
     headers["Content-Length"] = str(size)
-    return StreamingResponse(service.read(key, 0, None), headers=headers)
+    return StreamingResponse(service.read(data.image, 0, None), headers=headers)
 
 
 @router.put("/v2/images/{image_id}/stage", status_code=204)
