@@ -47,7 +47,7 @@ def test_microversion_headers(demo_api: Caller) -> None:
 
 
 def test_not_served_routes_answer_501(demo_api: Caller) -> None:
-    resp = demo_api("GET", "/os-quota-class-sets/default")
+    resp = demo_api("GET", "/os-instance_usage_audit_log")
     assert resp.status_code == 501
     assert resp.json()["notImplemented"]["code"] == 501
 
@@ -167,3 +167,34 @@ def test_limits_and_quota_sets(demo: Any, demo_api: Caller, admin_api: Caller) -
     assert detail["key_pairs"]["limit"] == 50 and "injected_files" not in detail
     assert admin_api("DELETE", f"/os-quota-sets/{project}").status_code == 202
     assert demo_api("GET", f"/os-quota-sets/{project}").json()["quota_set"]["key_pairs"] == 100
+
+
+def test_default_quota_class_sets_every_default(
+    demo: Any, demo_api: Caller, admin_api: Caller
+) -> None:
+    shown = admin_api("GET", "/os-quota-class-sets/default").json()["quota_class_set"]
+    assert shown["id"] == "default" and shown["instances"] == 10 and "floating_ips" in shown
+    assert (
+        "server_groups"
+        in admin_api("GET", "/os-quota-class-sets/default", version="2.50").json()[
+            "quota_class_set"
+        ]
+    )
+    assert (
+        demo_api(
+            "PUT", "/os-quota-class-sets/default", json={"quota_class_set": {"instances": 7}}
+        ).status_code
+        == 403
+    )
+    try:
+        resp = admin_api(
+            "PUT", "/os-quota-class-sets/default", json={"quota_class_set": {"instances": 7}}
+        )
+        assert resp.status_code == 200 and resp.json()["quota_class_set"]["instances"] == 7
+        project = demo.current_project_id
+        assert demo_api("GET", f"/os-quota-sets/{project}").json()["quota_set"]["instances"] == 7
+        assert demo_api("GET", "/limits").json()["limits"]["absolute"]["maxTotalInstances"] == 7
+    finally:
+        admin_api(
+            "PUT", "/os-quota-class-sets/default", json={"quota_class_set": {"instances": 10}}
+        )

@@ -197,3 +197,13 @@ class Aggregate(Base):
     hosts: Mapped[list[str]] = mapped_column(JSONType, nullable=False, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class QuotaClass(Base):
+    """Quota class limits; the ``default`` class sets every project's default."""
+
+    __tablename__ = "compute_quota_classes"
+
+    class_name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    resource: Mapped[str] = mapped_column(String(255), primary_key=True)
+    hard_limit: Mapped[int] = mapped_column(Integer, nullable=False)

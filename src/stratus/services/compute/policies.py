@@ -125,7 +125,12 @@ PASSWORD_CLEAR = "os_compute_api:os-server-password:clear"
 
 SERVERS_REBUILD = "os_compute_api:servers:rebuild"
 
+QUOTA_CLASS_SHOW = "os_compute_api:os-quota-class-sets:show"
+QUOTA_CLASS_UPDATE = "os_compute_api:os-quota-class-sets:update"
+
 _RULES: list[tuple[str, str, str]] = [
+    (QUOTA_CLASS_SHOW, ADMIN, "List quotas for specific quota classs"),
+    (QUOTA_CLASS_UPDATE, ADMIN, "Update quotas for specific quota class"),
     (SERVERS_REBUILD, MEMBER_OR_ADMIN, "Rebuild a server"),
     (INJECT_NETWORK_INFO, ADMIN, "Inject network information into the server"),
     (RESTORE, MEMBER_OR_ADMIN, "Restore a soft deleted server"),

@@ -43,6 +43,19 @@ def visible_names(version: Version) -> list[str]:
     return names
 
 
+def class_names(version: Version) -> list[str]:
+    """Quota class sets: server group quotas from 2.50 (when the network ones left), no
+    injected files from 2.57."""
+    names = list(DEFAULTS)
+    if version.at_least("2.50"):
+        names = [n for n in names if n not in _NETWORK]
+    else:
+        names = [n for n in names if n not in ("server_groups", "server_group_members")]
+    if version.at_least("2.57"):
+        names = [n for n in names if n not in _FILES]
+    return names
+
+
 async def _instances(session: AsyncSession, project_id: str) -> int:
     return (await repo.instance_usage(session, project_id))[0]
 
@@ -140,6 +153,48 @@ class QuotaService:
                         )
             for key, number in clean.items():
                 await self.engine.set_limit(s, project_id, f"compute.{key}", number)
+
+    async def load_default_class(self) -> None:
+        """Make the stored ``default`` quota class the registered defaults."""
+        async with self.db.reader() as s:
+            stored = await repo.quota_class(s, "default")
+        self._apply_defaults(stored)
+
+    def _apply_defaults(self, values: Mapping[str, int]) -> None:
+        for name, limit in values.items():
+            res = self.engine.resource(f"compute.{name}")
+            self.engine.register(QuotaResource(res.name, limit, res.counter))
+
+    async def get_class(self, name: str) -> dict[str, int]:
+        """A class's limits: its own values over the defaults (every class starts there)."""
+        async with self.db.reader() as s:
+            stored = await repo.quota_class(s, name)
+        return {**self.defaults(), **stored}
+
+    async def update_class(
+        self, name: str, values: Mapping[str, object], *, version: Version
+    ) -> dict[str, int]:
+        allowed = set(class_names(version))
+        clean: dict[str, int] = {}
+        for key, value in values.items():
+            if key not in allowed:
+                raise BadRequest(
+                    "Invalid input for field/attribute quota_class_set. Additional properties "
+                    f"are not allowed ('{key}' was unexpected)"
+                )
+            try:
+                number = int(str(value)) if not isinstance(value, bool) else None
+            except ValueError:
+                number = None
+            if number is None or number < -1:
+                raise BadRequest(f"Invalid input for field/attribute {key}. Value: {value}.")
+            clean[key] = number
+        async with self.db.session() as s:
+            for key, number in clean.items():
+                await repo.set_quota_class(s, name, key, number)
+        if name == "default":
+            self._apply_defaults(clean)
+        return await self.get_class(name)
 
     async def reset(self, project_id: str) -> None:
         async with self.db.session() as s:

@@ -16,6 +16,7 @@ from stratus.services.compute.models import (
     Instance,
     InstanceAction,
     KeyPair,
+    QuotaClass,
     ServerGroup,
     ServerGroupMember,
 )
@@ -362,3 +363,16 @@ async def instances_in_period(
         stmt = stmt.where(Instance.project_id == project_id)
     stmt = stmt.order_by(Instance.project_id, Instance.created_at, Instance.uuid)
     return list((await session.execute(stmt)).scalars())
+
+
+async def quota_class(session: AsyncSession, name: str) -> dict[str, int]:
+    stmt = select(QuotaClass).where(QuotaClass.class_name == name)
+    return {r.resource: r.hard_limit for r in (await session.execute(stmt)).scalars()}
+
+
+async def set_quota_class(session: AsyncSession, name: str, resource: str, limit: int) -> None:
+    row = await session.get(QuotaClass, (name, resource))
+    if row is None:
+        session.add(QuotaClass(class_name=name, resource=resource, hard_limit=limit))
+    else:
+        row.hard_limit = limit

@@ -136,6 +136,7 @@ _tasks: set[asyncio.Task[None]] = set()
 async def bootstrap(runtime: Runtime) -> None:
     built = services(runtime)
     await built.flavors.ensure_defaults()
+    await built.quotas.load_default_class()
     await built.hosts.register()
     await runtime.bus.consume(CONDUCTOR_TOPIC, built.servers.handle_conductor)
     for res in built.servers.driver.hosts():

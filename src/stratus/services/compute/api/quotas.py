@@ -10,7 +10,7 @@ from stratus.api.deps import Ctx
 from stratus.kit.errors import BadRequest
 from stratus.services.compute import policies
 from stratus.services.compute.api.common import body_of, no_content, reply, services, version
-from stratus.services.compute.quota import visible_names
+from stratus.services.compute.quota import class_names, visible_names
 
 router = APIRouter(prefix="/v2.1")
 
@@ -113,3 +113,22 @@ async def get_limits(request: Request, ctx: Ctx) -> Response:
             }
         )
     return reply({"limits": {"rate": [], "absolute": absolute}})
+
+
+@router.get("/os-quota-class-sets/{class_name}")
+async def get_quota_class_set(class_name: str, request: Request, ctx: Ctx) -> Response:
+    ctx.can(policies.QUOTA_CLASS_SHOW)
+    limits = await services(request).quotas.get_class(class_name)
+    names = class_names(version(ctx))
+    return reply({"quota_class_set": {"id": class_name, **{n: limits[n] for n in names}}})
+
+
+@router.put("/os-quota-class-sets/{class_name}")
+async def update_quota_class_set(class_name: str, request: Request, ctx: Ctx) -> Response:
+    ctx.can(policies.QUOTA_CLASS_UPDATE)
+    body = await body_of(request, "quota_class_set")
+    if not isinstance(body, dict):
+        raise BadRequest("Invalid input for field/attribute quota_class_set. It is not an object")
+    v = version(ctx)
+    limits = await services(request).quotas.update_class(class_name, body, version=v)
+    return reply({"quota_class_set": {n: limits[n] for n in class_names(v)}})
