@@ -205,3 +205,26 @@ async def test_external_network_visibility_and_deletion(net: Net) -> None:
     assert (await net.admin.get(f"/v2.0/floatingips/{fip['id']}")).status_code == 404
     assert (await net.demo.get("/v2.0/agents")).json() == {"agents": []}
     assert len((await net.admin.get("/v2.0/agents")).json()["agents"]) == 4
+
+
+async def test_blank_update_clears_association(net: Net) -> None:
+    ext, _ = await _external(net)
+    priv = await network(net.demo)
+    s = await subnet(net.demo, priv["id"], "10.3.0.0/24")
+    router = await create(
+        net.demo, "routers", "router", external_gateway_info={"network_id": ext["id"]}
+    )
+    await net.demo.put(
+        f"/v2.0/routers/{router['id']}/add_router_interface", json={"subnet_id": s["id"]}
+    )
+    vm = await port(net.demo, priv["id"])
+    fip = await create(
+        net.demo, "floatingips", "floatingip", floating_network_id=ext["id"], port_id=vm["id"]
+    )
+    r = await net.demo.put(
+        f"/v2.0/floatingips/{fip['id']}", json={"floatingip": {"description": "kept"}}
+    )
+    assert r.json()["floatingip"]["port_id"] == vm["id"]
+    r = await net.demo.put(f"/v2.0/floatingips/{fip['id']}", json={"floatingip": {}})
+    assert r.json()["floatingip"]["port_id"] is None
+    assert (await net.demo.get("/v2.0/floatingip-pools")).status_code == 200

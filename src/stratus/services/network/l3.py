@@ -813,6 +813,9 @@ class L3Service(Core):
             if "qos_policy_id" in data:
                 await self.l2.check_qos(session, ctx, data["qos_policy_id"])
                 fip.qos_policy_id = data["qos_policy_id"]
+            if not data:
+                # neutron's quirk: a blank update clears the association
+                await self._associate(session, ctx, fip, None, None)
             if "port_id" in data:
                 await self._associate(
                     session, ctx, fip, data["port_id"], data.get("fixed_ip_address")

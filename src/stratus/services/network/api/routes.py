@@ -509,6 +509,7 @@ async def remove_extraroutes(router_id: str, request: Request, ctx: Ctx) -> Resp
 
 
 @router.get("/v2.0/floatingip_pools")
+@router.get("/v2.0/floatingip-pools")
 async def list_floatingip_pools(request: Request, ctx: Ctx) -> Response:
     query = parse_query(request)
     pools = await svc(request).l3.floatingip_pools(ctx)
