@@ -276,6 +276,9 @@ class QosService(Core):
                         )
                     )
                 elif not data["shared"] and entries:
+                    if await repo.qos_policy_users(session, policy.id):
+                        # a network or port relies on the sharing: unsharing would strand it
+                        raise QosPolicyInUse(policy.id)
                     await repo.delete_rbac(
                         session, "qos_policy", policy.id, "access_as_shared", "*"
                     )
