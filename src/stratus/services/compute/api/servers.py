@@ -604,6 +604,10 @@ async def _rebuild(request: Request, ctx: RequestContext, server_id: str, args: 
     inst, password = await svc.rebuild(ctx, server_id, args["imageRef"], changes)
     groups = await svc.group_ids(inst.uuid)
     view = _reduced(_detail(request, ctx, inst, groups=groups), ctx)
+    if v.at_least("2.54"):
+        view["key_name"] = inst.key_name
+    if v.at_least("2.57"):
+        view["user_data"] = inst.user_data
     view["adminPass"] = password
     return reply({"server": view}, 202)
 
