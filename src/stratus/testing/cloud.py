@@ -77,12 +77,19 @@ def running_cloud(data_dir: Path | None = None, **overrides: Any) -> Iterator[Ru
             cloud = Cloud(settings)
             await cloud.start()
             holder["cloud"] = cloud
-            config = uvicorn.Config(cloud.asgi, host="127.0.0.1", port=port, log_level="warning",
-                                    lifespan="off", access_log=False, loop="asyncio")
+            config = uvicorn.Config(
+                cloud.asgi,
+                host="127.0.0.1",
+                port=port,
+                log_level="warning",
+                lifespan="off",
+                access_log=False,
+                loop="asyncio",
+            )
             server = uvicorn.Server(config)
             holder["server"] = server
             task = asyncio.create_task(server.serve())
-            while not server.started and not task.done():
+            while not server.started and not task.done():  # noqa: ASYNC110 - uvicorn has no event
                 await asyncio.sleep(0.01)
             ready.set()
             await task
@@ -100,9 +107,13 @@ def running_cloud(data_dir: Path | None = None, **overrides: Any) -> Iterator[Ru
     if "error" in holder:
         raise RuntimeError("the cloud failed to start") from holder["error"]
     passwords = read_passwords(data_dir)
-    running = RunningCloud(url=f"http://127.0.0.1:{port}", data_dir=data_dir,
-                           admin_password=passwords["admin"], demo_password=passwords["demo"],
-                           cloud=holder.get("cloud"))
+    running = RunningCloud(
+        url=f"http://127.0.0.1:{port}",
+        data_dir=data_dir,
+        admin_password=passwords["admin"],
+        demo_password=passwords["demo"],
+        cloud=holder.get("cloud"),
+    )
     try:
         yield running
     finally:
