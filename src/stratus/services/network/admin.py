@@ -101,6 +101,18 @@ class AdminService(Core):
                 e.action == data["action"] and e.target_project == target_project for e in existing
             ):
                 raise Conflict("An RBAC policy already exists with those values.")
+            if data["object_type"] == "subnetpool" and obj.address_scope_id:
+                scope = await repo.get(session, m.AddressScope, obj.address_scope_id)
+                grants = await repo.rbac_entries(session, "address_scope", [obj.address_scope_id])
+                reachable = scope is not None and (
+                    scope.project_id == target_project
+                    or any(e.target_project in ("*", target_project) for e in grants)
+                )
+                if not reachable:
+                    raise BadRequest(
+                        f"Unable to share subnet pool {obj.id}: the target project has no "
+                        f"access to its address scope {obj.address_scope_id}."
+                    )
             await self.claim(session, owner, "rbac_policy")
             row = m.RBACPolicy(
                 id=uuid_str(),

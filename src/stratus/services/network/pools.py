@@ -435,6 +435,13 @@ class PoolService(Core):
                 if data["is_default"]:
                     await self._check_single_default(session, pool.ip_version, pool.id)
                 pool.is_default = data["is_default"]
+            if "prefixes" in data and pool.address_scope_id and not self.is_admin(ctx):
+                scope = await repo.get(session, m.AddressScope, pool.address_scope_id)
+                if scope is not None and scope.project_id != ctx.project_id:
+                    raise BadRequest(
+                        f"Illegal subnetpool update: prefixes of a pool in address scope "
+                        f"{scope.id} may only be changed by the scope's owner."
+                    )
             if "prefixes" in data:
                 new = compact([*pool.prefixes, *data["prefixes"]])
                 old_nets = [_net(p) for p in pool.prefixes]
