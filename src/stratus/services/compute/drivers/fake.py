@@ -71,7 +71,17 @@ class FakeComputeDriver:
         for boot in range(self._boots.get(uuid, 1)):
             lines += [
                 f"[    0.000000] Linux version 6.1.0-fake (stratus) boot {boot + 1}",
-                f"[    0.100000] Memory: {spec.memory_mb * 1024}K available, {spec.vcpus} CPUs",
+                "[    0.000000] Command line: root=/dev/vda1 ro console=ttyS0",
+                f"[    0.100000] Memory: {spec.memory_mb * 1024}K available",
+                f"[    0.200000] smpboot: Allowing {spec.vcpus} CPUs, 0 hotplug CPUs",
+                "[    1.000000] EXT4-fs (vda1): mounted filesystem with ordered data mode",
+                "cloud-init[101]: Cloud-init v. 23.1 running 'init' (fake driver)",
+                *(
+                    f"cloud-init[101]: ci-info: | eth{i} | True | port {port} |"
+                    for i, port in enumerate(spec.port_ids)
+                ),
+                "cloud-init[101]: Cloud-init v. 23.1 finished",
+                "",
                 f"{spec.name} login: ",
             ]
         # A console log ends at the login prompt, without a newline.
