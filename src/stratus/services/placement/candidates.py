@@ -58,12 +58,15 @@ class Finder:
         self.by_agg: dict[str, set[int]] = defaultdict(set)
         # providers with inventory of each class, in id order
         self.by_rc: dict[int, list[ProviderFacts]] = defaultdict(list)
+        self.by_trait: dict[int, set[int]] = defaultdict(set)
         for rp in sorted(facts.values(), key=lambda f: f.id):
             self.trees[rp.root_id].append(rp.id)
             for agg in rp.aggregates:
                 self.by_agg[agg].add(rp.id)
             for rc in rp.inventories:
                 self.by_rc[rc].append(rp)
+            for trait in rp.traits:
+                self.by_trait[trait].add(rp.id)
         self.sharing = (
             {rp.id for rp in facts.values() if shares_trait in rp.traits}
             if shares_trait is not None
@@ -223,7 +226,19 @@ class Finder:
         wanted = sorted(group.resources.items())
         rcs = [rc for rc, _ in wanted]
         out: list[Candidate] = []
-        for anchor in [root] if root is not None else sorted(self.trees):
+        anchors = [root] if root is not None else sorted(self.trees)
+        # Only trees holding a provider in the aggregates (or rooted in them) and a
+        # provider with one of the first required traits can answer: skip the rest.
+        if in_aggs is not None:
+            reach = {self.facts[p].root_id for p in in_aggs}
+            anchors = [a for a in anchors if a in reach]
+        if group.required:
+            holders: set[int] = set()
+            for trait in group.required[0]:
+                holders |= self.by_trait.get(trait, set())
+            reach = {self.facts[p].root_id for p in holders}
+            anchors = [a for a in anchors if a in reach]
+        for anchor in anchors:
             if allowed_anchors is not None and anchor not in allowed_anchors:
                 continue
             if anchor in bad_aggs:
