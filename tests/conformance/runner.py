@@ -39,6 +39,7 @@ from stratus_conformance.results import (
     RunResult,
     collate,
     junit_xml,
+    service_of,
     summary_text,
 )
 from stratus_conformance.selection import (
@@ -305,6 +306,8 @@ def cmd_failures(args: argparse.Namespace) -> int:
     run_dir = Path(args.run_dir or paths.cache_dir() / "runs" / "latest")
     result = RunResult.from_json(json.loads((run_dir / "results.json").read_text()))
     failed = sorted(result.failed(), key=lambda o: o.id)
+    if args.service:
+        failed = [o for o in failed if service_of(base_id(o.id)) in args.service]
     c = result.status_counts()
     lines = [
         f"# {len(failed)} failing tests of {len(result.outcomes)} "
@@ -414,6 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("failures", help="failing tests of a run, with where and why")
     p.add_argument("run_dir", nargs="?", help="default: the latest run")
     p.add_argument("--out", help="write to this file")
+    p.add_argument("--service", action="append", help="only these services (e.g. identity)")
     p.set_defaults(fn=cmd_failures)
 
     p = sub.add_parser("lists", help="regenerate per-service lists from the installed Tempest")
