@@ -607,6 +607,8 @@ async def _rebuild(request: Request, ctx: RequestContext, server_id: str, args: 
     if v.at_least("2.54"):
         view["key_name"] = inst.key_name
     if v.at_least("2.57"):
+        # rebuild answers user_data under its own name (not the extended attribute)
+        view.pop("OS-EXT-SRV-ATTR:user_data", None)
         view["user_data"] = inst.user_data
     view["adminPass"] = password
     return reply({"server": view}, 202)
