@@ -534,6 +534,17 @@ async def test_swift_store_upload_copy_and_delete(image_api):
     assert (await image_api.demo.get(url)).json()["stores"] == "swift,file"
     assert blobs(image_api.data_dir) == [image["id"]]
     assert (await image_api.admin.post(f"{url}/import", json=body)).status_code == 409
+    progress = (await image_api.demo.get(url)).json()
+    assert progress["os_glance_importing_to_stores"] == ""
+    assert progress["os_glance_failed_import"] == ""
+    # Data can leave one store, never the last one.
+    assert (await image_api.demo.delete(f"/v2/stores/swift/{image['id']}")).status_code == 403
+    assert (await image_api.admin.delete(f"/v2/stores/swift/{image['id']}")).status_code == 204
+    assert (await image_api.demo.get(url)).json()["stores"] == "file"
+    assert object_blobs(image_api.data_dir) == []
+    assert (await image_api.admin.delete(f"/v2/stores/file/{image['id']}")).status_code == 409
+    assert (await image_api.admin.delete(f"/v2/stores/tape/{image['id']}")).status_code == 404
+    assert (await image_api.demo.get(f"{url}/file")).content == payload
     assert (await image_api.demo.delete(url)).status_code == 204
     assert blobs(image_api.data_dir) == []
     assert object_blobs(image_api.data_dir) == []

@@ -40,6 +40,10 @@ class ImageMediaType(UnsupportedMediaType):
     pass
 
 
+class ImageInvalidStore(NotFound):
+    pass
+
+
 class ImageTaskNotFound(NotFound):
     pass
 

@@ -23,6 +23,7 @@ from stratus.services.image.errors import (
     ImageForbidden,
     ImageGone,
     ImageInvalid,
+    ImageInvalidStore,
     ImageNotFound,
     ImageQuotaExceeded,
     ImageTaskNotFound,
@@ -685,6 +686,7 @@ class ImageService:
             await self._claim(session, owner, {QUOTA_SIZE: _mib(int(staged["size"]))})
             image.status = "importing"
             image.updated_at = utcnow()
+            await self._mark_import(session, image_id, importing=targets)
         # The copies happen outside any transaction (another store may need the database).
         copied: list[str] = []
         try:
@@ -701,6 +703,7 @@ class ImageService:
                 if self.store.id in targets:
                     await self.store.rename(staged["key"], image_id)
                 row.staged = None
+                await self._mark_import(session, image_id, importing=[])
                 self._activate(
                     row,
                     image_id,
@@ -717,6 +720,20 @@ class ImageService:
             raise
         if self.store.id not in targets:
             await self.store.delete(staged["key"])
+
+    async def _mark_import(
+        self,
+        session: AsyncSession,
+        image_id: str,
+        *,
+        importing: Sequence[str],
+        failed: Sequence[str] = (),
+    ) -> None:
+        """Glance's progress properties: stores still being imported to, stores that failed."""
+        props = (await repository.properties(session, [image_id]))[image_id]
+        props["os_glance_importing_to_stores"] = ",".join(importing)
+        props["os_glance_failed_import"] = ",".join(failed)
+        await repository.set_properties(session, image_id, props)
 
     def _import_targets(self, body: dict[str, Any]) -> list[str]:
         """The stores an import writes to: ``stores``, ``all_stores`` or the default."""
@@ -748,6 +765,8 @@ class ImageService:
             raise ImageConflict(f"Image {image_id} is already present in {', '.join(targets)}")
         source = self.stores[held[0]]
         done: list[str] = []
+        async with self.db.session() as session:
+            await self._mark_import(session, image_id, importing=missing)
         try:
             for store_id in missing:
                 written = await self.stores[store_id].write(
@@ -763,10 +782,37 @@ class ImageService:
                     raise ImageGone(f"Image {image_id} was deleted during the copy.")
                 row.store = ",".join([*self._image_stores(row), *done])
                 row.updated_at = utcnow()
+                await self._mark_import(session, image_id, importing=[])
         except BaseException:
             for store_id in done:
                 await self.stores[store_id].delete(image.location)
+            async with self.db.session() as session:
+                if await repository.get(session, image_id) is not None:
+                    await self._mark_import(
+                        session,
+                        image_id,
+                        importing=[],
+                        failed=[t for t in missing if t not in done],
+                    )
             raise
+
+    async def delete_from_store(self, ctx: RequestContext, store_id: str, image_id: str) -> None:
+        """Drop an image's data from one store (never its last one)."""
+        store = self.stores.get(store_id)
+        if store is None:
+            raise ImageInvalidStore(f"Store {store_id} not found")
+        async with self.db.session() as session:
+            image = await self._visible(session, ctx, image_id)
+            ctx.can(policies.DELETE_IMAGE_LOCATION, await self._target(session, ctx, image))
+            held = self._image_stores(image)
+            if store_id not in held:
+                raise ImageInvalidStore(f"Image {image_id} is not present in store {store_id}")
+            if len(held) == 1:
+                raise ImageConflict("It's not allowed to remove image data from its only store.")
+            image.store = ",".join(s for s in held if s != store_id)
+            image.updated_at = utcnow()
+            location = image.location
+        await store.delete(location)
 
     async def _start_web_download(
         self, ctx: RequestContext, image_id: str, method: dict[str, Any]
@@ -784,6 +830,7 @@ class ImageService:
                 raise ImageInvalid("'disk_format' and 'container_format' need to be set first")
             image.status = "importing"
             image.updated_at = utcnow()
+            await self._mark_import(session, image_id, importing=[self.store.id])
         self._spawn(self._download_job(image_id, str(uri)))
 
     async def _download_job(self, image_id: str, uri: str) -> None:
@@ -813,6 +860,7 @@ class ImageService:
                 if row is None or row.status != "importing":
                     raise ImageGone(f"Image {image_id} was deleted during the import.")
                 await self._claim(session, owner, {QUOTA_SIZE: _mib(written.size)})
+                await self._mark_import(session, image_id, importing=[])
                 self._activate(
                     row,
                     written.key,
@@ -832,9 +880,7 @@ class ImageService:
             if image is not None and image.status == "importing":
                 image.status = "queued"
                 image.updated_at = utcnow()
-                props = (await repository.properties(session, [image_id]))[image_id]
-                props["os_glance_failed_import"] = self.store.id
-                await repository.set_properties(session, image_id, props)
+                await self._mark_import(session, image_id, importing=[], failed=[self.store.id])
         return reason
 
     # -- tasks (the deprecated tasks API's "import") ---------------------------------------

@@ -519,6 +519,12 @@ async def delete_member(image_id: str, member_id: str, request: Request, ctx: Ct
     return Response(status_code=204)
 
 
+@router.delete("/v2/stores/{store_id}/{image_id}", status_code=204)
+async def delete_from_store(store_id: str, image_id: str, request: Request, ctx: Ctx) -> Response:
+    await _images(request).delete_from_store(ctx, store_id, image_id)
+    return Response(status_code=204)
+
+
 # -- tasks ------------------------------------------------------------------------------
 
 
