@@ -64,7 +64,7 @@ def summarise(
         entry: dict[str, Any] = {
             "name": tl.name,
             "description": tl.description,
-            "listed": len(tl.ids) if tl.case is None else None,
+            "listed": len({base_id(t) for t in tl.ids}) if tl.case is None else None,
             "selected": len(ids),
             "passed": c[PASSED],
             "failed": c[FAILED],
