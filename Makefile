@@ -26,6 +26,7 @@ typecheck: install
 
 test: install lint typecheck
 	$(BIN)/python -m pytest -q -n 2 -rs tests --ignore=tests/conformance
+	$(BIN)/python -m pytest -q -rs -m "not slow" tests/conformance/test_conformance_harness.py
 	$(MAKE) conformance-ci
 
 # The Tempest ratchet: every test id in tests/conformance/passing.txt must still pass.
