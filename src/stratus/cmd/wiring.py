@@ -3,6 +3,7 @@
 import asyncio
 import logging
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from stratus.api.policy import PolicyEngine
@@ -97,12 +98,16 @@ class Cloud:
             if spec.bootstrap is not None:
                 await spec.bootstrap(self.runtime)
 
-    async def _unified_limit(self, project_id: str, resource: str) -> int | None:
+    async def _unified_limit(
+        self, session: AsyncSession, project_id: str, resource: str
+    ) -> int | None:
         """Quota resources are named ``<service type>.<resource>``; a Keystone limit (or
         registered limit) for that service and resource applies when one exists."""
         service_type, _, name = resource.partition(".")
         identity = self.runtime.client("identity")
-        value: int | None = await identity.project_limit(project_id, service_type, name)
+        value: int | None = await identity.project_limit(
+            project_id, service_type, name, session=session
+        )
         return value
 
     async def stop(self) -> None:

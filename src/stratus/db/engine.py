@@ -23,6 +23,9 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
+            if ":memory:" not in url and url.rstrip("/") != "sqlite+aiosqlite:":
+                # File connections are cheap; readers run alongside the one writer under WAL.
+                kwargs.update(pool_size=20, max_overflow=40)
         else:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)

@@ -17,8 +17,8 @@ from stratus.kit.errors import Forbidden
 from stratus.quota import repository
 
 Counter = Callable[[AsyncSession, str], Awaitable[int]]
-LimitSource = Callable[[str, str], Awaitable[int | None]]
-"""(project_id, resource) -> a limit from elsewhere (Keystone unified limits), or None."""
+LimitSource = Callable[[AsyncSession, str, str], Awaitable[int | None]]
+"""(session, project_id, resource) -> a limit from elsewhere (Keystone unified limits), or None."""
 
 UNLIMITED = -1
 
@@ -73,7 +73,9 @@ class QuotaEngine:
             if name in overrides:
                 out[name] = overrides[name]
                 continue
-            external = await self.limit_source(project_id, name) if self.limit_source else None
+            external = (
+                await self.limit_source(session, project_id, name) if self.limit_source else None
+            )
             out[name] = external if external is not None else res.default
         return out
 

@@ -22,6 +22,7 @@ from stratus.services.identity.models import (
     ApplicationCredential,
     Project,
     Role,
+    ServiceProvider,
     Trust,
     User,
 )
@@ -51,6 +52,7 @@ class TokenData:
     catalog: list[dict[str, Any]] | None = None
     is_admin_project: bool = False
     password_expires_at: dt.datetime | None = None
+    service_providers: list[dict[str, Any]] | None = None
 
     def auth_info(self) -> AuthInfo:
         p = self.payload
@@ -110,6 +112,7 @@ class Authenticator:
         self.revoker = revoker
         self._cache: dict[tuple[str, bool], tuple[float, TokenData]] = {}
         self._catalogs: dict[tuple[str | None, str], list[dict[str, Any]]] = {}
+        self._service_providers: list[dict[str, Any]] | None = None
 
     # -- identify the user -----------------------------------------------------------------
 
@@ -476,6 +479,7 @@ class Authenticator:
             raise NotFound("The token no longer carries any role on its scope.")
         project_domain = data.project.domain_id if data.project else None
         if await self.revoker.is_revoked(
+            s,
             payload,
             project_domain_id=project_domain,
             user_domain_id=data.user.domain_id,
@@ -509,6 +513,7 @@ class Authenticator:
     def clear_cache(self) -> None:
         self._cache.clear()
         self._catalogs.clear()
+        self._service_providers = None
 
     async def _finish(self, data: TokenData, *, nocatalog: bool) -> TokenData:
         if not nocatalog:
@@ -521,6 +526,13 @@ class Authenticator:
                     self._catalogs.clear()
                 self._catalogs[key] = cached
             data.catalog = cached
+            if self._service_providers is None:
+                async with self.db.reader() as s:
+                    self._service_providers = [
+                        {"id": sp.id, "auth_url": sp.auth_url, "sp_url": sp.sp_url}
+                        for sp in await repo.find(s, ServiceProvider, enabled=True)
+                    ]
+            data.service_providers = self._service_providers
         return data
 
     async def revoke_token(self, token: str) -> None:

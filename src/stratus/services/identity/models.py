@@ -310,3 +310,46 @@ class PolicyBlob(Base):
     type: Mapped[str] = mapped_column(String(255))
     blob: Mapped[str] = mapped_column(Text)
     extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+
+class IdentityProvider(Base):
+    """OS-FEDERATION identity provider (stored; federated authentication itself is not offered)."""
+
+    __tablename__ = "identity_idps"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    domain_id: Mapped[str] = mapped_column(String(64))
+    authorization_ttl: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    remote_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
+
+
+class FederationProtocol(Base):
+    __tablename__ = "identity_federation_protocols"
+
+    idp_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("identity_idps.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    mapping_id: Mapped[str] = mapped_column(String(64))
+    remote_id_attribute: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class Mapping(Base):
+    __tablename__ = "identity_mappings"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rules: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    schema_version: Mapped[str] = mapped_column(String(5), default="1.0")
+
+
+class ServiceProvider(Base):
+    __tablename__ = "identity_service_providers"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    auth_url: Mapped[str] = mapped_column(Text)
+    sp_url: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    relay_state_prefix: Mapped[str] = mapped_column(String(255), default="ss:mem:")

@@ -258,5 +258,13 @@ _EXTRA_RULES: list[tuple[str, str]] = [
     ("identity:ec2_list_credentials", f"{ADMIN_OR_SYS_READER} or rule:owner"),
     ("identity:ec2_delete_credential", f"{ADMIN} or user_id:%(target.credential.user_id)s"),
 ]
+for noun in ("identity_provider", "protocol", "mapping", "service_provider"):
+    _EXTRA_RULES += [
+        (f"identity:create_{noun}", ADMIN),
+        (f"identity:update_{noun}", ADMIN),
+        (f"identity:delete_{noun}", ADMIN),
+        (f"identity:get_{noun}", ADMIN_OR_SYS_READER),
+        (f"identity:list_{noun}s", ADMIN_OR_SYS_READER),
+    ]
 EXTRA_RULES = [Rule(name, check) for name, check in _EXTRA_RULES]
 register(EXTRA_RULES)

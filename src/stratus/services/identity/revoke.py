@@ -48,23 +48,25 @@ class Revoker:
         for callback in self.on_revoke:
             callback()
 
-    async def _refresh(self) -> None:
+    async def _refresh(self, s: AsyncSession) -> None:
+        """Re-read recent events, in the caller's session (a second connection per validation
+        would let concurrent requests exhaust the pool waiting on each other)."""
         if time.monotonic() - self._loaded_at < 1.0:
             return
         since = utcnow() - self.window
-        async with self.db.reader() as s:
-            self._events = await repo.revocations_since(s, since)
+        self._events = await repo.revocations_since(s, since)
         self._loaded_at = time.monotonic()
 
     async def is_revoked(
         self,
+        s: AsyncSession,
         payload: TokenPayload,
         *,
         project_domain_id: str | None,
         user_domain_id: str | None,
         role_ids: set[str] | None = None,
     ) -> bool:
-        await self._refresh()
+        await self._refresh(s)
         values = {
             "user_id": {payload.user_id},
             "project_id": {payload.project_id} if payload.project_id else set(),

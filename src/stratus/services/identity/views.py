@@ -360,6 +360,8 @@ def token(request: Request, data: TokenData) -> dict[str, Any]:
         body["roles"] = [{"id": r.id, "name": r.name} for r in data.roles]
     if data.catalog is not None and p.scope != "unscoped":
         body["catalog"] = data.catalog
+        if data.service_providers:
+            body["service_providers"] = data.service_providers
     if data.trust is not None:
         body["OS-TRUST:trust"] = {
             "id": data.trust.id,
