@@ -19,7 +19,8 @@ from stratus.services.identity.role import SYSTEM_TARGET
 from stratus.services.identity.service import IdentityService
 
 ROLE_CHAIN = ("admin", "member", "reader")
-EXTRA_ROLES = ("service", "manager")
+# ResellerAdmin: Swift operators (account quotas), as DevStack creates it.
+EXTRA_ROLES = ("service", "manager", "ResellerAdmin")
 CLOUDS_FILE = "clouds.yaml"
 
 

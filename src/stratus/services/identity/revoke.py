@@ -7,6 +7,7 @@ effect at once (and also clears the token caches through ``on_revoke`` callbacks
 import datetime as dt
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,11 +29,41 @@ _MATCH_FIELDS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A revocation event detached from any session (ORM rows expire when a session rolls
+    back, and these live in memory across requests)."""
+
+    issued_before: dt.datetime
+    user_id: str | None = None
+    project_id: str | None = None
+    domain_id: str | None = None
+    role_id: str | None = None
+    trust_id: str | None = None
+    application_credential_id: str | None = None
+    audit_id: str | None = None
+    audit_chain_id: str | None = None
+
+    @classmethod
+    def of(cls, row: RevocationEvent) -> "Event":
+        return cls(
+            issued_before=row.issued_before,
+            user_id=row.user_id,
+            project_id=row.project_id,
+            domain_id=row.domain_id,
+            role_id=row.role_id,
+            trust_id=row.trust_id,
+            application_credential_id=row.application_credential_id,
+            audit_id=row.audit_id,
+            audit_chain_id=row.audit_chain_id,
+        )
+
+
 class Revoker:
     def __init__(self, db: Database, *, window: dt.timedelta) -> None:
         self.db = db
         self.window = window
-        self._events: list[RevocationEvent] = []
+        self._events: list[Event] = []
         self._loaded_at = 0.0
         self.on_revoke: list[Callable[[], None]] = []
 
@@ -40,7 +71,9 @@ class Revoker:
         now = utcnow()
         event = RevocationEvent(issued_before=now, revoked_at=now, **fields)
         await repo.add(s, event)
-        self._events.append(event)
+        # Effective in this worker at once; should the transaction roll back, the next
+        # re-read (within a second) drops it again.
+        self._events.append(Event.of(event))
         for callback in self.on_revoke:
             callback()
 
@@ -54,7 +87,7 @@ class Revoker:
         if time.monotonic() - self._loaded_at < 1.0:
             return
         since = utcnow() - self.window
-        self._events = await repo.revocations_since(s, since)
+        self._events = [Event.of(row) for row in await repo.revocations_since(s, since)]
         self._loaded_at = time.monotonic()
 
     async def is_revoked(
