@@ -210,3 +210,28 @@ def test_catalog_lists_identity_everywhere(cloud: RunningCloud) -> None:
     identity = next(s for s in catalog if s["type"] == "identity")
     assert {e["interface"] for e in identity["endpoints"]} == {"public", "internal", "admin"}
     assert {e["region_id"] for e in identity["endpoints"]} == {"RegionOne"}
+
+
+def test_failed_update_changes_nothing(cloud: RunningCloud, admin: Any) -> None:
+    """A request that fails after its first change (disabling) leaves the user as it was, and
+    the cloud keeps serving (the rolled-back revocation must not linger)."""
+    name = f"rb-{uid()}"
+    user = admin.identity.create_user(name=name, domain_id="default", password="pw-rollback-1")
+    token = admin_token(cloud)
+    resp = call(
+        cloud,
+        "PATCH",
+        f"/v3/users/{user.id}",
+        token,
+        json={"user": {"enabled": False, "password": "x" * 5000}},
+    )
+    assert resp.status_code == 400
+    assert admin.identity.get_user(user.id).is_enabled
+    assert token_for(cloud, name, "pw-rollback-1").status_code == 201
+    for _ in range(3):
+        assert (
+            call(
+                cloud, "GET", "/v3/auth/tokens", token, headers={"X-Subject-Token": token}
+            ).status_code
+            == 200
+        )
