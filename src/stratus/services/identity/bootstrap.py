@@ -2,6 +2,7 @@
 
 Idempotent: each start re-syncs the catalog with the enabled services and the current URL."""
 
+import asyncio
 import secrets
 from itertools import pairwise
 from pathlib import Path
@@ -64,6 +65,13 @@ async def bootstrap(svc: IdentityService, settings: Settings, specs: list[Servic
                 settings.admin_password or passwords.get("admin") or secrets.token_urlsafe(12)
             )
             demo_pw = settings.demo_password or passwords.get("demo") or secrets.token_urlsafe(12)
+            hashes = dict(
+                zip(
+                    (admin_pw, demo_pw),
+                    await asyncio.gather(svc.users.hash(admin_pw), svc.users.hash(demo_pw)),
+                    strict=True,
+                )
+            )
             for project_name, user_name, password, role in (
                 ("admin", "admin", admin_pw, "admin"),
                 ("demo", "demo", demo_pw, "member"),
@@ -82,6 +90,7 @@ async def bootstrap(svc: IdentityService, settings: Settings, specs: list[Servic
                         "name": user_name,
                         "domain_id": DEFAULT_DOMAIN_ID,
                         "password": password,
+                        "password_hash": hashes[password],
                         "default_project_id": project.id,
                         "options": {
                             "ignore_password_expiry": True,

@@ -69,7 +69,13 @@ class Users:
         return now + dt.timedelta(days=days)
 
     async def _store_password(
-        self, s: AsyncSession, user: User, password: str, *, self_service: bool
+        self,
+        s: AsyncSession,
+        user: User,
+        password: str,
+        *,
+        self_service: bool,
+        hashed: str | None = None,
     ) -> None:
         validate_strength(password, self.rules, self.conf.max_password_length)
         now = utcnow()
@@ -96,7 +102,7 @@ class Users:
         s.add(
             Password(
                 user_id=user.id,
-                hash=await hash_password(password, self.conf.password_hash_rounds),
+                hash=hashed or await hash_password(password, self.conf.password_hash_rounds),
                 created_at=now,
                 expires_at=expires,
                 self_service=self_service,
@@ -126,8 +132,14 @@ class Users:
         )
         await repo.add(s, row)
         if fields.get("password") is not None:
-            await self._store_password(s, row, fields["password"], self_service=False)
+            await self._store_password(
+                s, row, fields["password"], self_service=False, hashed=fields.get("password_hash")
+            )
         return row
+
+    async def hash(self, password: str) -> str:
+        """Hash ahead of time (bootstrap hashes its two passwords in parallel)."""
+        return await hash_password(password, self.conf.password_hash_rounds)
 
     async def update(self, s: AsyncSession, user_id: str, fields: dict[str, Any]) -> User:
         row = await self.get(s, user_id)
