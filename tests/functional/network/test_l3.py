@@ -145,6 +145,8 @@ async def test_port_forwarding(net: Net) -> None:
     assert r.status_code == 200
     vm = await port(net.demo, priv["id"])
     ip = vm["fixed_ips"][0]["ip_address"]
+    # an address on the subnet that is not the port's (IPAM picks addresses at random)
+    other_ip = "10.2.0.250" if ip != "10.2.0.250" else "10.2.0.251"
     fip = await create(net.demo, "floatingips", "floatingip", floating_network_id=ext["id"])
     body = {
         "protocol": "tcp",
@@ -164,9 +166,7 @@ async def test_port_forwarding(net: Net) -> None:
     assert r.status_code == 409
     r = await net.demo.post(
         f"/v2.0/floatingips/{fip['id']}/port_forwardings",
-        json={
-            "port_forwarding": {**body, "external_port": 2223, "internal_ip_address": "10.2.0.250"}
-        },
+        json={"port_forwarding": {**body, "external_port": 2223, "internal_ip_address": other_ip}},
     )
     assert r.status_code == 400
     seen = (await net.demo.get(f"/v2.0/floatingips/{fip['id']}")).json()["floatingip"]
