@@ -8,82 +8,18 @@ from typing import Any
 
 import httpx
 import pytest
-from alembic import command
-from sqlalchemy.engine import Connection
 from starlette.applications import Starlette
 from starlette.routing import Mount
 from tests.conftest import postgres_database, postgres_reachable
+from tests.functional.stub_identity import StubValidator, upgrade_branches
 
-from stratus.api.auth import AuthInfo, CachingValidator
+from stratus.api.auth import CachingValidator
 from stratus.api.policy import PolicyEngine
 from stratus.api.runtime import Runtime
 from stratus.bus.inproc import InProcBus
 from stratus.conf.settings import load_settings
 from stratus.db import Database
-from stratus.db.migrate import alembic_config
 from stratus.services.image.spec import SPEC
-
-PERSONAS = {
-    "admin": AuthInfo(
-        user_id="u-admin",
-        user_name="admin",
-        user_domain_id="default",
-        user_domain_name="Default",
-        roles=("admin", "member", "reader"),
-        project_id="p-admin",
-        project_name="admin",
-    ),
-    "demo": AuthInfo(
-        user_id="u-demo",
-        user_name="demo",
-        user_domain_id="default",
-        user_domain_name="Default",
-        roles=("member", "reader"),
-        project_id="p-demo",
-        project_name="demo",
-    ),
-    "alt": AuthInfo(
-        user_id="u-alt",
-        user_name="alt",
-        user_domain_id="default",
-        user_domain_name="Default",
-        roles=("member", "reader"),
-        project_id="p-alt",
-        project_name="alt",
-    ),
-    "reader": AuthInfo(
-        user_id="u-reader",
-        user_name="reader",
-        user_domain_id="default",
-        user_domain_name="Default",
-        roles=("reader",),
-        project_id="p-demo",
-        project_name="demo",
-    ),
-}
-
-
-class StubValidator:
-    async def validate(self, token: str) -> AuthInfo:
-        from stratus.kit.errors import NotFound
-
-        try:
-            return PERSONAS[token]
-        except KeyError:
-            raise NotFound("token") from None
-
-
-async def upgrade_branches(db: Database, targets: tuple[str, ...]) -> None:
-    """Only the branches under test (others' migrations may be mid-flight)."""
-    cfg = alembic_config(db.url)
-
-    def _run(connection: Connection) -> None:
-        cfg.attributes["connection"] = connection
-        for target in targets:
-            command.upgrade(cfg, target)
-
-    async with db.engine.begin() as conn:
-        await conn.run_sync(_run)
 
 
 @dataclass

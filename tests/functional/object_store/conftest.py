@@ -7,91 +7,24 @@ from pathlib import Path
 
 import httpx
 import pytest
-from alembic import command
-from sqlalchemy.engine import Connection
 from starlette.applications import Starlette
 from starlette.routing import Mount
 from tests.conftest import postgres_database, postgres_reachable
+from tests.functional.stub_identity import PERSONAS as BASE_PERSONAS
+from tests.functional.stub_identity import StubValidator, persona, upgrade_branches
 
-from stratus.api.auth import AuthInfo, CachingValidator
+from stratus.api.auth import CachingValidator
 from stratus.api.policy import PolicyEngine
 from stratus.api.runtime import Runtime
 from stratus.bus.inproc import InProcBus
 from stratus.conf.settings import load_settings
 from stratus.db import Database
-from stratus.db.migrate import alembic_config
 from stratus.services.object_store.spec import SPEC
 
 PERSONAS = {
-    "admin": AuthInfo(
-        user_id="u-admin",
-        user_name="admin",
-        user_domain_id="default",
-        user_domain_name="Default",
-        roles=("admin", "member", "reader"),
-        project_id="p-admin",
-        project_name="admin",
-    ),
-    "demo": AuthInfo(
-        user_id="u-demo",
-        user_name="demo",
-        user_domain_id="default",
-        user_domain_name="Default",
-        roles=("member", "reader"),
-        project_id="p-demo",
-        project_name="demo",
-    ),
-    "alt": AuthInfo(
-        user_id="u-alt",
-        user_name="alt",
-        user_domain_id="default",
-        user_domain_name="Default",
-        roles=("member", "reader"),
-        project_id="p-alt",
-        project_name="alt",
-    ),
-    "reader": AuthInfo(
-        user_id="u-reader",
-        user_name="reader",
-        user_domain_id="default",
-        user_domain_name="Default",
-        roles=("reader",),
-        project_id="p-demo",
-        project_name="demo",
-    ),
-    "reseller": AuthInfo(
-        user_id="u-ops",
-        user_name="ops",
-        user_domain_id="default",
-        user_domain_name="Default",
-        roles=("ResellerAdmin",),
-        project_id="p-ops",
-        project_name="ops",
-    ),
+    **BASE_PERSONAS,
+    "reseller": persona("ops", "ops", ("ResellerAdmin",)),
 }
-
-
-class StubValidator:
-    async def validate(self, token: str) -> AuthInfo:
-        from stratus.kit.errors import NotFound
-
-        try:
-            return PERSONAS[token]
-        except KeyError:
-            raise NotFound("token") from None
-
-
-async def upgrade_branches(db: Database, targets: tuple[str, ...]) -> None:
-    """Only the branches under test (others' migrations may be mid-flight)."""
-    cfg = alembic_config(db.url)
-
-    def _run(connection: Connection) -> None:
-        cfg.attributes["connection"] = connection
-        for target in targets:
-            command.upgrade(cfg, target)
-
-    async with db.engine.begin() as conn:
-        await conn.run_sync(_run)
 
 
 @dataclass
@@ -127,7 +60,7 @@ async def swift_api(tmp_path: Path, db_url: str | None) -> AsyncIterator[Clients
         db=db,
         bus=InProcBus(),
         policy=PolicyEngine(),
-        validator=CachingValidator(StubValidator(), ttl=0),
+        validator=CachingValidator(StubValidator(PERSONAS), ttl=0),
     )
     await upgrade_branches(db, ("quota@head", "object_store@head"))
     app = Starlette(routes=[Mount(SPEC.mount, app=SPEC.build(runtime))])
