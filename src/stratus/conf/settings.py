@@ -7,6 +7,8 @@ import yaml
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from stratus.conf.network import NetworkSettings
+
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "stratus"
 
 ALL_SERVICES = (
@@ -68,6 +70,8 @@ class Settings(BaseSettings):
     log_level: str = "warning"
     # The compute service's own section (services/compute/config.py: fake_hosts, ratios, ...).
     compute: dict[str, Any] = Field(default_factory=dict)
+    # The network service's section (conf/network.py: type driver ranges, MAC base, quotas, ...).
+    network: NetworkSettings = Field(default_factory=NetworkSettings)
 
     @property
     def database_url(self) -> str:

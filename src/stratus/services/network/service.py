@@ -259,7 +259,11 @@ class NetworkService(Core):
                 ]
             segs = []
             for index, seg in enumerate(requested):
-                segs.append(await self._allocate_segment(session, net_id, index, seg, owner))
+                segs.append(
+                    await self._allocate_segment(
+                        session, net_id, index, seg, owner, external=data["router:external"]
+                    )
+                )
             max_mtu = min(self._mtu_for(s.network_type) for s in segs)
             if "mtu" in data:
                 if data["mtu"] > max_mtu:
@@ -307,6 +311,8 @@ class NetworkService(Core):
         index: int,
         seg: Mapping[str, Any],
         owner: str | None = None,
+        *,
+        external: bool = False,
     ) -> m.Segment:
         network_type = seg.get("provider:network_type")
         physnet = seg.get("provider:physical_network")
@@ -314,7 +320,10 @@ class NetworkService(Core):
         if network_type is None:
             if physnet is not None or seg_id is not None:
                 raise InvalidInput("network_type required")
-            network_type = self.config.tenant_network_types[0]
+            # ML2's external_network_type: unset, external networks get the tenant type.
+            network_type = (external and self.config.external_network_type) or (
+                self.config.tenant_network_types[0]
+            )
         if network_type not in attrs.NETWORK_TYPES:
             raise InvalidInput(f"network_type value '{network_type}' not supported")
         if seg_id is not None:
