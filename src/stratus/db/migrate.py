@@ -23,6 +23,8 @@ MIGRATION_PACKAGES = (
     "stratus.services.image",
     "stratus.services.object_store",
     "stratus.services.compute",
+    "stratus.scheduler",
+    "stratus.services.compute.metadata",
 )
 
 

@@ -28,6 +28,8 @@ from stratus.kit.timeutil import parse_isotime, utcnow
 from stratus.quota import QuotaEngine
 from stratus.quota.engine import OverQuota
 from stratus.scheduler import NoValidHost, RequestSpec, Scheduler, Selection
+from stratus.scheduler.numa import InvalidGuestTopology, guest_request
+from stratus.services.compute import hostops
 from stratus.services.compute import repository as repo
 from stratus.services.compute.config import ComputeConfig
 from stratus.services.compute.drivers.base import ComputeDriver, InstanceSpec, PowerState
@@ -40,6 +42,7 @@ from stratus.services.compute.errors import (
 from stratus.services.compute.flavor import FlavorService
 from stratus.services.compute.host import HostService
 from stratus.services.compute.keypair import KeyPairService
+from stratus.services.compute.metadata.service import MetadataService
 from stratus.services.compute.models import (
     Flavor,
     Instance,
@@ -80,11 +83,34 @@ STATUS_TO_VM_STATE = {
 _VM_TO_STATUS = {vm: status for status, vms in STATUS_TO_VM_STATE.items() for vm in vms}
 
 
+_RESIZE_TASKS = ("resize_prep", "resize_migrating", "resize_migrated", "resize_finish")
+_REBUILD_TASKS = ("rebuilding", "rebuild_block_device_mapping", "rebuild_spawning")
+# vm_state -> task_state -> status where a task shows (nova's api/openstack/common.py map).
+_TASK_STATUS: dict[str, dict[str, str]] = {
+    "active": {
+        "rebooting": "REBOOT",
+        "reboot_pending": "REBOOT",
+        "reboot_started": "REBOOT",
+        "rebooting_hard": "HARD_REBOOT",
+        "reboot_pending_hard": "HARD_REBOOT",
+        "reboot_started_hard": "HARD_REBOOT",
+        "updating_password": "PASSWORD",
+        "migrating": "MIGRATING",
+        **dict.fromkeys(_REBUILD_TASKS, "REBUILD"),
+        **dict.fromkeys(_RESIZE_TASKS, "RESIZE"),
+    },
+    "stopped": {**dict.fromkeys(_REBUILD_TASKS, "REBUILD"), **dict.fromkeys(_RESIZE_TASKS, "RESIZE")},
+    "resized": {"resize_reverting": "REVERT_RESIZE"},
+    "paused": {"migrating": "MIGRATING"},
+    "error": dict.fromkeys(_REBUILD_TASKS, "REBUILD"),
+}
+
+
 def status_of(vm_state: str, task_state: str | None) -> str:
-    if vm_state == "active" and task_state in ("rebooting", "reboot_pending", "reboot_started"):
-        return "REBOOT"
-    if vm_state == "active" and task_state in ("rebuilding", "rebuild_spawning"):
-        return "REBUILD"
+    if task_state is not None:
+        status = _TASK_STATUS.get(vm_state, {}).get(task_state)
+        if status is not None:
+            return status
     return _VM_TO_STATUS.get(vm_state, "UNKNOWN")
 
 
@@ -170,6 +196,8 @@ class ServerService:
         self.scheduler = scheduler
         self.network = network
         self.images = images
+        # Writes config drives on the host before spawn (set by the compute spec).
+        self.config_drives: MetadataService | None = None
         self._group_locks: dict[str, asyncio.Lock] = {}
 
     # -- reads -------------------------------------------------------------------------
@@ -272,6 +300,16 @@ class ServerService:
         image_props: dict[str, str] = {}
         if req.image_ref:
             image_props = await self._check_image(ctx, req.image_ref, flavor)
+            try:  # the NUMA/pinning/huge page/PCI request must make sense before any row
+                guest_request(
+                    flavor.vcpus,
+                    flavor.memory_mb,
+                    flavor.extra_specs or {},
+                    image_props,
+                    self.config.pci_aliases,
+                )
+            except InvalidGuestTopology as err:
+                raise BadRequest(str(err)) from None
         else:
             raise BadRequest(
                 "Block device mapping is invalid: booting without an image "
@@ -547,6 +585,8 @@ class ServerService:
         host = str(msg.server or msg.payload["host"])
         if msg.method == "spawn":
             spec = InstanceSpec(**msg.payload["spec"])
+            if self.config_drives is not None:
+                await self.config_drives.build_config_drive(spec.uuid)
             return int(await self.driver.spawn(host, spec))
         if msg.method == "destroy":
             await self.driver.destroy(host, str(msg.payload["uuid"]))
@@ -556,7 +596,7 @@ class ServerService:
             return int(await self.driver.set_power(host, uuid, action))
         if msg.method == "console":
             return self.driver.console_output(host, str(msg.payload["uuid"]))
-        raise ValueError(f"unknown compute method {msg.method}")
+        return await hostops.run(self.driver, self.bus, host, msg)
 
     async def build(self, uuid: str) -> None:
         """Schedule, claim, wire ports and spawn; any failure releases what was taken."""
@@ -645,6 +685,7 @@ class ServerService:
                 network_info=info,
                 progress=0,
             )
+            self.scheduler.build_succeeded(selection.host)
             if not done:
                 await self.bus.call(
                     Message(COMPUTE_TOPIC, "destroy", {"uuid": uuid}, server=selection.host)
@@ -653,6 +694,7 @@ class ServerService:
         except _Deleted:
             await self._release(uuid, created_ports, bound_ports)
         except Exception as err:
+            self.scheduler.build_failed(selection.host)
             await self._release(uuid, created_ports, bound_ports)
             await self._event(uuid, "compute_build_and_run_instance", start, err, selection.host)
             await self._fail(uuid, err, code=500)
@@ -727,6 +769,7 @@ class ServerService:
             force_node=hints.get("_forced_node"),
             different_host=different_hosts,
             extra_specs=specs,
+            image_properties=image_props,
         )
         if same:
             # No live instance named by same_host: no host can satisfy it.
@@ -876,6 +919,8 @@ class ServerService:
                     await self.network.unbind_port(port_id)
         if self.scheduler is not None:
             await self.scheduler.release(uuid)
+        if self.config_drives is not None:
+            await self.config_drives.forget(uuid)
         async with self.db.session() as s:
             inst = await repo.get_instance(s, uuid)
             if inst is None:

@@ -18,6 +18,7 @@ from stratus.services.compute.flavor import FlavorService
 from stratus.services.compute.group import ServerGroupService
 from stratus.services.compute.host import HostService
 from stratus.services.compute.keypair import KeyPairService
+from stratus.services.compute.metadata.service import MetadataService
 from stratus.services.compute.quota import QuotaService
 from stratus.services.compute.server import ServerService
 from stratus.services.compute.usage import UsageService
@@ -34,6 +35,10 @@ class ComputeServices:
     groups: ServerGroupService
     aggregates: AggregateService
     usage: UsageService
+    # Server actions and moves (set by the spec once the server service exists).
+    actions: Any = None
+    moves: Any = None
+    metadata: MetadataService | None = None
 
 
 def services(request: Request) -> ComputeServices:

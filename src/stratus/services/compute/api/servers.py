@@ -14,6 +14,7 @@ from stratus.api.deps import Ctx
 from stratus.kit.errors import BadRequest, NotFound, NotImplementedYet
 from stratus.kit.ids import is_uuid_like
 from stratus.services.compute import policies
+from stratus.services.compute.api import actions
 from stratus.services.compute.api.common import (
     int_param,
     links,
@@ -698,6 +699,9 @@ async def server_action(server_id: str, request: Request, ctx: Ctx) -> Response:
             if length == -1:
                 length = None
         return reply({"output": await svc.console_output(ctx, server_id, length)})
+    answer = await actions.dispatch(request, ctx, inst, name, args)
+    if answer is not None:
+        return answer
     raise NotImplementedYet(f"The server action '{name}' is not implemented by Stratus yet.")
 
 
@@ -942,23 +946,3 @@ async def show_ips(server_id: str, network: str, request: Request, ctx: Ctx) -> 
     if entries is None:
         raise NotFound("Instance is not a member of specified network")
     return reply({network: [{"version": a["version"], "addr": a["addr"]} for a in entries]})
-
-
-# -- os-server-password ------------------------------------------------------------------
-
-
-@router.get("/servers/{server_id}/os-server-password")
-async def get_server_password(server_id: str, request: Request, ctx: Ctx) -> Response:
-    inst = await services(request).servers.get(ctx, server_id)
-    ctx.can(policies.PASSWORD_SHOW, _target(inst))
-    # A guest posts its encrypted password through the metadata service, which Stratus does
-    # not serve yet: no password was ever set, and nova answers an empty string then.
-    return reply({"password": ""})
-
-
-@router.delete("/servers/{server_id}/os-server-password")
-async def clear_server_password(server_id: str, request: Request, ctx: Ctx) -> Response:
-    inst = await services(request).servers.get(ctx, server_id)
-    ctx.can(policies.PASSWORD_CLEAR, _target(inst))
-    # Nothing stored (see above): clearing leaves the empty password empty.
-    return no_content(204)

@@ -1,0 +1,50 @@
+"""All SQL of the metadata service: instances by uuid or fixed address, key pairs, passwords."""
+
+import datetime as dt
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from stratus.services.compute.metadata.models import InstancePassword
+from stratus.services.compute.models import Instance, KeyPair
+
+
+async def get_instance(session: AsyncSession, uuid: str) -> Instance | None:
+    stmt = select(Instance).where(Instance.uuid == uuid, Instance.deleted.is_(False))
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def instances_with_address(
+    session: AsyncSession, address: str, *, project_id: str | None
+) -> list[Instance]:
+    """Live instances that hold ``address`` as a fixed IP (read from the network info
+    cache, which is JSON: filtered here rather than in SQL, portable across databases)."""
+    stmt = select(Instance).where(Instance.deleted.is_(False), Instance.host.is_not(None))
+    if project_id is not None:
+        stmt = stmt.where(Instance.project_id == project_id)
+    found = []
+    for inst in (await session.execute(stmt)).scalars():
+        for vif in inst.network_info:
+            if any(address in s.get("ips", ()) for s in vif.get("subnets", ())):
+                found.append(inst)
+                break
+    return found
+
+
+async def get_keypair(session: AsyncSession, user_id: str, name: str) -> KeyPair | None:
+    stmt = select(KeyPair).where(KeyPair.user_id == user_id, KeyPair.name == name)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_password(session: AsyncSession, uuid: str) -> str | None:
+    row = await session.get(InstancePassword, uuid)
+    return row.password if row is not None else None
+
+
+async def add_password(session: AsyncSession, uuid: str, password: str, now: dt.datetime) -> None:
+    session.add(InstancePassword(instance_uuid=uuid, password=password, created_at=now))
+    await session.flush()
+
+
+async def delete_password(session: AsyncSession, uuid: str) -> None:
+    await session.execute(delete(InstancePassword).where(InstancePassword.instance_uuid == uuid))
