@@ -28,8 +28,6 @@ from stratus.kit.timeutil import parse_isotime, utcnow
 from stratus.quota import QuotaEngine
 from stratus.quota.engine import OverQuota
 from stratus.scheduler import NoValidHost, RequestSpec, Scheduler, Selection
-from stratus.scheduler.numa import InvalidGuestTopology, guest_request
-from stratus.services.compute import hostops
 from stratus.services.compute import repository as repo
 from stratus.services.compute.config import ComputeConfig
 from stratus.services.compute.drivers.base import ComputeDriver, InstanceSpec, PowerState
@@ -83,34 +81,11 @@ STATUS_TO_VM_STATE = {
 _VM_TO_STATUS = {vm: status for status, vms in STATUS_TO_VM_STATE.items() for vm in vms}
 
 
-_RESIZE_TASKS = ("resize_prep", "resize_migrating", "resize_migrated", "resize_finish")
-_REBUILD_TASKS = ("rebuilding", "rebuild_block_device_mapping", "rebuild_spawning")
-# vm_state -> task_state -> status where a task shows (nova's api/openstack/common.py map).
-_TASK_STATUS: dict[str, dict[str, str]] = {
-    "active": {
-        "rebooting": "REBOOT",
-        "reboot_pending": "REBOOT",
-        "reboot_started": "REBOOT",
-        "rebooting_hard": "HARD_REBOOT",
-        "reboot_pending_hard": "HARD_REBOOT",
-        "reboot_started_hard": "HARD_REBOOT",
-        "updating_password": "PASSWORD",
-        "migrating": "MIGRATING",
-        **dict.fromkeys(_REBUILD_TASKS, "REBUILD"),
-        **dict.fromkeys(_RESIZE_TASKS, "RESIZE"),
-    },
-    "stopped": {**dict.fromkeys(_REBUILD_TASKS, "REBUILD"), **dict.fromkeys(_RESIZE_TASKS, "RESIZE")},
-    "resized": {"resize_reverting": "REVERT_RESIZE"},
-    "paused": {"migrating": "MIGRATING"},
-    "error": dict.fromkeys(_REBUILD_TASKS, "REBUILD"),
-}
-
-
 def status_of(vm_state: str, task_state: str | None) -> str:
-    if task_state is not None:
-        status = _TASK_STATUS.get(vm_state, {}).get(task_state)
-        if status is not None:
-            return status
+    if vm_state == "active" and task_state in ("rebooting", "reboot_pending", "reboot_started"):
+        return "REBOOT"
+    if vm_state == "active" and task_state in ("rebuilding", "rebuild_spawning"):
+        return "REBUILD"
     return _VM_TO_STATUS.get(vm_state, "UNKNOWN")
 
 
@@ -300,16 +275,6 @@ class ServerService:
         image_props: dict[str, str] = {}
         if req.image_ref:
             image_props = await self._check_image(ctx, req.image_ref, flavor)
-            try:  # the NUMA/pinning/huge page/PCI request must make sense before any row
-                guest_request(
-                    flavor.vcpus,
-                    flavor.memory_mb,
-                    flavor.extra_specs or {},
-                    image_props,
-                    self.config.pci_aliases,
-                )
-            except InvalidGuestTopology as err:
-                raise BadRequest(str(err)) from None
         else:
             raise BadRequest(
                 "Block device mapping is invalid: booting without an image "
@@ -596,7 +561,7 @@ class ServerService:
             return int(await self.driver.set_power(host, uuid, action))
         if msg.method == "console":
             return self.driver.console_output(host, str(msg.payload["uuid"]))
-        return await hostops.run(self.driver, self.bus, host, msg)
+        raise ValueError(f"unknown compute method {msg.method}")
 
     async def build(self, uuid: str) -> None:
         """Schedule, claim, wire ports and spawn; any failure releases what was taken."""
@@ -685,7 +650,6 @@ class ServerService:
                 network_info=info,
                 progress=0,
             )
-            self.scheduler.build_succeeded(selection.host)
             if not done:
                 await self.bus.call(
                     Message(COMPUTE_TOPIC, "destroy", {"uuid": uuid}, server=selection.host)
@@ -694,7 +658,6 @@ class ServerService:
         except _Deleted:
             await self._release(uuid, created_ports, bound_ports)
         except Exception as err:
-            self.scheduler.build_failed(selection.host)
             await self._release(uuid, created_ports, bound_ports)
             await self._event(uuid, "compute_build_and_run_instance", start, err, selection.host)
             await self._fail(uuid, err, code=500)
@@ -769,7 +732,6 @@ class ServerService:
             force_node=hints.get("_forced_node"),
             different_host=different_hosts,
             extra_specs=specs,
-            image_properties=image_props,
         )
         if same:
             # No live instance named by same_host: no host can satisfy it.

@@ -10,18 +10,14 @@ from stratus.api.errors import compute_error
 from stratus.api.runtime import Runtime
 from stratus.api.service import CatalogEntry, ServiceSpec, make_service_app
 from stratus.scheduler import Scheduler
-from stratus.scheduler.claims import HostClaims
 from stratus.services.compute import config as compute_config
 from stratus.services.compute import (
     policies,  # noqa: F401  (registers defaults)
     quota,
 )
-from stratus.services.compute.action import ActionService
 from stratus.services.compute.aggregate import AggregateService
-from stratus.services.compute.api import actions as action_api
 from stratus.services.compute.api import (
     aggregates,
-    diagnostics,
     flavors,
     groups,
     hosts,
@@ -32,18 +28,15 @@ from stratus.services.compute.api import (
     servers,
     usage,
 )
-from stratus.services.compute.api import migrations as migration_api
 from stratus.services.compute.api.common import ComputeServices
 from stratus.services.compute.api.versions import MICROVERSION
 from stratus.services.compute.drivers.fake import FakeComputeDriver
 from stratus.services.compute.flavor import FlavorService
 from stratus.services.compute.group import ServerGroupService
 from stratus.services.compute.host import HostService
-from stratus.services.compute.hostops import MOVES_TOPIC
 from stratus.services.compute.keypair import KeyPairService
 from stratus.services.compute.metadata import mount as metadata_mount
 from stratus.services.compute.metadata.app import MetadataApp
-from stratus.services.compute.migration import MoveService
 from stratus.services.compute.quota import QuotaService
 from stratus.services.compute.server import COMPUTE_TOPIC, CONDUCTOR_TOPIC, ServerService
 from stratus.services.compute.usage import UsageService
@@ -86,14 +79,7 @@ def services(runtime: Runtime) -> ComputeServices:
     flavor_service = FlavorService(runtime.db)
     keypair_service = KeyPairService(runtime.db, runtime.quota)
     scheduler = (
-        Scheduler(
-            placement,
-            max_candidates=cfg.max_placement_results,
-            claims=HostClaims(runtime.db),
-            pci_aliases=cfg.pci_aliases,
-        )
-        if placement
-        else None
+        Scheduler(placement, max_candidates=cfg.max_placement_results) if placement else None
     )
     built = ComputeServices(
         flavors=flavor_service,
@@ -120,9 +106,6 @@ def services(runtime: Runtime) -> ComputeServices:
     )
     # The compute host writes a config drive before it spawns a guest that asked for one.
     built.servers.config_drives = built.metadata
-    # Server actions and moves: snapshots go to the image service through its client.
-    built.actions = ActionService(built.servers, ImageClient(runtime.db, runtime=runtime))
-    built.moves = MoveService(built.servers, placement)
     runtime.clients[_KEY] = built
     return built
 
@@ -136,14 +119,11 @@ def build(runtime: Runtime) -> ASGIApp:
             keypairs.router,
             quotas.router,
             hosts.router,
-            diagnostics.router,
             servers.router,
             server_password.router,
             groups.router,
             aggregates.router,
             usage.router,
-            action_api.router,
-            migration_api.router,
             root.router,
         ],
         formatter=compute_error,
@@ -167,7 +147,6 @@ async def bootstrap(runtime: Runtime) -> None:
     await built.quotas.load_default_class()
     await built.hosts.register()
     await runtime.bus.consume(CONDUCTOR_TOPIC, built.servers.handle_conductor)
-    await runtime.bus.consume(MOVES_TOPIC, built.moves.handle)
     for res in built.servers.driver.hosts():
         # One in-process compute agent per simulated host, addressed by host name.
         await runtime.bus.consume(f"{COMPUTE_TOPIC}.{res.hostname}", built.servers.handle_compute)
