@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import compute_probes
 from .cloud import Credentials
 from .openstack_http import Response, Session, request
 
@@ -191,7 +192,8 @@ def probe_compute(s: Session, facts: Facts) -> None:
             facts.set("compute", "flavor_ref_alt", alt["id"], "second smallest flavor")
     # No compute feature has a cheap, honest probe yet: each stays off until a probe shows it.
     for opt in COMPUTE_FEATURES:
-        facts.flag("compute-feature-enabled", opt, False, "no probe shows it works yet")
+        if opt not in compute_probes.PROBED:  # probed once an image exists (after the image probe)
+            facts.flag("compute-feature-enabled", opt, False, "no probe shows it works yet")
 
 
 COMPUTE_FEATURES = (
@@ -464,4 +466,9 @@ def discover(creds: Credentials) -> Facts:
                 probe(session, facts)
             except Exception as exc:  # a broken probe must not hide the rest of the run
                 facts.notes.append(f"probe {stype} failed: {exc!r}")
+    if "compute" in facts.endpoints:
+        try:
+            compute_probes.probe_compute_servers(session, facts)
+        except Exception as exc:
+            facts.notes.append(f"probe compute servers failed: {exc!r}")
     return facts

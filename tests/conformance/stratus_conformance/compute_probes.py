@@ -1,0 +1,68 @@
+"""Compute feature flags that only a real server can show: boot one (no network) and look at
+what the API really does with it. Runs after the image probe (it needs image_ref)."""
+
+import time
+from typing import TYPE_CHECKING
+
+from .openstack_http import Session
+
+if TYPE_CHECKING:
+    from .discovery import Facts
+
+_V = {"OpenStack-API-Version": "compute 2.37"}
+
+
+def probe_compute_servers(s: Session, facts: "Facts") -> None:
+    url = facts.endpoints["compute"]
+    compute = facts.options.get("compute", {})
+    image, flavor = compute.get("image_ref"), compute.get("flavor_ref")
+    section = "compute-feature-enabled"
+    if not image or not flavor:
+        for opt in PROBED:
+            facts.flag(section, opt, False, "no image or flavor to boot a probe server")
+        return
+    body = {"server": {"name": "conformance-probe", "imageRef": image, "flavorRef": flavor,
+                       "networks": "none"}}  # fmt: skip
+    made = s.call("POST", url + "/servers", body=body, headers=_V)
+    if not made.ok:
+        for opt in PROBED:
+            facts.flag(section, opt, False, f"probe server not created: HTTP {made.status}")
+        return
+    server = made.body["server"]
+    try:
+        facts.flag(
+            section,
+            "enable_instance_password",
+            "adminPass" in server,
+            "POST /servers answers adminPass"
+            if "adminPass" in server
+            else "POST /servers answers no adminPass",
+        )
+        status = ""
+        for _ in range(300):
+            shown = s.call("GET", f"{url}/servers/{server['id']}", headers=_V)
+            status = (shown.body or {}).get("server", {}).get("status", "") if shown.ok else ""
+            if status in ("ACTIVE", "ERROR"):
+                break
+            time.sleep(0.2)
+        if status != "ACTIVE":
+            facts.flag(section, "console_output", False, f"probe server ended {status or '?'}")
+            return
+        out = s.call(
+            "POST",
+            f"{url}/servers/{server['id']}/action",
+            body={"os-getConsoleOutput": {"length": 5}},
+            headers=_V,
+        )
+        text = (out.body or {}).get("output") if out.ok and isinstance(out.body, dict) else None
+        facts.flag(
+            section,
+            "console_output",
+            bool(text),
+            f"os-getConsoleOutput → HTTP {out.status}, {len(text or '')} characters",
+        )
+    finally:
+        s.call("DELETE", f"{url}/servers/{server['id']}", headers=_V)
+
+
+PROBED = ("enable_instance_password", "console_output")
