@@ -2,7 +2,9 @@
 
 from typing import Protocol
 
+from stratus.scheduler.numa import fit
 from stratus.scheduler.request import HostState, RequestSpec
+from stratus.scheduler.topology import HostUsage
 
 
 class Filter(Protocol):
@@ -122,6 +124,106 @@ class AggregateMultiTenancyIsolation:
         return not allowed or spec.project_id in allowed
 
 
+class ImagePropertiesFilter:
+    """The image's ``hw_architecture``, ``img_hv_type`` and ``hw_vm_mode`` are among what the
+    host's hypervisor runs; ``img_hv_requested_version`` a version specifier it meets."""
+
+    name = "ImagePropertiesFilter"
+
+    def passes(self, host: HostState, spec: RequestSpec) -> bool:
+        props = spec.image_properties
+        arch = _norm(props.get("hw_architecture") or props.get("architecture"))
+        hv_type = _norm(props.get("img_hv_type") or props.get("hypervisor_type"))
+        vm_mode = _norm(props.get("hw_vm_mode") or props.get("vm_mode"))
+        if arch or hv_type or vm_mode:
+            ok = any(
+                (not arch or arch == a)
+                and (not hv_type or hv_type == h)
+                and (not vm_mode or vm_mode == m)
+                for a, h, m in host.supported_instances
+            )
+            if not ok:
+                return False
+        wanted = props.get("img_hv_requested_version")
+        return not wanted or _version_ok(host.hypervisor_version, str(wanted))
+
+
+def _norm(value: object) -> str:
+    text = str(value or "").strip().lower()
+    # nova's canonical names: xen/hvm aliases and the usual architecture synonyms.
+    return {"amd64": "x86_64", "x64": "x86_64", "i386": "i686", "baremetal": "hvm"}.get(text, text)
+
+
+def _version_ok(have: int, wanted: str) -> bool:
+    """``>=1000`` style specifiers on the hypervisor version (an integer as nova reports)."""
+    text = wanted.strip()
+    for op in (">=", "<=", "==", "!=", ">", "<", "="):
+        if text.startswith(op):
+            try:
+                number = int(text[len(op) :].strip().replace(".", ""))
+            except ValueError:
+                return False
+            return {
+                ">=": have >= number,
+                "<=": have <= number,
+                "==": have == number,
+                "=": have == number,
+                "!=": have != number,
+                ">": have > number,
+                "<": have < number,
+            }[op]
+    try:
+        return have == int(text.replace(".", ""))
+    except ValueError:
+        return False
+
+
+class NUMATopologyFilter:
+    """Guests with a NUMA topology (pinned CPUs, hw:numa_nodes, huge pages) fit on the
+    host's cells as it is used now; the fit is kept for the claim."""
+
+    name = "NUMATopologyFilter"
+
+    def passes(self, host: HostState, spec: RequestSpec) -> bool:
+        guest = spec.guest
+        if guest is None or not guest.needs_numa:
+            return True
+        if host.topology is None:
+            return False
+        placed = fit(
+            host.topology,
+            host.usage or HostUsage(),
+            guest,
+            ram_ratio=host.ram_allocation_ratio,
+        )
+        if placed is None:
+            return False
+        spec.fits[host.uuid] = placed
+        return True
+
+
+class PciPassthroughFilter:
+    """``pci_passthrough:alias`` devices are free on the host (NUMA-local when the alias's
+    policy asks for it)."""
+
+    name = "PciPassthroughFilter"
+
+    def passes(self, host: HostState, spec: RequestSpec) -> bool:
+        guest = spec.guest
+        if guest is None or not guest.pci:
+            return True
+        if host.topology is None or not host.topology.pci:
+            return False
+        if guest.needs_numa:
+            # NUMATopologyFilter already fitted cells and devices together.
+            return host.uuid in spec.fits
+        placed = fit(host.topology, host.usage or HostUsage(), guest)
+        if placed is None:
+            return False
+        spec.fits[host.uuid] = placed
+        return True
+
+
 DEFAULT_FILTERS: tuple[Filter, ...] = (
     ComputeFilter(),
     AvailabilityZoneFilter(),
@@ -133,4 +235,7 @@ DEFAULT_FILTERS: tuple[Filter, ...] = (
     ServerGroupAntiAffinityFilter(),
     AggregateInstanceExtraSpecsFilter(),
     AggregateMultiTenancyIsolation(),
+    ImagePropertiesFilter(),
+    NUMATopologyFilter(),
+    PciPassthroughFilter(),
 )

@@ -1,6 +1,15 @@
 """What the scheduler is asked (a request spec) and what it knows of each host."""
 
 from dataclasses import dataclass, field
+from typing import Any
+
+from stratus.scheduler.numa import GuestRequest
+from stratus.scheduler.topology import HostTopology, HostUsage
+
+# What the simulated hypervisor runs: (architecture, hypervisor type, vm mode).
+SUPPORTED_INSTANCES: tuple[tuple[str, str, str], ...] = tuple(
+    (arch, hv, "hvm") for arch in ("x86_64", "i686") for hv in ("fake", "qemu", "kvm")
+)
 
 
 class NoValidHost(Exception):
@@ -34,6 +43,12 @@ class RequestSpec:
     max_server_per_host: int = 1
     # Flavor extra specs (aggregate_instance_extra_specs:* and friends).
     extra_specs: dict[str, str] = field(default_factory=dict)
+    # Image properties (ImagePropertiesFilter: hw_architecture, img_hv_type, hw_vm_mode).
+    image_properties: dict[str, Any] = field(default_factory=dict)
+    # NUMA/pinning/huge pages/PCI: what the NUMATopology and PciPassthrough filters fit.
+    guest: GuestRequest | None = None
+    # Host fits computed while filtering (provider uuid -> instance topology).
+    fits: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -52,6 +67,16 @@ class HostState:
     num_instances: int = 0
     # Merged metadata of the host aggregates the host belongs to: key -> values.
     aggregate_metadata: dict[str, set[str]] = field(default_factory=dict)
+    # The host's NUMA cells, CPUs and PCI devices (shared by every host of one shape) and
+    # what NUMA-placed guests hold there (filled by the scheduler when a request needs it).
+    topology: HostTopology | None = None
+    usage: HostUsage | None = None
+    ram_allocation_ratio: float = 1.0
+    # What the hypervisor runs: (architecture, hypervisor type, vm mode) triples.
+    supported_instances: tuple[tuple[str, str, str], ...] = SUPPORTED_INSTANCES
+    hypervisor_version: int = 0
+    # Builds that failed on this host lately (the BuildFailureWeigher steers away from it).
+    failed_builds: int = 0
 
 
 @dataclass(frozen=True)
@@ -61,3 +86,5 @@ class Selection:
     uuid: str
     allocations: dict[str, dict[str, int]]
     availability_zone: str = ""
+    # The exact NUMA/pinning/PCI placement claimed on the host (None for floating guests).
+    numa_topology: dict[str, Any] | None = None

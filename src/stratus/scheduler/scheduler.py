@@ -5,8 +5,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from stratus.kit.errors import Conflict, NotFound
+from stratus.scheduler.claims import HostClaims
 from stratus.scheduler.filters import DEFAULT_FILTERS, Filter
+from stratus.scheduler.numa import InvalidGuestTopology, fit, guest_request
 from stratus.scheduler.request import HostState, NoValidHost, RequestSpec, Selection
+from stratus.scheduler.topology import HostUsage
 from stratus.scheduler.weighers import DEFAULT_WEIGHERS, Weigher, weigh
 from stratus.services.placement.client import CandidateQuery, PlacementClient
 
@@ -19,17 +22,44 @@ class Scheduler:
         filters: Sequence[Filter] = DEFAULT_FILTERS,
         weighers: Sequence[Weigher] = DEFAULT_WEIGHERS,
         max_candidates: int = 1000,
+        claims: HostClaims | None = None,
+        pci_aliases: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self.placement = placement
         self.filters = list(filters)
         self.weighers = list(weighers)
         self.max_candidates = max_candidates
+        self.claims = claims
+        self.pci_aliases = dict(pci_aliases or {})
+        # host -> builds that failed there since the last success (BuildFailureWeigher).
+        self.failed_builds: dict[str, int] = {}
+
+    def build_failed(self, host: str) -> None:
+        self.failed_builds[host] = self.failed_builds.get(host, 0) + 1
+
+    def build_succeeded(self, host: str) -> None:
+        self.failed_builds.pop(host, None)
 
     async def select(self, spec: RequestSpec, hosts: Mapping[str, HostState]) -> Selection:
         """Place one instance and claim its resources (Reserve); NoValidHost when nothing fits.
         ``hosts`` maps a compute node's provider uuid to its state."""
+        resources = dict(spec.resources)
+        if spec.guest is None:
+            try:
+                spec.guest = guest_request(
+                    int(resources.get("PCPU", resources.get("VCPU", 0))),
+                    int(resources.get("MEMORY_MB", 0)),
+                    spec.extra_specs,
+                    spec.image_properties,
+                    self.pci_aliases,
+                )
+            except InvalidGuestTopology as err:
+                raise NoValidHost(str(err)) from None
+        if spec.guest.cpu_policy == "dedicated" and spec.guest.emulator_threads == "isolate":
+            # The emulator threads get a host CPU of their own (nova claims one more PCPU).
+            resources["PCPU"] = resources.get("PCPU", 0) + 1
         query = CandidateQuery(
-            resources={rc: n for rc, n in spec.resources.items() if n > 0},
+            resources={rc: n for rc, n in resources.items() if n > 0},
             required=[{t} for t in sorted(spec.required_traits)],
             forbidden=set(spec.forbidden_traits),
             limit=self.max_candidates,
@@ -45,6 +75,16 @@ class Scheduler:
             by_host[state.uuid] = (state, allocations)
         if not by_host:
             raise NoValidHost("There are not enough hosts available.")
+        guest = spec.guest
+        needs_claim = guest is not None and guest.needs_host_claim
+        if needs_claim:
+            if self.claims is None:
+                raise NoValidHost("Pinned CPUs, NUMA and PCI need host claims.")
+            usages = await self.claims.usages(list(by_host))
+            for uuid, (state, _alloc) in by_host.items():
+                state.usage = usages.get(uuid, HostUsage())
+        for state, _alloc in by_host.values():
+            state.failed_builds = self.failed_builds.get(state.host, 0)
         passing = [
             state
             for state, _ in by_host.values()
@@ -65,15 +105,39 @@ class Scheduler:
             except Conflict:
                 # Another boot took the room since the candidates were read: next host.
                 continue
+            placed = None
+            if needs_claim:
+                placed = await self._claim_on_host(spec, state)
+                if placed is None:
+                    # A concurrent boot took the cores (or devices) first: next host.
+                    await self.release(spec.instance_uuid)
+                    continue
             return Selection(
-                state.host, state.nodename, state.uuid, allocations, state.availability_zone
+                state.host,
+                state.nodename,
+                state.uuid,
+                allocations,
+                state.availability_zone,
+                numa_topology=placed,
             )
         raise NoValidHost("There are not enough hosts available.")
 
+    async def _claim_on_host(self, spec: RequestSpec, state: HostState) -> dict[str, Any] | None:
+        assert self.claims is not None and spec.guest is not None and state.topology is not None
+        guest, topology = spec.guest, state.topology
+        return await self.claims.claim(
+            state.uuid,
+            spec.instance_uuid,
+            lambda usage: fit(topology, usage, guest, ram_ratio=state.ram_allocation_ratio),
+        )
+
     async def release(self, instance_uuid: str) -> None:
-        """Unreserve: drop every allocation the instance holds (none held is fine)."""
+        """Unreserve: drop every allocation the instance holds and its pinned CPUs, pages
+        and devices (none held is fine)."""
         with contextlib.suppress(NotFound):
             await self.placement.delete_allocations(instance_uuid)
+        if self.claims is not None:
+            await self.claims.release(instance_uuid)
 
 
 def _root(

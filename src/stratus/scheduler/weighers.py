@@ -62,11 +62,24 @@ class ServerGroupSoftAffinityWeigher:
         return 0.0
 
 
+class BuildFailureWeigher:
+    """Hosts where builds failed lately sink (nova's build_failure_weight_multiplier)."""
+
+    name = "BuildFailureWeigher"
+
+    def __init__(self, multiplier: float = 1000000.0) -> None:
+        self.multiplier = multiplier
+
+    def raw(self, host: HostState, spec: RequestSpec) -> float:
+        return -float(host.failed_builds)
+
+
 DEFAULT_WEIGHERS: tuple[Weigher, ...] = (
     RAMWeigher(),
     CPUWeigher(),
     DiskWeigher(),
     ServerGroupSoftAffinityWeigher(),
+    BuildFailureWeigher(),
 )
 
 

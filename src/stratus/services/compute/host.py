@@ -20,6 +20,10 @@ from stratus.services.placement.client import PlacementClient
 _NS = uuidlib.UUID("6d7a3f0e-5b0f-4d38-9c3c-2f0d3f7c1a11")
 
 
+def _pick(override: float | int | None, default: Any) -> Any:
+    return default if override is None else override
+
+
 def node_uuid(hostname: str) -> str:
     """Stable per hypervisor name, so a restart finds its provider again."""
     return str(uuidlib.uuid5(_NS, f"node:{hostname}"))
@@ -44,6 +48,7 @@ class HostService:
         self.config = config
         self.driver = driver
         self.placement = placement
+        self._described = {h.hostname: h for h in driver.hosts()}
 
     async def register(self) -> None:
         """Create (or refresh) the service and node rows and the placement providers."""
@@ -111,18 +116,30 @@ class HostService:
     async def _report(self, res: HostResources) -> None:
         assert self.placement is not None
         uuid = node_uuid(res.hostname)
-        cfg = self.config
         await self.placement.ensure_provider(uuid, res.hostname)
-        dedicated = max(0, min(cfg.cpu_dedicated_count, res.vcpus - 1))
-        shared = res.vcpus - dedicated
-        inventories: dict[str, dict[str, Any]] = {
-            "VCPU": {
+        await self.placement.set_inventories(uuid, self.inventories(res))
+        await self.placement.set_traits(uuid, sorted(res.traits))
+
+    def inventories(self, res: HostResources) -> dict[str, dict[str, Any]]:
+        """What the host reports to placement: shared CPUs as VCPU (overcommitted by
+        cpu_allocation_ratio, RA1 Basic 4.0), dedicated CPUs as PCPU (always 1.0, RA1
+        High-Performance), memory, disk."""
+        cfg = self.config
+        if res.topology is not None:
+            dedicated, shared = len(res.topology.pcpus), len(res.topology.shared)
+        else:
+            dedicated = max(0, min(cfg.cpu_dedicated_count, res.vcpus - 1))
+            shared = res.vcpus - dedicated
+        reserved_cpus = _pick(res.reserved_host_cpus, cfg.reserved_host_cpus)
+        reserved_mb = _pick(res.reserved_host_memory_mb, cfg.reserved_host_memory_mb)
+        inventories: dict[str, dict[str, Any]] = {}
+        if shared:
+            inventories["VCPU"] = {
                 "total": shared,
-                "reserved": cfg.reserved_host_cpus,
+                "reserved": min(reserved_cpus, shared),
                 "max_unit": shared,
-                "allocation_ratio": cfg.cpu_allocation_ratio,
-            },
-        }
+                "allocation_ratio": _pick(res.cpu_allocation_ratio, cfg.cpu_allocation_ratio),
+            }
         if dedicated:
             inventories["PCPU"] = {
                 "total": dedicated,
@@ -130,25 +147,19 @@ class HostService:
                 "max_unit": dedicated,
                 "allocation_ratio": 1.0,
             }
-        await self.placement.set_inventories(
-            uuid,
-            {
-                **inventories,
-                "MEMORY_MB": {
-                    "total": res.memory_mb,
-                    "reserved": cfg.reserved_host_memory_mb,
-                    "max_unit": res.memory_mb,
-                    "allocation_ratio": cfg.ram_allocation_ratio,
-                },
-                "DISK_GB": {
-                    "total": res.disk_gb,
-                    "reserved": (cfg.reserved_host_disk_mb + 1023) // 1024,
-                    "max_unit": res.disk_gb,
-                    "allocation_ratio": cfg.disk_allocation_ratio,
-                },
-            },
-        )
-        await self.placement.set_traits(uuid, sorted(res.traits))
+        inventories["MEMORY_MB"] = {
+            "total": res.memory_mb,
+            "reserved": reserved_mb,
+            "max_unit": res.memory_mb,
+            "allocation_ratio": _pick(res.ram_allocation_ratio, cfg.ram_allocation_ratio),
+        }
+        inventories["DISK_GB"] = {
+            "total": res.disk_gb,
+            "reserved": (cfg.reserved_host_disk_mb + 1023) // 1024,
+            "max_unit": res.disk_gb,
+            "allocation_ratio": cfg.disk_allocation_ratio,
+        }
+        return inventories
 
     async def heartbeat(self) -> None:
         now = utcnow()
@@ -236,6 +247,7 @@ class HostService:
         out = {}
         for node in nodes:
             svc = services.get(node.host)
+            res = self._described.get(node.hypervisor_hostname)
             out[node.uuid] = HostState(
                 host=node.host,
                 nodename=node.hypervisor_hostname,
@@ -245,6 +257,11 @@ class HostService:
                 enabled=bool(svc and not svc.disabled),
                 up=bool(svc and self._up(svc, now)),
                 num_instances=counts.get(node.hypervisor_hostname, 0),
+                topology=res.topology if res else None,
+                ram_allocation_ratio=_pick(
+                    res.ram_allocation_ratio if res else None, self.config.ram_allocation_ratio
+                ),
+                hypervisor_version=node.hypervisor_version,
             )
         return out
 

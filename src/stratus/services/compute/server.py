@@ -28,6 +28,7 @@ from stratus.kit.timeutil import parse_isotime, utcnow
 from stratus.quota import QuotaEngine
 from stratus.quota.engine import OverQuota
 from stratus.scheduler import NoValidHost, RequestSpec, Scheduler, Selection
+from stratus.scheduler.numa import InvalidGuestTopology, guest_request
 from stratus.services.compute import repository as repo
 from stratus.services.compute.config import ComputeConfig
 from stratus.services.compute.drivers.base import ComputeDriver, InstanceSpec, PowerState
@@ -275,6 +276,16 @@ class ServerService:
         image_props: dict[str, str] = {}
         if req.image_ref:
             image_props = await self._check_image(ctx, req.image_ref, flavor)
+            try:  # the NUMA/pinning/huge page/PCI request must make sense before any row
+                guest_request(
+                    flavor.vcpus,
+                    flavor.memory_mb,
+                    flavor.extra_specs or {},
+                    image_props,
+                    self.config.pci_aliases,
+                )
+            except InvalidGuestTopology as err:
+                raise BadRequest(str(err)) from None
         else:
             raise BadRequest(
                 "Block device mapping is invalid: booting without an image "
@@ -650,6 +661,7 @@ class ServerService:
                 network_info=info,
                 progress=0,
             )
+            self.scheduler.build_succeeded(selection.host)
             if not done:
                 await self.bus.call(
                     Message(COMPUTE_TOPIC, "destroy", {"uuid": uuid}, server=selection.host)
@@ -658,6 +670,7 @@ class ServerService:
         except _Deleted:
             await self._release(uuid, created_ports, bound_ports)
         except Exception as err:
+            self.scheduler.build_failed(selection.host)
             await self._release(uuid, created_ports, bound_ports)
             await self._event(uuid, "compute_build_and_run_instance", start, err, selection.host)
             await self._fail(uuid, err, code=500)
@@ -732,6 +745,7 @@ class ServerService:
             force_node=hints.get("_forced_node"),
             different_host=different_hosts,
             extra_specs=specs,
+            image_properties=image_props,
         )
         if same:
             # No live instance named by same_host: no host can satisfy it.

@@ -10,6 +10,7 @@ from stratus.api.errors import compute_error
 from stratus.api.runtime import Runtime
 from stratus.api.service import CatalogEntry, ServiceSpec, make_service_app
 from stratus.scheduler import Scheduler
+from stratus.scheduler.claims import HostClaims
 from stratus.services.compute import config as compute_config
 from stratus.services.compute import (
     policies,  # noqa: F401  (registers defaults)
@@ -18,6 +19,7 @@ from stratus.services.compute import (
 from stratus.services.compute.aggregate import AggregateService
 from stratus.services.compute.api import (
     aggregates,
+    diagnostics,
     flavors,
     groups,
     hosts,
@@ -79,7 +81,14 @@ def services(runtime: Runtime) -> ComputeServices:
     flavor_service = FlavorService(runtime.db)
     keypair_service = KeyPairService(runtime.db, runtime.quota)
     scheduler = (
-        Scheduler(placement, max_candidates=cfg.max_placement_results) if placement else None
+        Scheduler(
+            placement,
+            max_candidates=cfg.max_placement_results,
+            claims=HostClaims(runtime.db),
+            pci_aliases=cfg.pci_aliases,
+        )
+        if placement
+        else None
     )
     built = ComputeServices(
         flavors=flavor_service,
@@ -119,6 +128,7 @@ def build(runtime: Runtime) -> ASGIApp:
             keypairs.router,
             quotas.router,
             hosts.router,
+            diagnostics.router,
             servers.router,
             server_password.router,
             groups.router,

@@ -53,7 +53,7 @@ VERSIONS = [
     "2.45",  # (createImage answers a body: not served)
     "2.46",  # request id of the action in actions is the same for all servers of a multi-create
     "2.47",  # server "flavor" embeds the flavor (vcpus, ram, disk, ephemeral, swap, name, specs)
-    "2.48",  # (diagnostics format: not served)
+    "2.48",  # diagnostics in one standard form (GET /servers/{id}/diagnostics)
     "2.49",  # (tagged volume attach: not served)
     "2.50",  # quota classes add server groups (quota classes not served)
     "2.51",  # (volume-extended event: not served)

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Protocol
 
+from stratus.scheduler.topology import HostTopology
+
 
 class PowerState(IntEnum):
     """Nova's power_state values, as OS-EXT-STS:power_state shows them."""
@@ -31,6 +33,13 @@ class HostResources:
     hypervisor_version: int
     host_ip: str
     traits: tuple[str, ...] = ()
+    # NUMA cells, dedicated/shared CPUs and PCI devices; one object per host shape.
+    topology: HostTopology | None = None
+    # Per-host overrides of the cloud-wide allocation ratios and reservations (None: config).
+    cpu_allocation_ratio: float | None = None
+    ram_allocation_ratio: float | None = None
+    reserved_host_cpus: int | None = None
+    reserved_host_memory_mb: int | None = None
 
     @property
     def vcpus(self) -> int:

@@ -4,6 +4,7 @@ what every host holds."""
 
 from stratus.services.compute.config import ComputeConfig
 from stratus.services.compute.drivers.base import HostResources, InstanceSpec, PowerState
+from stratus.services.compute.drivers.shapes import describe_hosts
 
 _AFTER = {
     "stop": PowerState.SHUTDOWN,
@@ -20,22 +21,7 @@ class FakeComputeDriver:
     name = "fake"
 
     def __init__(self, config: ComputeConfig) -> None:
-        shape = config.host
-        self._hosts = [
-            HostResources(
-                hostname=name,
-                sockets=shape.sockets,
-                cores=shape.cores,
-                threads=shape.threads,
-                memory_mb=shape.memory_mb,
-                disk_gb=shape.disk_gb,
-                hypervisor_type="fake",
-                hypervisor_version=1000,
-                host_ip=f"192.168.{(i // 250) % 250}.{i % 250 + 1}",
-                traits=("COMPUTE_NET_ATTACH_INTERFACE", "COMPUTE_DEVICE_TAGGING"),
-            )
-            for i, name in enumerate(config.host_names)
-        ]
+        self._hosts = describe_hosts(config)
         self._running: dict[str, dict[str, InstanceSpec]] = {h.hostname: {} for h in self._hosts}
         self._power: dict[str, PowerState] = {}
         self._boots: dict[str, int] = {}
