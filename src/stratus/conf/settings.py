@@ -51,6 +51,9 @@ class IdentitySettings(BaseModel):
     security_compliance: SecurityCompliance = Field(default_factory=SecurityCompliance)
     enforce_scope: bool = False
     unified_limits_model: str = "flat"
+    # OS-OAUTH1 token lifetimes in seconds (Keystone's [oauth1] defaults); 0 = no expiry.
+    oauth1_request_token_duration: int = 28800
+    oauth1_access_token_duration: int = 86400
 
 
 class Settings(BaseSettings):
@@ -70,6 +73,8 @@ class Settings(BaseSettings):
     log_level: str = "warning"
     # The compute service's own section (services/compute/config.py: fake_hosts, ratios, ...).
     compute: dict[str, Any] = Field(default_factory=dict)
+    # Block storage (services/volume/config.py: backends, default type, quotas, backups).
+    block_storage: dict[str, Any] = Field(default_factory=dict)
     # The network service's section (conf/network.py: type driver ranges, MAC base, quotas, ...).
     network: NetworkSettings = Field(default_factory=NetworkSettings)
 

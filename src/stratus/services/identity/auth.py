@@ -20,12 +20,14 @@ from stratus.services.identity.catalog import Catalog
 from stratus.services.identity.errors import AuthFailed, BadRequest, Forbidden
 from stratus.services.identity.models import (
     ApplicationCredential,
+    OAuthAccessToken,
     Project,
     Role,
     ServiceProvider,
     Trust,
     User,
 )
+from stratus.services.identity.oauth1 import OAuth1, SignedRequest
 from stratus.services.identity.password import check_password
 from stratus.services.identity.resource import Resources
 from stratus.services.identity.revoke import Revoker
@@ -49,6 +51,7 @@ class TokenData:
     roles: list[Role] = field(default_factory=list)
     trust: Trust | None = None
     app_cred: ApplicationCredential | None = None
+    access_token: OAuthAccessToken | None = None
     catalog: list[dict[str, Any]] | None = None
     is_admin_project: bool = False
     password_expires_at: dt.datetime | None = None
@@ -101,6 +104,7 @@ class Authenticator:
         roles: Roles,
         catalog: Catalog,
         revoker: Revoker,
+        oauth1: OAuth1,
     ) -> None:
         self.db = db
         self.conf = conf
@@ -110,6 +114,7 @@ class Authenticator:
         self.roles = roles
         self.catalog = catalog
         self.revoker = revoker
+        self.oauth1 = oauth1
         self._cache: dict[tuple[str, bool], tuple[float, TokenData]] = {}
         self._catalogs: dict[tuple[str | None, str], list[dict[str, Any]]] = {}
         self._service_providers: list[dict[str, Any]] | None = None
@@ -165,7 +170,15 @@ class Authenticator:
 
     # -- issue -----------------------------------------------------------------------------
 
-    async def authenticate(self, request_body: Any, *, nocatalog: bool = False) -> TokenData:
+    async def authenticate(
+        self,
+        request_body: Any,
+        *,
+        nocatalog: bool = False,
+        signed: SignedRequest | None = None,
+    ) -> TokenData:
+        """Issue a token. ``signed`` is the request as an OAuth1 signature covers it (the
+        ``oauth1`` method authenticates by the signature, not by the body)."""
         auth = _get(request_body, "auth")
         if auth is None:
             raise BadRequest("Invalid input for field 'auth': 'auth' is a required property.")
@@ -180,7 +193,7 @@ class Authenticator:
         ):
             raise BadRequest("Invalid input for field 'identity.methods'.")
         for method in methods:
-            if method not in ("password", "token", "application_credential"):
+            if method not in ("password", "token", "application_credential", "oauth1"):
                 raise AuthFailed("Attempted to authenticate with an unsupported method.")
             if method not in identity:
                 raise BadRequest(f"Invalid input for field 'identity.{method}': required.")
@@ -190,7 +203,7 @@ class Authenticator:
         # Authenticate in a read transaction: bcrypt must not hold SQLite's single writer.
         try:
             async with self.db.reader() as s:
-                data = await self._authenticate(s, methods, identity, scope)
+                data = await self._authenticate(s, methods, identity, scope, signed)
         except AuthFailed as err:
             if err.failed_user_id:
                 async with self.db.session() as s:
@@ -201,7 +214,12 @@ class Authenticator:
         return data
 
     async def _authenticate(
-        self, s: AsyncSession, methods: list[str], identity: dict[str, Any], scope: Any
+        self,
+        s: AsyncSession,
+        methods: list[str],
+        identity: dict[str, Any],
+        scope: Any,
+        signed: SignedRequest | None = None,
     ) -> TokenData:
         now = utcnow()
         expires = now + dt.timedelta(seconds=self.conf.token_expiration)
@@ -219,8 +237,10 @@ class Authenticator:
             except NotFound:
                 raise NotFound(f"Could not find token: {token_id}") from None
             parent = parent_data.payload
-            if parent.trust_id or parent.app_cred_id:
-                raise Forbidden("Trust or application credential tokens cannot be rescoped.")
+            if parent.trust_id or parent.app_cred_id or parent.access_token_id:
+                raise Forbidden(
+                    "Trust, application credential and OAuth tokens cannot be rescoped."
+                )
             user = parent_data.user
             expires = parent.expires_at
             audit.append(parent.audit_ids[-1])
@@ -234,6 +254,14 @@ class Authenticator:
             user = ac_user
             if scope:
                 raise AuthFailed("Application credentials cannot request a scope.")
+        access: OAuthAccessToken | None = None
+        if "oauth1" in methods:
+            if len(methods) > 1:
+                raise BadRequest("The oauth1 method cannot be combined with another.")
+            if signed is None:
+                raise AuthFailed("The oauth1 method needs a signed request.")
+            access = await self.oauth1.authenticate(s, signed)
+            user = await self.users.get(s, access.authorizing_user_id)
         assert user is not None
         user_domain = await self._check_user_usable(s, user)
         all_methods = tuple(dict.fromkeys([*(parent.methods if parent else ()), *methods]))
@@ -253,6 +281,11 @@ class Authenticator:
             )
             if app_cred.expires_at and app_cred.expires_at < payload.expires_at:
                 payload = replace(payload, expires_at=app_cred.expires_at)
+        elif access is not None:
+            # An OAuth token is scoped by its access token; a requested scope is ignored.
+            payload = replace(payload, project_id=access.project_id, access_token_id=access.id)
+            if access.expires_at and access.expires_at < payload.expires_at:
+                payload = replace(payload, expires_at=access.expires_at)
         elif scope is not None:
             payload = await self._scope(s, user, scope, payload)
         elif user.default_project_id and parent is None:
@@ -459,6 +492,13 @@ class Authenticator:
             if not set(cred.role_ids) <= role_ids:
                 raise NotFound("The user no longer holds the application credential's roles.")
             role_ids &= granted
+        if payload.access_token_id:
+            access = await self.oauth1.live_access_token(s, payload.access_token_id)
+            data.access_token = access
+            delegated = await self.roles.expand_implied(s, access.role_ids)
+            if not set(access.role_ids) <= role_ids:
+                raise NotFound("The user no longer holds the roles delegated to the consumer.")
+            role_ids &= delegated
         roles = await repo.roles_by_ids(s, role_ids)
         data.roles = sorted(roles.values(), key=lambda r: r.name)
         current = await self.users.current_password(s, user.id)

@@ -297,8 +297,45 @@ class Consumer(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # OAuth1 signs with the shared secret itself (HMAC-SHA1 keyed by it), so the server must
+    # hold it in the clear, as Keystone does. Consumers created before the token flow existed
+    # hold a bcrypt hash here and can no longer sign.
     secret: Mapped[str] = mapped_column(String(255))
     extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+
+class OAuthRequestToken(Base):
+    """A consumer's request for delegated access to one project, until a user authorizes it
+    (``authorizing_user_id``, ``role_ids`` and ``verifier`` set) and it is exchanged."""
+
+    __tablename__ = "identity_oauth_request_tokens"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(255))
+    consumer_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("identity_consumers.id", ondelete="CASCADE"), index=True
+    )
+    requested_project_id: Mapped[str] = mapped_column(String(64))
+    authorizing_user_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    role_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    verifier: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class OAuthAccessToken(Base):
+    """Delegated access a user granted a consumer: the roles on one project it may use."""
+
+    __tablename__ = "identity_oauth_access_tokens"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(255))
+    consumer_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("identity_consumers.id", ondelete="CASCADE"), index=True
+    )
+    authorizing_user_id: Mapped[str] = mapped_column(String(64), index=True)
+    project_id: Mapped[str] = mapped_column(String(64))
+    role_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class PolicyBlob(Base):

@@ -25,6 +25,7 @@ from stratus.services.identity.models import (
     Role,
     User,
 )
+from stratus.services.identity.oauth1 import OAuth1
 from stratus.services.identity.resource import Resources
 from stratus.services.identity.revoke import Revoker
 from stratus.services.identity.role import SYSTEM_TARGET, Grant, Roles
@@ -71,6 +72,7 @@ class IdentityService:
         self.catalog = Catalog()
         self.delegation = Delegation(conf, self.users, self.roles, self.revoker)
         self.limits = Limits()
+        self.oauth1 = OAuth1(conf, self.resources, self.roles, self.revoker)
         self.auth = Authenticator(
             db,
             conf,
@@ -80,6 +82,7 @@ class IdentityService:
             roles=self.roles,
             catalog=self.catalog,
             revoker=self.revoker,
+            oauth1=self.oauth1,
         )
         self.validator = CachingValidator(TokenValidatorAdapter(self.auth), conf.token_cache_ttl)
         self.revoker.on_revoke.append(self.validator.clear)

@@ -37,6 +37,8 @@ class TokenPayload:
     system: str | None = None
     trust_id: str | None = None
     app_cred_id: str | None = None
+    # OS-OAUTH1: the access token a consumer authenticated with.
+    access_token_id: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -64,6 +66,7 @@ def encode(payload: TokenPayload, fernet: MultiFernet) -> str:
         ("s", payload.system),
         ("t", payload.trust_id),
         ("c", payload.app_cred_id),
+        ("o", payload.access_token_id),
     ):
         if value:
             body[key] = value
@@ -89,4 +92,5 @@ def decode(token: str, fernet: MultiFernet) -> TokenPayload:
         system=body.get("s"),
         trust_id=body.get("t"),
         app_cred_id=body.get("c"),
+        access_token_id=body.get("o"),
     )

@@ -377,4 +377,9 @@ def token(request: Request, data: TokenData) -> dict[str, Any]:
             "name": data.app_cred.name,
             "restricted": not data.app_cred.unrestricted,
         }
+    if data.access_token is not None:
+        body["OS-OAUTH1"] = {
+            "access_token_id": data.access_token.id,
+            "consumer_id": data.access_token.consumer_id,
+        }
     return {"token": body}

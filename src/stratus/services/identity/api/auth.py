@@ -10,6 +10,7 @@ from stratus.kit.errors import NotFound, Unauthorized
 from stratus.services.identity import repository as repo
 from stratus.services.identity import views
 from stratus.services.identity.api.common import Svc, flag, no_content, ok
+from stratus.services.identity.api.oauth1 import signed_request
 from stratus.services.identity.auth import TokenData
 
 router = APIRouter()
@@ -24,7 +25,9 @@ async def _render(request: Request, svc: Svc, data: TokenData, status: int) -> R
 @router.post("/v3/auth/tokens")
 async def create_token(request: Request, svc: Svc) -> Response:
     body = await json_body(request)
-    data = await svc.auth.authenticate(body, nocatalog=flag(request, "nocatalog"))
+    data = await svc.auth.authenticate(
+        body, nocatalog=flag(request, "nocatalog"), signed=signed_request(request)
+    )
     return await _render(request, svc, data, 201)
 
 

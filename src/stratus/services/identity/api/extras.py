@@ -1,8 +1,7 @@
-"""The smaller Keystone APIs: domain configuration, endpoint filtering (OS-EP-FILTER), OAuth1
-consumers, stored policy blobs, and EC2 credentials (OS-EC2)."""
+"""The smaller Keystone APIs: domain configuration, endpoint filtering (OS-EP-FILTER), stored
+policy blobs, and EC2 credentials (OS-EC2). OS-OAUTH1 lives in ``oauth1.py``."""
 
 import json
-import secrets
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -10,7 +9,7 @@ from starlette.responses import Response
 
 from stratus.api.body import json_body
 from stratus.api.deps import Ctx
-from stratus.kit.errors import BadRequest, NotImplementedYet
+from stratus.kit.errors import BadRequest
 from stratus.kit.ids import hex_id
 from stratus.services.identity import repository as repo
 from stratus.services.identity import views
@@ -20,14 +19,12 @@ from stratus.services.identity.delegation import Ec2Credentials
 from stratus.services.identity.domain_config import DomainConfigs
 from stratus.services.identity.errors import not_found
 from stratus.services.identity.models import (
-    Consumer,
     Credential,
     EndpointGroup,
     PolicyBlob,
     ProjectEndpoint,
     ProjectEndpointGroup,
 )
-from stratus.services.identity.password import hash_password
 
 router = APIRouter()
 configs = DomainConfigs()
@@ -303,96 +300,6 @@ async def list_projects_for_endpoint(
         views.collection(
             request, "projects", [views.project(request, p, tags[p.id]) for p in projects]
         )
-    )
-
-
-# -- OAuth1 consumers -----------------------------------------------------------------------
-
-
-def _consumer_view(request: Request, c: Consumer, secret: str | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        **(c.extra or {}),
-        "id": c.id,
-        "description": c.description,
-        "links": {"self": f"{views.v3_base(request)}/OS-OAUTH1/consumers/{c.id}"},
-    }
-    if secret is not None:
-        out["secret"] = secret
-    return out
-
-
-async def _consumer(s: Any, consumer_id: str) -> Consumer:
-    row = await repo.get(s, Consumer, consumer_id)
-    if row is None:
-        raise not_found("consumer", consumer_id)
-    return row
-
-
-@router.post("/v3/OS-OAUTH1/consumers")
-async def create_consumer(request: Request, ctx: Ctx, svc: Svc) -> Response:
-    ctx.can("identity:create_consumer")
-    body = await json_body(request, required=False) or {}
-    consumer = body.get("consumer", {}) if isinstance(body, dict) else None
-    if not isinstance(consumer, dict):
-        raise BadRequest("Invalid input for field 'consumer'.")
-    secret = secrets.token_urlsafe(24)
-    extra = {k: v for k, v in consumer.items() if k not in ("id", "description", "secret")}
-    row = Consumer(
-        id=hex_id(),
-        description=consumer.get("description"),
-        secret=await hash_password(secret, 4),
-        extra=extra,
-    )
-    async with svc.db.session() as s:
-        await repo.add(s, row)
-    return ok({"consumer": _consumer_view(request, row, secret)}, 201)
-
-
-@router.get("/v3/OS-OAUTH1/consumers")
-async def list_consumers(request: Request, ctx: Ctx, svc: Svc) -> Response:
-    ctx.can("identity:list_consumers")
-    async with svc.db.reader() as s:
-        rows = await repo.find(s, Consumer)
-    return ok(views.collection(request, "consumers", [_consumer_view(request, c) for c in rows]))
-
-
-@router.get("/v3/OS-OAUTH1/consumers/{consumer_id}")
-async def get_consumer(consumer_id: str, request: Request, ctx: Ctx, svc: Svc) -> Response:
-    ctx.can("identity:get_consumer")
-    async with svc.db.reader() as s:
-        row = await _consumer(s, consumer_id)
-    return ok({"consumer": _consumer_view(request, row)})
-
-
-@router.patch("/v3/OS-OAUTH1/consumers/{consumer_id}")
-async def update_consumer(consumer_id: str, request: Request, ctx: Ctx, svc: Svc) -> Response:
-    ctx.can("identity:update_consumer")
-    body = await entity(request, "consumer")
-    if "secret" in body or ("id" in body and body["id"] != consumer_id):
-        raise BadRequest("Invalid input for field 'consumer': id and secret cannot be changed.")
-    async with svc.db.session() as s:
-        row = await _consumer(s, consumer_id)
-        if "description" in body:
-            row.description = body["description"]
-        row.extra = {
-            **(row.extra or {}),
-            **{k: v for k, v in body.items() if k not in ("id", "description")},
-        }
-    return ok({"consumer": _consumer_view(request, row)})
-
-
-@router.delete("/v3/OS-OAUTH1/consumers/{consumer_id}")
-async def delete_consumer(consumer_id: str, ctx: Ctx, svc: Svc) -> Response:
-    ctx.can("identity:delete_consumer")
-    async with svc.db.session() as s:
-        await repo.remove(s, await _consumer(s, consumer_id))
-    return no_content()
-
-
-@router.api_route("/v3/OS-OAUTH1/{rest:path}", methods=["GET", "POST", "PUT", "DELETE"])
-async def oauth1_flow(rest: str) -> Response:
-    raise NotImplementedYet(
-        "The OAuth1 request/access token flow is not implemented in Stratus; only consumers are."
     )
 
 
