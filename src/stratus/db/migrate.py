@@ -23,6 +23,7 @@ MIGRATION_PACKAGES = (
     "stratus.services.image",
     "stratus.services.object_store",
     "stratus.services.compute",
+    "stratus.services.volume",
     "stratus.scheduler",
     "stratus.services.compute.metadata",
 )

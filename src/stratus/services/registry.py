@@ -14,6 +14,7 @@ SERVICE_MODULES: dict[str, str] = {
     "image": "stratus.services.image.spec",
     "object-store": "stratus.services.object_store.spec",
     "compute": "stratus.services.compute.spec",
+    "block-storage": "stratus.services.volume.spec",
 }
 
 

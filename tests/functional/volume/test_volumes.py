@@ -1,0 +1,114 @@
+"""Volumes through the API: create/list/show/update/delete, the status machine, metadata,
+extend, bad input, pagination, and what an OpenStack user sees."""
+
+import uuid
+from typing import Any
+
+from tests.functional.volume.conftest import Caller
+
+
+def _create(api: Caller, **body: Any) -> dict[str, Any]:
+    resp = api("POST", "/volumes", json={"volume": {"size": 1, **body}})
+    assert resp.status_code == 202, resp.text
+    vol = resp.json()["volume"]
+    return api.wait(f"/volumes/{vol['id']}", "volume", ("available", "error"))
+
+
+def test_version_document(cloud: Any) -> None:
+    import httpx
+
+    resp = httpx.get(f"{cloud.url}/volume/")
+    assert resp.status_code == 300
+    doc = resp.json()["versions"][0]
+    assert doc["id"] == "v3.0" and doc["min_version"] == "3.0" and doc["version"] == "3.64"
+
+
+def test_create_show_list_update_delete(demo_api: Caller) -> None:
+    vol = _create(demo_api, name="v1", description="first", metadata={"a": "b"})
+    assert vol["status"] == "available"
+    assert vol["size"] == 1 and vol["bootable"] == "false" and vol["multiattach"] is False
+    assert vol["volume_type"] == "__DEFAULT__" and vol["metadata"] == {"a": "b"}
+    assert "os-vol-host-attr:host" not in vol  # admin only
+    listed = demo_api("GET", "/volumes").json()["volumes"]
+    assert {"id": vol["id"], "name": "v1"}.items() <= listed[0].items() or any(
+        v["id"] == vol["id"] for v in listed
+    )
+    resp = demo_api("PUT", f"/volumes/{vol['id']}", json={"volume": {"name": "renamed"}})
+    assert resp.status_code == 200 and resp.json()["volume"]["name"] == "renamed"
+    assert demo_api("DELETE", f"/volumes/{vol['id']}").status_code == 202
+    demo_api.wait(f"/volumes/{vol['id']}", "volume", "deleted")
+
+
+def test_admin_sees_host(admin_api: Caller, demo_api: Caller) -> None:
+    vol = _create(demo_api)
+    shown = admin_api("GET", f"/volumes/{vol['id']}").json()["volume"]
+    assert shown["os-vol-host-attr:host"] == "stratus@file#file"
+    demo_api("DELETE", f"/volumes/{vol['id']}")
+
+
+def test_bad_input(demo_api: Caller) -> None:
+    for body in ({"size": 0}, {"size": "abc"}, {"size": -1}, {}):
+        resp = demo_api("POST", "/volumes", json={"volume": body})
+        assert resp.status_code == 400, (body, resp.text)
+        assert "badRequest" in resp.json()
+    resp = demo_api("POST", "/volumes", json={"volume": {"size": 1, "volume_type": "nope"}})
+    assert resp.status_code == 404 and "itemNotFound" in resp.json()
+    resp = demo_api("GET", f"/volumes/{uuid.uuid4()}")
+    assert resp.status_code == 404
+    assert "could not be found" in resp.json()["itemNotFound"]["message"]
+
+
+def test_extend_smaller_is_refused_and_nothing_changes(demo_api: Caller) -> None:
+    vol = _create(demo_api, size=2)
+    resp = demo_api("POST", f"/volumes/{vol['id']}/action", json={"os-extend": {"new_size": 1}})
+    assert resp.status_code == 400
+    assert "must be greater than current size" in resp.json()["badRequest"]["message"]
+    assert demo_api("GET", f"/volumes/{vol['id']}").json()["volume"]["size"] == 2
+    resp = demo_api("POST", f"/volumes/{vol['id']}/action", json={"os-extend": {"new_size": 3}})
+    assert resp.status_code == 202
+    shown = demo_api.wait(f"/volumes/{vol['id']}", "volume", "available")
+    assert shown["size"] == 3
+    demo_api("DELETE", f"/volumes/{vol['id']}")
+
+
+def test_metadata(demo_api: Caller) -> None:
+    vol = _create(demo_api)
+    base = f"/volumes/{vol['id']}/metadata"
+    assert demo_api("POST", base, json={"metadata": {"k1": "v1"}}).json() == {
+        "metadata": {"k1": "v1"}
+    }
+    assert demo_api("PUT", f"{base}/k2", json={"meta": {"k2": "v2"}}).json() == {
+        "meta": {"k2": "v2"}
+    }
+    assert demo_api("GET", base).json()["metadata"] == {"k1": "v1", "k2": "v2"}
+    assert demo_api("DELETE", f"{base}/k1").status_code == 200
+    assert demo_api("GET", f"{base}/k1").status_code == 404
+    assert demo_api("PUT", base, json={"metadata": {"x": "y"}}).json()["metadata"] == {"x": "y"}
+    demo_api("DELETE", f"/volumes/{vol['id']}")
+
+
+def test_pagination(demo_api: Caller) -> None:
+    ids = [_create(demo_api, name=f"page-{i}")["id"] for i in range(3)]
+    first = demo_api("GET", "/volumes?limit=2&sort=name:asc&name~=page-").json()
+    assert [v["name"] for v in first["volumes"]] == ["page-0", "page-1"]
+    nxt = first["volumes_links"][0]["href"]
+    assert "marker=" in nxt
+    second = demo_api(
+        "GET", f"/volumes?limit=2&sort=name:asc&name~=page-&marker={first['volumes'][1]['id']}"
+    ).json()
+    assert [v["name"] for v in second["volumes"]] == ["page-2"]
+    for i in ids:
+        demo_api("DELETE", f"/volumes/{i}")
+
+
+def test_microversion_negotiation(demo_api: Caller) -> None:
+    resp = demo_api("GET", "/volumes/detail", version="3.64")
+    assert resp.status_code == 200
+    assert resp.headers["OpenStack-API-Version"] == "volume 3.64"
+    assert demo_api("GET", "/volumes", version="3.99").status_code == 406
+    vol = _create(demo_api)
+    shown = demo_api("GET", f"/volumes/{vol['id']}", version="3.63").json()["volume"]
+    assert "volume_type_id" in shown
+    old = demo_api("GET", f"/volumes/{vol['id']}").json()["volume"]
+    assert "volume_type_id" not in old
+    demo_api("DELETE", f"/volumes/{vol['id']}")
