@@ -163,7 +163,15 @@ async def test_port_forwarding(net: Net) -> None:
         f"/v2.0/floatingips/{fip['id']}/port_forwardings",
         json={"port_forwarding": {**body, "internal_port": 23}},
     )
-    assert r.status_code == 409
+    # the same external port twice, or the same inside socket twice: 400 as upstream
+    assert r.status_code == 400 and error_type(r) == "BadRequest", r.text
+    assert "collision with the external_port_range" in r.json()["NeutronError"]["message"]
+    r = await net.demo.post(
+        f"/v2.0/floatingips/{fip['id']}/port_forwardings",
+        json={"port_forwarding": {**body, "external_port": 2224}},
+    )
+    assert r.status_code == 400 and error_type(r) == "BadRequest", r.text
+    assert "collision with the internal_port_range" in r.json()["NeutronError"]["message"]
     r = await net.demo.post(
         f"/v2.0/floatingips/{fip['id']}/port_forwardings",
         json={"port_forwarding": {**body, "external_port": 2223, "internal_ip_address": other_ip}},

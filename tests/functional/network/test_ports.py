@@ -153,3 +153,26 @@ async def test_fixed_ip_filters_and_member_limits(net: Net) -> None:
     # a reader may look but not create
     r = await net.reader.post("/v2.0/networks", json={"network": {}})
     assert r.status_code == 403
+
+
+async def test_member_cannot_create_for_another_project(net: Net) -> None:
+    n = await network(net.demo)
+    await subnet(net.demo, n["id"], "10.91.0.0/24")
+    expected = (
+        "Specifying 'project_id' or 'tenant_id' other than the authenticated project "
+        "in request requires admin privileges"
+    )
+    for key in ("project_id", "tenant_id"):
+        r = await net.demo.post("/v2.0/ports", json={"port": {"network_id": n["id"], key: "p-x"}})
+        assert r.status_code == 400 and error_type(r) == "BadRequest", r.text
+        assert r.json()["NeutronError"]["message"] == expected
+        r = await net.demo.post("/v2.0/networks", json={"network": {key: "p-alt"}})
+        assert r.status_code == 400, r.text
+    # nothing was made
+    r = await net.demo.get("/v2.0/ports", params={"network_id": n["id"]})
+    assert r.json()["ports"] == []
+    # naming its own project is fine; an admin may name any project (no Keystone lookup)
+    mine = await port(net.demo, n["id"], project_id="p-demo")
+    assert mine["project_id"] == "p-demo"
+    theirs = await network(net.admin, project_id="p-nowhere")
+    assert theirs["project_id"] == "p-nowhere"

@@ -95,6 +95,12 @@ class Core:
         if project is not None and tenant is not None and project != tenant:
             raise BadRequest("'project_id' and 'tenant_id' do not match")
         owner = project or tenant or ctx.project_id
+        if owner != ctx.project_id and not ctx.allows("context_is_admin"):
+            # neutron-lib's populate_project_id: checked before any policy rule, hence 400.
+            raise BadRequest(
+                "Specifying 'project_id' or 'tenant_id' other than the authenticated project "
+                "in request requires admin privileges"
+            )
         if not owner:
             raise BadRequest("'project_id' is required when the token is not project scoped")
         return str(owner)

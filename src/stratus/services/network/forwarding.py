@@ -129,8 +129,16 @@ class PortForwardingService(L3Service):
             )
         )
         if any(r != skip for r in clash.scalars()):
-            raise Conflict(
-                f"A port forwarding on floating IP {fip.id} already uses external port {data['external_port']}/{data['protocol']}."
+            # Neutron answers 400 for both collisions (its _check_port_collisions on create,
+            # _check_port_forwarding_update on update), not 409.
+            external = data["external_port"]
+            raise BadRequest(
+                _collision(
+                    skip,
+                    "external_port_range",
+                    f"{external}:{external}",
+                    {"floating_ip_address": fip.floating_ip_address, "external_port": external},
+                )
             )
         clash = await session.execute(
             select(m.PortForwarding.id).where(
@@ -141,8 +149,18 @@ class PortForwardingService(L3Service):
             )
         )
         if any(r != skip for r in clash.scalars()):
-            raise Conflict(
-                f"Internal address {data['internal_ip_address']}:{data['internal_port']}/{data['protocol']} is already forwarded."
+            internal = data["internal_port"]
+            raise BadRequest(
+                _collision(
+                    skip,
+                    "internal_port_range",
+                    f"{internal}:{internal}",
+                    {
+                        "internal_port_id": port.id,
+                        "internal_ip_address": data["internal_ip_address"],
+                        "internal_port": internal,
+                    },
+                )
             )
         return router_id
 
@@ -205,3 +223,16 @@ class PortForwardingService(L3Service):
                 fip.router_id = None
                 fip.status = "DOWN"
             self.bump(fip)
+
+
+def _collision(updating: str | None, key: str, ports: str, values: Mapping[str, Any]) -> str:
+    """Neutron's wording for a port forwarding that collides with another one."""
+    if updating is None:
+        return (
+            f"Bad port_forwarding request: There is a port collision with the {key}. "
+            f"The following ranges collide: {ports} and {ports}."
+        )
+    return (
+        "Bad port_forwarding request: Another port forwarding entry with the same attributes "
+        f"already exists, conflicting values are {dict(values)}."
+    )
