@@ -5,7 +5,16 @@ API's string ``flavorid``; instances are keyed by their uuid and soft-deleted as
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from stratus.db import Base, JSONType, UTCDateTime
@@ -145,6 +154,11 @@ class Instance(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
     deleted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, index=True)
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Nova's instance system_metadata: what actions leave for later ones (the vm_state to
+    # return to, the shelved image, the rescue image, the admin password set, ...).
+    system_metadata: Mapped[dict[str, Any]] = mapped_column(
+        JSONType, nullable=False, default=dict, server_default="{}"
+    )
 
 
 class InstanceAction(Base):
@@ -207,3 +221,37 @@ class QuotaClass(Base):
     class_name: Mapped[str] = mapped_column(String(255), primary_key=True)
     resource: Mapped[str] = mapped_column(String(255), primary_key=True)
     hard_limit: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class Migration(Base):
+    """A move of an instance (cold migration, resize, live migration, evacuation). While a
+    move is in flight the migration's uuid is the placement consumer of the source host's
+    allocations, as upstream."""
+
+    __tablename__ = "compute_migrations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, nullable=False)
+    instance_uuid: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
+    migration_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    status: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
+    source_compute: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    source_node: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    dest_compute: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    dest_node: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    dest_host: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    old_instance_type_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    new_instance_type_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Flavor snapshots before and after (a revert restores the old one).
+    old_flavor: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    new_flavor: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    project_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    user_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    memory_total: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    memory_processed: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    memory_remaining: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    disk_total: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    disk_processed: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    disk_remaining: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)

@@ -235,3 +235,70 @@ _RULES: list[tuple[str, str, str]] = [
 ]
 
 register(Rule(name, check, description) for name, check, description in _RULES)
+
+# -- server actions, moves and maintenance (upstream defaults) ----------------------------
+
+RESIZE = "os_compute_api:servers:resize"
+CONFIRM_RESIZE = "os_compute_api:servers:confirm_resize"
+REVERT_RESIZE = "os_compute_api:servers:revert_resize"
+MIGRATE = "os_compute_api:os-migrate-server:migrate"
+MIGRATE_HOST = "os_compute_api:os-migrate-server:migrate:host"
+MIGRATE_LIVE = "os_compute_api:os-migrate-server:migrate_live"
+EVACUATE = "os_compute_api:os-evacuate"
+SERVER_MIGRATIONS_INDEX = "os_compute_api:servers:migrations:index"
+SERVER_MIGRATIONS_SHOW = "os_compute_api:servers:migrations:show"
+SERVER_MIGRATIONS_FORCE_COMPLETE = "os_compute_api:servers:migrations:force_complete"
+SERVER_MIGRATIONS_DELETE = "os_compute_api:servers:migrations:delete"
+SHELVE = "os_compute_api:os-shelve:shelve"
+SHELVE_OFFLOAD = "os_compute_api:os-shelve:shelve_offload"
+UNSHELVE = "os_compute_api:os-shelve:unshelve"
+UNSHELVE_TO_HOST = "os_compute_api:os-shelve:unshelve_to_host"
+RESCUE = "os_compute_api:os-rescue"
+UNRESCUE = "os_compute_api:os-unrescue"
+CREATE_IMAGE = "os_compute_api:servers:create_image"
+CREATE_BACKUP = "os_compute_api:os-create-backup"
+CRASH_DUMP = "os_compute_api:servers:trigger_crash_dump"
+CHANGE_PASSWORD = "os_compute_api:os-admin-password"
+SECURITY_GROUPS_ADD = "os_compute_api:os-security-groups:add"
+SECURITY_GROUPS_REMOVE = "os_compute_api:os-security-groups:remove"
+SECURITY_GROUPS_LIST = "os_compute_api:os-security-groups:list"
+INTERFACES_CREATE = "os_compute_api:os-attach-interfaces:create"
+INTERFACES_DELETE = "os_compute_api:os-attach-interfaces:delete"
+EXTERNAL_EVENTS = "os_compute_api:os-server-external-events:create"
+
+register(
+    Rule(name, check, description)
+    for name, check, description in [
+        (RESIZE, MEMBER_OR_ADMIN, "Resize a server"),
+        (CONFIRM_RESIZE, MEMBER_OR_ADMIN, "Confirm a server resize"),
+        (REVERT_RESIZE, MEMBER_OR_ADMIN, "Revert a server resize"),
+        (MIGRATE, ADMIN, "Cold migrate a server to a host"),
+        (MIGRATE_HOST, ADMIN, "Cold migrate a server to a specified host"),
+        (MIGRATE_LIVE, ADMIN, "Live migrate a server to a new host without a reboot"),
+        (EVACUATE, ADMIN, "Evacuate a server from a failed host to a new host"),
+        (SERVER_MIGRATIONS_INDEX, ADMIN, "Lists in-progress live migrations for a given server"),
+        (SERVER_MIGRATIONS_SHOW, ADMIN, "Show details for an in-progress live migration"),
+        (
+            SERVER_MIGRATIONS_FORCE_COMPLETE,
+            ADMIN,
+            "Force an in-progress live migration to complete",
+        ),
+        (SERVER_MIGRATIONS_DELETE, ADMIN, "Delete(Abort) an in-progress live migration"),
+        (SHELVE, MEMBER_OR_ADMIN, "Shelve server"),
+        (SHELVE_OFFLOAD, ADMIN, "Shelf-offload (remove) server"),
+        (UNSHELVE, MEMBER_OR_ADMIN, "Unshelve (restore) shelved server"),
+        (UNSHELVE_TO_HOST, ADMIN, "Unshelve (restore) shelve offloaded server to a host"),
+        (RESCUE, MEMBER_OR_ADMIN, "Rescue a server"),
+        (UNRESCUE, MEMBER_OR_ADMIN, "Unrescue a server"),
+        (CREATE_IMAGE, MEMBER_OR_ADMIN, "Create an image from a server"),
+        (CREATE_BACKUP, MEMBER_OR_ADMIN, "Create a back up of a server"),
+        (CRASH_DUMP, MEMBER_OR_ADMIN, "Trigger crash dump in a server"),
+        (CHANGE_PASSWORD, MEMBER_OR_ADMIN, "Change the administrative password for a server"),
+        (SECURITY_GROUPS_ADD, MEMBER_OR_ADMIN, "Add security groups to server"),
+        (SECURITY_GROUPS_REMOVE, MEMBER_OR_ADMIN, "Remove security groups from server"),
+        (SECURITY_GROUPS_LIST, READER_OR_ADMIN, "List security groups of server"),
+        (INTERFACES_CREATE, MEMBER_OR_ADMIN, "Attach an interface to a server"),
+        (INTERFACES_DELETE, MEMBER_OR_ADMIN, "Detach an interface from a server"),
+        (EXTERNAL_EVENTS, ADMIN, "Create one or more external events"),
+    ]
+)

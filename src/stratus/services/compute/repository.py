@@ -16,6 +16,7 @@ from stratus.services.compute.models import (
     Instance,
     InstanceAction,
     KeyPair,
+    Migration,
     QuotaClass,
     ServerGroup,
     ServerGroupMember,
@@ -376,3 +377,50 @@ async def set_quota_class(session: AsyncSession, name: str, resource: str, limit
         session.add(QuotaClass(class_name=name, resource=resource, hard_limit=limit))
     else:
         row.hard_limit = limit
+
+
+# -- migrations (moves) -----------------------------------------------------------------
+
+
+async def get_migration(session: AsyncSession, ident: int | str) -> Migration | None:
+    """By integer id or by uuid."""
+    if isinstance(ident, int):
+        stmt = select(Migration).where(Migration.id == ident)
+    else:
+        stmt = select(Migration).where(Migration.uuid == ident)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def list_migrations(
+    session: AsyncSession, clauses: Sequence[ColumnElement[bool]] = ()
+) -> list[Migration]:
+    """Newest first (created_at, then id), as nova lists them."""
+    stmt = (
+        select(Migration).where(*clauses).order_by(Migration.created_at.desc(), Migration.id.desc())
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def instance_migrations(
+    session: AsyncSession,
+    uuid: str,
+    *,
+    types: Sequence[str] = (),
+    statuses: Sequence[str] = (),
+) -> list[Migration]:
+    stmt = select(Migration).where(Migration.instance_uuid == uuid)
+    if types:
+        stmt = stmt.where(Migration.migration_type.in_(types))
+    if statuses:
+        stmt = stmt.where(Migration.status.in_(statuses))
+    stmt = stmt.order_by(Migration.created_at.desc(), Migration.id.desc())
+    return list((await session.execute(stmt)).scalars())
+
+
+async def instances_on_host(session: AsyncSession, host: str) -> list[Instance]:
+    stmt = (
+        select(Instance)
+        .where(Instance.host == host, Instance.deleted.is_(False))
+        .order_by(Instance.created_at)
+    )
+    return list((await session.execute(stmt)).scalars())

@@ -29,6 +29,7 @@ from stratus.quota import QuotaEngine
 from stratus.quota.engine import OverQuota
 from stratus.scheduler import NoValidHost, RequestSpec, Scheduler, Selection
 from stratus.scheduler.numa import InvalidGuestTopology, guest_request
+from stratus.services.compute import hostops
 from stratus.services.compute import repository as repo
 from stratus.services.compute.config import ComputeConfig
 from stratus.services.compute.drivers.base import ComputeDriver, InstanceSpec, PowerState
@@ -82,11 +83,34 @@ STATUS_TO_VM_STATE = {
 _VM_TO_STATUS = {vm: status for status, vms in STATUS_TO_VM_STATE.items() for vm in vms}
 
 
+_RESIZE_TASKS = ("resize_prep", "resize_migrating", "resize_migrated", "resize_finish")
+_REBUILD_TASKS = ("rebuilding", "rebuild_block_device_mapping", "rebuild_spawning")
+# vm_state -> task_state -> status where a task shows (nova's api/openstack/common.py map).
+_TASK_STATUS: dict[str, dict[str, str]] = {
+    "active": {
+        "rebooting": "REBOOT",
+        "reboot_pending": "REBOOT",
+        "reboot_started": "REBOOT",
+        "rebooting_hard": "HARD_REBOOT",
+        "reboot_pending_hard": "HARD_REBOOT",
+        "reboot_started_hard": "HARD_REBOOT",
+        "updating_password": "PASSWORD",
+        "migrating": "MIGRATING",
+        **dict.fromkeys(_REBUILD_TASKS, "REBUILD"),
+        **dict.fromkeys(_RESIZE_TASKS, "RESIZE"),
+    },
+    "stopped": {**dict.fromkeys(_REBUILD_TASKS, "REBUILD"), **dict.fromkeys(_RESIZE_TASKS, "RESIZE")},
+    "resized": {"resize_reverting": "REVERT_RESIZE"},
+    "paused": {"migrating": "MIGRATING"},
+    "error": dict.fromkeys(_REBUILD_TASKS, "REBUILD"),
+}
+
+
 def status_of(vm_state: str, task_state: str | None) -> str:
-    if vm_state == "active" and task_state in ("rebooting", "reboot_pending", "reboot_started"):
-        return "REBOOT"
-    if vm_state == "active" and task_state in ("rebuilding", "rebuild_spawning"):
-        return "REBUILD"
+    if task_state is not None:
+        status = _TASK_STATUS.get(vm_state, {}).get(task_state)
+        if status is not None:
+            return status
     return _VM_TO_STATUS.get(vm_state, "UNKNOWN")
 
 
@@ -572,7 +596,7 @@ class ServerService:
             return int(await self.driver.set_power(host, uuid, action))
         if msg.method == "console":
             return self.driver.console_output(host, str(msg.payload["uuid"]))
-        raise ValueError(f"unknown compute method {msg.method}")
+        return await hostops.run(self.driver, self.bus, host, msg)
 
     async def build(self, uuid: str) -> None:
         """Schedule, claim, wire ports and spawn; any failure releases what was taken."""

@@ -16,7 +16,9 @@ from stratus.services.compute import (
     policies,  # noqa: F401  (registers defaults)
     quota,
 )
+from stratus.services.compute.action import ActionService
 from stratus.services.compute.aggregate import AggregateService
+from stratus.services.compute.api import actions as action_api
 from stratus.services.compute.api import (
     aggregates,
     diagnostics,
@@ -30,15 +32,18 @@ from stratus.services.compute.api import (
     servers,
     usage,
 )
+from stratus.services.compute.api import migrations as migration_api
 from stratus.services.compute.api.common import ComputeServices
 from stratus.services.compute.api.versions import MICROVERSION
 from stratus.services.compute.drivers.fake import FakeComputeDriver
 from stratus.services.compute.flavor import FlavorService
 from stratus.services.compute.group import ServerGroupService
 from stratus.services.compute.host import HostService
+from stratus.services.compute.hostops import MOVES_TOPIC
 from stratus.services.compute.keypair import KeyPairService
 from stratus.services.compute.metadata import mount as metadata_mount
 from stratus.services.compute.metadata.app import MetadataApp
+from stratus.services.compute.migration import MoveService
 from stratus.services.compute.quota import QuotaService
 from stratus.services.compute.server import COMPUTE_TOPIC, CONDUCTOR_TOPIC, ServerService
 from stratus.services.compute.usage import UsageService
@@ -115,6 +120,9 @@ def services(runtime: Runtime) -> ComputeServices:
     )
     # The compute host writes a config drive before it spawns a guest that asked for one.
     built.servers.config_drives = built.metadata
+    # Server actions and moves: snapshots go to the image service through its client.
+    built.actions = ActionService(built.servers, ImageClient(runtime.db, runtime=runtime))
+    built.moves = MoveService(built.servers, placement)
     runtime.clients[_KEY] = built
     return built
 
@@ -134,6 +142,8 @@ def build(runtime: Runtime) -> ASGIApp:
             groups.router,
             aggregates.router,
             usage.router,
+            action_api.router,
+            migration_api.router,
             root.router,
         ],
         formatter=compute_error,
@@ -157,6 +167,7 @@ async def bootstrap(runtime: Runtime) -> None:
     await built.quotas.load_default_class()
     await built.hosts.register()
     await runtime.bus.consume(CONDUCTOR_TOPIC, built.servers.handle_conductor)
+    await runtime.bus.consume(MOVES_TOPIC, built.moves.handle)
     for res in built.servers.driver.hosts():
         # One in-process compute agent per simulated host, addressed by host name.
         await runtime.bus.consume(f"{COMPUTE_TOPIC}.{res.hostname}", built.servers.handle_compute)

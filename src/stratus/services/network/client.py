@@ -113,6 +113,13 @@ class NetworkClient:
         result: dict[str, Any] = await self.services.l2.update_port(ctx, port_id, body)
         return result
 
+    async def set_security_groups(self, port_id: str, group_ids: Sequence[str]) -> dict[str, Any]:
+        """Replace a port's security groups (compute's add/removeSecurityGroup)."""
+        ctx = _service_context(self.runtime, None)
+        body = {"security_groups": list(group_ids)}
+        result: dict[str, Any] = await self.services.l2.update_port(ctx, port_id, body)
+        return result
+
     async def unbind_port(self, port_id: str) -> dict[str, Any]:
         ctx = _service_context(self.runtime, None)
         body = {"binding:host_id": "", "device_id": "", "device_owner": "", "binding:profile": {}}

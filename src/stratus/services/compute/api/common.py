@@ -35,6 +35,9 @@ class ComputeServices:
     groups: ServerGroupService
     aggregates: AggregateService
     usage: UsageService
+    # Server actions and moves (set by the spec once the server service exists).
+    actions: Any = None
+    moves: Any = None
     metadata: MetadataService | None = None
 
 

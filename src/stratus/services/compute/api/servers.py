@@ -14,6 +14,7 @@ from stratus.api.deps import Ctx
 from stratus.kit.errors import BadRequest, NotFound, NotImplementedYet
 from stratus.kit.ids import is_uuid_like
 from stratus.services.compute import policies
+from stratus.services.compute.api import actions
 from stratus.services.compute.api.common import (
     int_param,
     links,
@@ -698,6 +699,9 @@ async def server_action(server_id: str, request: Request, ctx: Ctx) -> Response:
             if length == -1:
                 length = None
         return reply({"output": await svc.console_output(ctx, server_id, length)})
+    answer = await actions.dispatch(request, ctx, inst, name, args)
+    if answer is not None:
+        return answer
     raise NotImplementedYet(f"The server action '{name}' is not implemented by Stratus yet.")
 
 

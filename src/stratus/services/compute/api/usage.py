@@ -1,4 +1,4 @@
-"""os-simple-tenant-usage and os-migrations."""
+"""os-simple-tenant-usage (os-migrations lives in migrations.py)."""
 
 from fastapi import APIRouter
 from starlette.requests import Request
@@ -33,10 +33,3 @@ async def show_usage(project_id: str, request: Request, ctx: Ctx) -> Response:
     (usage,) = await services(request).usage.usage(project_id, start, stop)
     body = usage.view(detailed=True) if usage.servers else {}
     return reply({"tenant_usage": body})
-
-
-@router.get("/os-migrations")
-async def list_migrations(request: Request, ctx: Ctx) -> Response:
-    ctx.can(policies.MIGRATIONS_INDEX)
-    # Servers never move here (no resize, migrate or evacuate): the record is empty, truly.
-    return reply({"migrations": []})

@@ -1,6 +1,7 @@
 """The compute driver protocol: what a host reports and how instances start and stop on it.
 Drivers take typed specs, never ORM rows."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Protocol
@@ -59,6 +60,27 @@ class InstanceSpec:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class LiveMigrationProgress:
+    """Bytes of guest memory and disk a live migration has to copy, and has copied."""
+
+    memory_total: int
+    memory_processed: int
+    disk_total: int = 0
+    disk_processed: int = 0
+
+
+ProgressCallback = Callable[[LiveMigrationProgress], Awaitable[None]]
+
+
+class DriverOperationFailed(Exception):
+    """The hypervisor refused or failed an operation (a move rolls back on this)."""
+
+
+class LiveMigrationAborted(Exception):
+    """An operator aborted the live migration; the guest stays on the source."""
+
+
 class ComputeDriver(Protocol):
     name: str
 
@@ -84,3 +106,71 @@ class ComputeDriver(Protocol):
     def power_state(self, host: str, uuid: str) -> PowerState: ...
 
     def instances_on(self, host: str) -> list[str]: ...
+
+    # -- lifecycle operations beyond power -----------------------------------------------
+
+    async def snapshot(self, host: str, uuid: str) -> bytes:
+        """The guest's root disk as image data (for createImage/createBackup/shelve)."""
+        ...
+
+    async def rescue(self, host: str, uuid: str, image_id: str) -> PowerState:
+        """Boot the guest from ``image_id`` with its own disk attached second."""
+        ...
+
+    async def unrescue(self, host: str, uuid: str) -> PowerState: ...
+
+    async def trigger_crash_dump(self, host: str, uuid: str) -> None:
+        """Inject an NMI (the guest kernel writes a crash dump)."""
+        ...
+
+    async def set_admin_password(self, host: str, uuid: str, password: str) -> None: ...
+
+    async def attach_interface(self, host: str, uuid: str, port_id: str) -> None: ...
+
+    async def detach_interface(self, host: str, uuid: str, port_id: str) -> None: ...
+
+    # -- cold migration and resize ---------------------------------------------------------
+
+    async def migrate_disk_and_power_off(
+        self, host: str, uuid: str, dest: str, spec: InstanceSpec
+    ) -> None:
+        """Source side: stop the guest and copy (resized) disks towards ``dest``."""
+        ...
+
+    async def finish_migration(
+        self, host: str, spec: InstanceSpec, *, power_on: bool
+    ) -> PowerState:
+        """Destination side: start the guest from the copied disks."""
+        ...
+
+    async def confirm_migration(self, host: str, uuid: str) -> None:
+        """Source side: drop what the move left behind."""
+        ...
+
+    async def finish_revert_migration(
+        self, host: str, spec: InstanceSpec, *, power_on: bool
+    ) -> PowerState:
+        """Source side: bring the guest back from its kept disks."""
+        ...
+
+    # -- live migration ----------------------------------------------------------------------
+
+    async def pre_live_migration(self, host: str, spec: InstanceSpec) -> None:
+        """Destination side: prepare (networking, disks) before memory is copied."""
+        ...
+
+    async def live_migration(
+        self, host: str, uuid: str, dest: str, *, block_migration: bool, progress: ProgressCallback
+    ) -> None:
+        """Source side: copy the running guest to ``dest``; LiveMigrationAborted when aborted."""
+        ...
+
+    async def post_live_migration(self, host: str, spec: InstanceSpec) -> PowerState:
+        """Destination side: the guest runs here now."""
+        ...
+
+    async def live_migration_force_complete(self, host: str, uuid: str) -> None:
+        """Pause the guest so the copy converges."""
+        ...
+
+    async def live_migration_abort(self, host: str, uuid: str) -> None: ...

@@ -2,8 +2,20 @@
 its host and answers RUNNING at once; nothing boots. Deterministic, so tests can reason about
 what every host holds."""
 
+import asyncio
+import dataclasses
+import hashlib
+
 from stratus.services.compute.config import ComputeConfig
-from stratus.services.compute.drivers.base import HostResources, InstanceSpec, PowerState
+from stratus.services.compute.drivers.base import (
+    DriverOperationFailed,
+    HostResources,
+    InstanceSpec,
+    LiveMigrationAborted,
+    LiveMigrationProgress,
+    PowerState,
+    ProgressCallback,
+)
 from stratus.services.compute.drivers.shapes import describe_hosts
 
 _AFTER = {
@@ -25,11 +37,13 @@ class FakeComputeDriver:
         self._running: dict[str, dict[str, InstanceSpec]] = {h.hostname: {} for h in self._hosts}
         self._power: dict[str, PowerState] = {}
         self._boots: dict[str, int] = {}
+        self._ops = FakeOperations()
 
     def hosts(self) -> list[HostResources]:
         return list(self._hosts)
 
     async def spawn(self, host: str, spec: InstanceSpec) -> PowerState:
+        self._ops.check("spawn", host)
         if host not in self._running:
             raise LookupError(f"host {host} is not run by this driver")
         self._running[host][spec.uuid] = spec
@@ -41,6 +55,7 @@ class FakeComputeDriver:
         self._boots.pop(uuid, None)
 
     async def set_power(self, host: str, uuid: str, action: str) -> PowerState:
+        self._ops.check("power", host)
         if uuid not in self._running.get(host, {}):
             raise LookupError(f"instance {uuid} is not on host {host}")
         state = _AFTER[action]
@@ -80,3 +95,189 @@ class FakeComputeDriver:
 
     def instances_on(self, host: str) -> list[str]:
         return sorted(self._running.get(host, {}))
+
+    # -- failure injection (tests) ---------------------------------------------------------
+
+    def inject_failure(self, operation: str, *, host: str | None = None, times: int = 1) -> None:
+        """Make the next ``times`` calls of ``operation`` (on ``host``, or any) fail."""
+        self._ops.failures.append([operation, host, times])
+
+    def clear_failures(self) -> None:
+        self._ops.failures.clear()
+
+    def hold_live_migrations(self, hold: bool) -> None:
+        """While held, a live migration copies half the memory and then waits for
+        force_complete or abort (so tests can watch progress)."""
+        self._ops.hold = hold
+
+    # -- lifecycle operations -----------------------------------------------------------------
+
+    def _spec(self, host: str, uuid: str) -> InstanceSpec:
+        spec = self._running.get(host, {}).get(uuid)
+        if spec is None:
+            raise DriverOperationFailed(f"instance {uuid} is not on host {host}")
+        return spec
+
+    async def snapshot(self, host: str, uuid: str) -> bytes:
+        self._ops.check("snapshot", host)
+        spec = self._spec(host, uuid)
+        # Deterministic "disk contents": the same guest always snapshots to the same bytes.
+        seed = f"{spec.uuid}:{spec.image_id}:{self._boots.get(uuid, 1)}".encode()
+        return b"QFI\xfb" + hashlib.sha256(seed).digest() * 128
+
+    async def rescue(self, host: str, uuid: str, image_id: str) -> PowerState:
+        self._ops.check("rescue", host)
+        self._spec(host, uuid)
+        self._ops.rescued[uuid] = image_id
+        self._power[uuid] = PowerState.RUNNING
+        return PowerState.RUNNING
+
+    async def unrescue(self, host: str, uuid: str) -> PowerState:
+        self._ops.check("unrescue", host)
+        self._spec(host, uuid)
+        self._ops.rescued.pop(uuid, None)
+        self._power[uuid] = PowerState.RUNNING
+        return PowerState.RUNNING
+
+    def rescued_with(self, uuid: str) -> str | None:
+        return self._ops.rescued.get(uuid)
+
+    async def trigger_crash_dump(self, host: str, uuid: str) -> None:
+        self._ops.check("crash_dump", host)
+        self._spec(host, uuid)
+        self._ops.crash_dumps[uuid] = self._ops.crash_dumps.get(uuid, 0) + 1
+
+    def crash_dumps(self, uuid: str) -> int:
+        return self._ops.crash_dumps.get(uuid, 0)
+
+    async def set_admin_password(self, host: str, uuid: str, password: str) -> None:
+        self._ops.check("set_admin_password", host)
+        self._spec(host, uuid)
+        self._ops.passwords[uuid] = password
+
+    def admin_password(self, uuid: str) -> str | None:
+        return self._ops.passwords.get(uuid)
+
+    async def attach_interface(self, host: str, uuid: str, port_id: str) -> None:
+        self._ops.check("attach_interface", host)
+        spec = self._spec(host, uuid)
+        if port_id not in spec.port_ids:
+            self._running[host][uuid] = dataclasses.replace(
+                spec, port_ids=(*spec.port_ids, port_id)
+            )
+
+    async def detach_interface(self, host: str, uuid: str, port_id: str) -> None:
+        self._ops.check("detach_interface", host)
+        spec = self._spec(host, uuid)
+        self._running[host][uuid] = dataclasses.replace(
+            spec, port_ids=tuple(p for p in spec.port_ids if p != port_id)
+        )
+
+    # -- cold migration and resize -----------------------------------------------------------
+
+    async def migrate_disk_and_power_off(
+        self, host: str, uuid: str, dest: str, spec: InstanceSpec
+    ) -> None:
+        self._ops.check("migrate_disk", host)
+        self._spec(host, uuid)
+        if dest not in self._running:
+            raise DriverOperationFailed(f"host {dest} is not run by this driver")
+        self._power[uuid] = PowerState.SHUTDOWN
+
+    async def finish_migration(
+        self, host: str, spec: InstanceSpec, *, power_on: bool
+    ) -> PowerState:
+        self._ops.check("finish_migration", host)
+        if host not in self._running:
+            raise DriverOperationFailed(f"host {host} is not run by this driver")
+        self._running[host][spec.uuid] = spec
+        state = PowerState.RUNNING if power_on else PowerState.SHUTDOWN
+        self._power[spec.uuid] = state
+        return state
+
+    async def confirm_migration(self, host: str, uuid: str) -> None:
+        self._ops.check("confirm_migration", host)
+        self._running.get(host, {}).pop(uuid, None)
+
+    async def finish_revert_migration(
+        self, host: str, spec: InstanceSpec, *, power_on: bool
+    ) -> PowerState:
+        self._ops.check("revert_migration", host)
+        self._running[host][spec.uuid] = spec
+        state = PowerState.RUNNING if power_on else PowerState.SHUTDOWN
+        self._power[spec.uuid] = state
+        return state
+
+    # -- live migration --------------------------------------------------------------------
+
+    async def pre_live_migration(self, host: str, spec: InstanceSpec) -> None:
+        self._ops.check("pre_live_migration", host)
+        if host not in self._running:
+            raise DriverOperationFailed(f"host {host} is not run by this driver")
+
+    async def live_migration(
+        self, host: str, uuid: str, dest: str, *, block_migration: bool, progress: ProgressCallback
+    ) -> None:
+        self._ops.check("live_migration", host)
+        spec = self._spec(host, uuid)
+        memory = spec.memory_mb * 1024 * 1024
+        disk = spec.root_gb * 1024**3 if block_migration else 0
+        await progress(LiveMigrationProgress(memory, 0, disk, 0))
+        if self._ops.hold:
+            await progress(LiveMigrationProgress(memory, memory // 2, disk, disk // 2))
+            control = self._ops.control.setdefault(uuid, _Control())
+            try:
+                await control.wake.wait()
+            finally:
+                self._ops.control.pop(uuid, None)
+            if control.aborted:
+                raise LiveMigrationAborted(f"live migration of {uuid} aborted")
+        await progress(LiveMigrationProgress(memory, memory, disk, disk))
+
+    async def post_live_migration(self, host: str, spec: InstanceSpec) -> PowerState:
+        self._ops.check("post_live_migration", host)
+        for guests in self._running.values():
+            guests.pop(spec.uuid, None)
+        self._running[host][spec.uuid] = spec
+        return self._power.setdefault(spec.uuid, PowerState.RUNNING)
+
+    async def live_migration_force_complete(self, host: str, uuid: str) -> None:
+        control = self._ops.control.get(uuid)
+        if control is not None:
+            control.wake.set()
+
+    async def live_migration_abort(self, host: str, uuid: str) -> None:
+        control = self._ops.control.get(uuid)
+        if control is None:
+            raise DriverOperationFailed(f"no live migration of {uuid} is running on {host}")
+        control.aborted = True
+        control.wake.set()
+
+
+class _Control:
+    def __init__(self) -> None:
+        self.wake = asyncio.Event()
+        self.aborted = False
+
+
+class FakeOperations:
+    """The fake driver's bookkeeping beyond placement of guests: injected failures, rescue
+    images, crash dumps, passwords and held live migrations."""
+
+    def __init__(self) -> None:
+        # [operation, host or None, remaining count]
+        self.failures: list[list[object]] = []
+        self.rescued: dict[str, str] = {}
+        self.crash_dumps: dict[str, int] = {}
+        self.passwords: dict[str, str] = {}
+        self.control: dict[str, _Control] = {}
+        self.hold = False
+
+    def check(self, operation: str, host: str) -> None:
+        for entry in self.failures:
+            op, on, left = entry
+            if op == operation and on in (None, host) and isinstance(left, int) and left > 0:
+                entry[2] = left - 1
+                if left - 1 == 0:
+                    self.failures.remove(entry)
+                raise DriverOperationFailed(f"injected failure: {operation} on {host}")
