@@ -33,6 +33,7 @@ from stratus.services.compute.api import (
     usage,
 )
 from stratus.services.compute.api import migrations as migration_api
+from stratus.services.compute.api import proxies as proxy_api
 from stratus.services.compute.api.common import ComputeServices
 from stratus.services.compute.api.versions import MICROVERSION
 from stratus.services.compute.drivers.fake import FakeComputeDriver
@@ -144,6 +145,7 @@ def build(runtime: Runtime) -> ASGIApp:
             usage.router,
             action_api.router,
             migration_api.router,
+            *proxy_api.ROUTERS,
             root.router,
         ],
         formatter=compute_error,

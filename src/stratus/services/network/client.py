@@ -248,3 +248,102 @@ class NetworkClient:
         query = Query(fields=["id", "name", "project_id"])
         result: list[dict[str, Any]] = await self.services.sg.list_groups(ctx, query)
         return result
+
+    # -- compute's proxy APIs (os-security-groups, os-floating-ips, os-networks, ...) ------
+    # These run with the caller's own context, so network policies and visibility apply as if
+    # the user had called the network API (nova calls neutron with the user's token).
+
+    async def list_security_groups(
+        self, ctx: RequestContext, *, project_id: str | None
+    ) -> list[dict[str, Any]]:
+        from stratus.services.network.query import Query
+
+        filters = {"project_id": [project_id]} if project_id else {}
+        result: list[dict[str, Any]] = await self.services.sg.list_groups(
+            ctx, Query(filters=filters)
+        )
+        return result
+
+    async def get_security_group(self, ctx: RequestContext, group_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.services.sg.get_group(ctx, group_id)
+        return result
+
+    async def create_security_group(
+        self, ctx: RequestContext, *, name: str, description: str
+    ) -> dict[str, Any]:
+        body = {"name": name, "description": description}
+        result: dict[str, Any] = await self.services.sg.create_group(ctx, body)
+        return result
+
+    async def update_security_group(
+        self, ctx: RequestContext, group_id: str, *, name: str, description: str
+    ) -> dict[str, Any]:
+        body = {"name": name, "description": description}
+        result: dict[str, Any] = await self.services.sg.update_group(ctx, group_id, body)
+        return result
+
+    async def delete_security_group(self, ctx: RequestContext, group_id: str) -> None:
+        await self.services.sg.delete_group(ctx, group_id)
+
+    async def get_security_group_rule(self, ctx: RequestContext, rule_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.services.sg.get_rule(ctx, rule_id)
+        return result
+
+    async def create_security_group_rule(
+        self, ctx: RequestContext, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = await self.services.sg.create_rule(ctx, body)
+        return result
+
+    async def delete_security_group_rule(self, ctx: RequestContext, rule_id: str) -> None:
+        await self.services.sg.delete_rule(ctx, rule_id)
+
+    async def list_networks(self, ctx: RequestContext) -> list[dict[str, Any]]:
+        from stratus.services.network.query import Query
+
+        result: list[dict[str, Any]] = await self.services.l2.list_networks(ctx, Query())
+        return result
+
+    async def show_network(self, ctx: RequestContext, network_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.services.l2.get_network(ctx, network_id)
+        return result
+
+    async def list_subnets(self, ctx: RequestContext, network_id: str) -> list[dict[str, Any]]:
+        from stratus.services.network.query import Query
+
+        query = Query(filters={"network_id": [network_id]})
+        result: list[dict[str, Any]] = await self.services.l2.list_subnets(ctx, query)
+        return result
+
+    async def list_floating_ips(
+        self, ctx: RequestContext, *, project_id: str | None
+    ) -> list[dict[str, Any]]:
+        from stratus.services.network.query import Query
+
+        filters = {"project_id": [project_id]} if project_id else {}
+        result: list[dict[str, Any]] = await self.services.l3.list_fips(ctx, Query(filters=filters))
+        return result
+
+    async def get_floating_ip(self, ctx: RequestContext, fip_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.services.l3.get_fip(ctx, fip_id)
+        return result
+
+    async def create_floating_ip(
+        self, ctx: RequestContext, *, network_id: str, project_id: str | None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"floating_network_id": network_id}
+        if project_id:
+            body["project_id"] = project_id
+        result: dict[str, Any] = await self.services.l3.create_fip(ctx, body)
+        return result
+
+    async def delete_floating_ip(self, ctx: RequestContext, fip_id: str) -> None:
+        await self.services.l3.delete_fip(ctx, fip_id)
+
+    async def external_networks(self, ctx: RequestContext) -> list[dict[str, Any]]:
+        """The external networks the caller can allocate floating IPs from."""
+        from stratus.services.network.query import Query
+
+        query = Query(filters={"router:external": ["True"]})
+        result: list[dict[str, Any]] = await self.services.l2.list_networks(ctx, query)
+        return result

@@ -1,0 +1,11 @@
+"""The routers of nova's proxy and deprecated APIs, mounted before the 501 catch-all."""
+
+from fastapi import APIRouter
+
+from stratus.services.compute.api import floating_ips, networks, security_groups
+
+ROUTERS: list[APIRouter] = [
+    security_groups.router,
+    floating_ips.router,
+    networks.router,
+]

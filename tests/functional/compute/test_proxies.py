@@ -1,0 +1,195 @@
+"""nova's proxy APIs (os-security-groups, os-security-group-rules, os-floating-ips,
+os-floating-ip-pools, os-networks, os-tenant-networks): what they answer up to 2.35, the
+404 from 2.36, and that the network service really holds what they change."""
+
+import uuid
+from typing import Any
+
+import openstack.exceptions
+import pytest
+
+from tests.functional.compute.conftest import Caller
+
+
+def test_security_group_crud(demo: Any, demo_api: Caller) -> None:
+    resp = demo_api(
+        "POST", "/os-security-groups", json={"security_group": {"name": "web", "description": "w"}}
+    )
+    assert resp.status_code == 200, resp.text
+    group = resp.json()["security_group"]
+    assert group["name"] == "web" and group["description"] == "w" and group["rules"] == []
+    assert group["tenant_id"] == demo.current_project_id
+    # The group is the network service's own.
+    assert demo.network.get_security_group(group["id"]).name == "web"
+    listed = demo_api("GET", "/os-security-groups").json()["security_groups"]
+    names = [g["name"] for g in listed]
+    assert "default" in names and "web" in names and names == sorted(names)
+    # the default group's ingress rules (from members of itself) show as group rules
+    default = next(g for g in listed if g["name"] == "default")
+    assert all(
+        r["group"] == {"name": "default", "tenant_id": group["tenant_id"]} for r in default["rules"]
+    )
+    shown = demo_api("GET", f"/os-security-groups/{group['id']}").json()["security_group"]
+    assert shown == group
+    resp = demo_api(
+        "PUT",
+        f"/os-security-groups/{group['id']}",
+        json={"security_group": {"name": "web2", "description": "new"}},
+    )
+    assert resp.status_code == 200 and resp.json()["security_group"]["name"] == "web2"
+    assert (
+        demo_api("GET", "/os-security-groups?limit=1").json()["security_groups"][0]["name"]
+        == (names[0])
+    )
+    assert demo_api("DELETE", f"/os-security-groups/{group['id']}").status_code == 202
+    with pytest.raises(openstack.exceptions.NotFoundException):
+        demo.network.get_security_group(group["id"])
+    assert demo_api("GET", f"/os-security-groups/{group['id']}").status_code == 404
+
+
+def test_security_group_bad_input(demo_api: Caller) -> None:
+    assert demo_api("GET", "/os-security-groups/not-a-uuid").status_code == 400
+    missing = demo_api("GET", f"/os-security-groups/{uuid.uuid4()}")
+    assert missing.status_code == 404 and "itemNotFound" in missing.json()
+    resp = demo_api("POST", "/os-security-groups", json={"security_group": {"name": "x"}})
+    assert resp.status_code == 400
+    resp = demo_api(
+        "POST",
+        "/os-security-groups",
+        json={"security_group": {"name": "x" * 256, "description": ""}},
+    )
+    assert resp.status_code == 400
+    default = next(
+        g
+        for g in demo_api("GET", "/os-security-groups").json()["security_groups"]
+        if g["name"] == "default"
+    )
+    resp = demo_api("DELETE", f"/os-security-groups/{default['id']}")
+    assert resp.status_code == 400 and "badRequest" in resp.json()
+
+
+def test_security_group_rules(demo: Any, demo_api: Caller) -> None:
+    def make(name: str) -> dict[str, Any]:
+        body = {"security_group": {"name": name, "description": ""}}
+        group: dict[str, Any] = demo_api("POST", "/os-security-groups", json=body).json()[
+            "security_group"
+        ]
+        return group
+
+    parent, peer = make("rules-parent"), make("rules-peer")
+    body = {
+        "security_group_rule": {
+            "parent_group_id": parent["id"],
+            "ip_protocol": "tcp",
+            "from_port": 22,
+            "to_port": 22,
+            "cidr": "10.0.0.0/8",
+        }
+    }
+    resp = demo_api("POST", "/os-security-group-rules", json=body)
+    assert resp.status_code == 200, resp.text
+    rule = resp.json()["security_group_rule"]
+    assert rule["parent_group_id"] == parent["id"] and rule["ip_protocol"] == "tcp"
+    assert (rule["from_port"], rule["to_port"]) == (22, 22)
+    assert rule["ip_range"] == {"cidr": "10.0.0.0/8"} and rule["group"] == {}
+    neutron = demo.network.get_security_group_rule(rule["id"])
+    assert neutron.direction == "ingress" and neutron.remote_ip_prefix == "10.0.0.0/8"
+    assert neutron.port_range_min == 22 and neutron.port_range_max == 22
+    # The same rule again is refused.
+    assert demo_api("POST", "/os-security-group-rules", json=body).status_code == 400
+    # A rule from a peer group opens the whole TCP range when no ports are given.
+    from_peer = {
+        "security_group_rule": {
+            "parent_group_id": parent["id"],
+            "ip_protocol": "tcp",
+            "group_id": peer["id"],
+        }
+    }
+    resp = demo_api("POST", "/os-security-group-rules", json=from_peer)
+    assert resp.status_code == 200, resp.text
+    peer_rule = resp.json()["security_group_rule"]
+    assert peer_rule["group"] == {"name": "rules-peer", "tenant_id": parent["tenant_id"]}
+    assert (peer_rule["from_port"], peer_rule["to_port"]) == (1, 65535)
+    shown = demo_api("GET", f"/os-security-groups/{parent['id']}").json()["security_group"]
+    assert sorted(r["id"] for r in shown["rules"]) == sorted([rule["id"], peer_rule["id"]])
+
+    def bad(**changes: Any) -> int:
+        rule_body = {**body["security_group_rule"], **changes}
+        status: int = demo_api(
+            "POST", "/os-security-group-rules", json={"security_group_rule": rule_body}
+        ).status_code
+        return status
+
+    assert bad(ip_protocol="sctp-ish") == 400
+    assert bad(from_port=2000, to_port=1000) == 400
+    assert bad(from_port=0, to_port=0) == 400
+    assert bad(from_port="a", to_port=5) == 400
+    assert bad(ip_protocol="icmp", from_port=256, to_port=0) == 400
+    assert bad(cidr="10.0.0.300/8") == 400
+    assert bad(parent_group_id="nope") == 400
+    assert bad(parent_group_id=str(uuid.uuid4())) == 404
+    assert bad(from_port=None, to_port=None) == 400  # a CIDR rule needs its ports
+    assert demo_api("DELETE", f"/os-security-group-rules/{rule['id']}").status_code == 202
+    assert demo_api("DELETE", f"/os-security-group-rules/{rule['id']}").status_code == 404
+    assert demo_api("DELETE", f"/os-security-group-rules/{uuid.uuid4()}").status_code == 404
+    for g in (parent, peer):
+        assert demo_api("DELETE", f"/os-security-groups/{g['id']}").status_code == 202
+
+
+def test_proxies_are_gone_from_2_36(demo_api: Caller) -> None:
+    for path in (
+        "/os-security-groups",
+        "/os-floating-ips",
+        "/os-floating-ip-pools",
+        "/os-networks",
+        "/os-tenant-networks",
+    ):
+        assert demo_api("GET", path, version="2.35").status_code == 200, path
+        resp = demo_api("GET", path, version="2.36")
+        assert resp.status_code == 404, path
+        assert "itemNotFound" in resp.json()
+    body = {"security_group": {"name": "late", "description": ""}}
+    assert demo_api("POST", "/os-security-groups", json=body, version="2.36").status_code == 404
+
+
+@pytest.fixture(scope="module")
+def public(admin: Any) -> Any:
+    net = admin.network.create_network(name="proxy-public", is_router_external=True)
+    admin.network.create_subnet(
+        network_id=net.id, cidr="172.24.8.0/24", ip_version=4, name="proxy-public-v4"
+    )
+    return net
+
+
+def test_floating_ips(demo: Any, demo_api: Caller, public: Any) -> None:
+    pools = demo_api("GET", "/os-floating-ip-pools").json()["floating_ip_pools"]
+    assert {"name": "proxy-public"} in pools
+    resp = demo_api("POST", "/os-floating-ips", json={"pool": "proxy-public"})
+    assert resp.status_code == 200, resp.text
+    fip = resp.json()["floating_ip"]
+    assert fip["pool"] == "proxy-public" and fip["ip"].startswith("172.24.8.")
+    assert fip["fixed_ip"] is None and fip["instance_id"] is None
+    assert demo.network.get_ip(fip["id"]).floating_ip_address == fip["ip"]
+    assert fip in demo_api("GET", "/os-floating-ips").json()["floating_ips"]
+    assert demo_api("GET", f"/os-floating-ips/{fip['id']}").json()["floating_ip"] == fip
+    assert demo_api("POST", "/os-floating-ips", json={"pool": "no-such"}).status_code == 404
+    assert demo_api("POST", "/os-floating-ips", json={"pool": 5}).status_code == 400
+    assert demo_api("DELETE", f"/os-floating-ips/{fip['id']}").status_code == 202
+    assert demo_api("GET", f"/os-floating-ips/{fip['id']}").status_code == 404
+    assert demo_api("DELETE", f"/os-floating-ips/{fip['id']}").status_code == 404
+
+
+def test_networks(demo_api: Caller, admin_api: Caller, network: Any) -> None:
+    nets = demo_api("GET", "/os-networks").json()["networks"]
+    mine = next(n for n in nets if n["id"] == network.id)
+    assert mine["label"] == "compute-net" and mine["cidr"] is None
+    assert "project_id" not in mine  # admin-only field
+    shown = admin_api("GET", f"/os-networks/{network.id}").json()["network"]
+    assert shown["label"] == "compute-net" and "project_id" in shown and shown["mtu"] is None
+    assert demo_api("GET", f"/os-networks/{uuid.uuid4()}").status_code == 404
+    assert admin_api("POST", "/os-networks", json={"network": {"label": "x"}}).status_code == 410
+    assert admin_api("DELETE", f"/os-networks/{network.id}").status_code == 410
+    tenant = demo_api("GET", "/os-tenant-networks").json()["networks"]
+    assert {"id": network.id, "cidr": "None", "label": "compute-net"} in tenant
+    one = demo_api("GET", f"/os-tenant-networks/{network.id}").json()["network"]
+    assert one == {"id": network.id, "cidr": "None", "label": "compute-net"}
