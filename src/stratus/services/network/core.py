@@ -23,6 +23,7 @@ from stratus.services.network.errors import (
     PolicyNotAuthorized,
     RevisionNumberConstraintFailed,
 )
+from stratus.services.network.gate import GatedDatabase
 from stratus.services.network.query import Query
 
 SpecialFilter = Callable[[list[Any]], ColumnElement[bool]]
@@ -51,7 +52,12 @@ WIRE_TO_COLUMN = {
 
 class Core:
     def __init__(
-        self, *, db: Database, config: NetworkConfig, driver: MechanismDriver, quota: QuotaEngine
+        self,
+        *,
+        db: Database | GatedDatabase,
+        config: NetworkConfig,
+        driver: MechanismDriver,
+        quota: QuotaEngine,
     ) -> None:
         self.db = db
         self.config = config

@@ -23,6 +23,7 @@ from stratus.services.network.drivers.base import MechanismDriver
 from stratus.services.network.drivers.fake import FakeMechanismDriver
 from stratus.services.network.flavors import FlavorService
 from stratus.services.network.forwarding import PortForwardingService
+from stratus.services.network.gate import GatedDatabase
 from stratus.services.network.l3 import L3Service
 from stratus.services.network.pools import PoolService
 from stratus.services.network.qos import QosService
@@ -32,6 +33,9 @@ from stratus.services.network.service import NetworkService
 from stratus.services.network.trunks import TrunkService
 
 HEARTBEAT_INTERVAL = 30.0
+# Transactions of this service holding pooled connections at once on PostgreSQL (the pool
+# holds 30; a nested reader may take a second one).
+DB_SLOTS = 12
 
 
 @dataclass
@@ -96,7 +100,8 @@ def services(runtime: Runtime) -> NetworkServices:
     cfg = netconfig.load(runtime.settings)
     driver = FakeMechanismDriver(runtime.bus)
     quota = quota_engine(runtime, cfg.default_quotas)
-    common: dict[str, Any] = {"db": runtime.db, "config": cfg, "driver": driver, "quota": quota}
+    db = GatedDatabase(runtime.db, slots=DB_SLOTS)
+    common: dict[str, Any] = {"db": db, "config": cfg, "driver": driver, "quota": quota}
     l2 = NetworkService(**common)
     l3 = L3Service(l2=l2, **common)
     built = NetworkServices(
