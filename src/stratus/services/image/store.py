@@ -4,7 +4,6 @@ ever holds a whole image in memory."""
 
 import asyncio
 import contextlib
-import hashlib
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -12,12 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from stratus.kit.spool import LimitExceeded, read_file, spool
 from stratus.services.image.formats import virtual_size
 
-# Work is handed to a thread in batches of this size: hashing and writing off the event loop
-# without a thread hop per network chunk.
-BATCH = 4 << 20
-READ_CHUNK = 1 << 20
+# Enough of the start of an image to read its format header (qcow2, vmdk).
+HEAD_BYTES = 4096
 
 
 class QuotaExceeded(Exception):
@@ -36,36 +34,6 @@ class Written:
     md5: str
     sha512: str
     virtual_size: int | None
-
-
-class _Sink:
-    def __init__(self, path: Path, disk_format: str | None) -> None:
-        self.path = path
-        self.file = open(path, "wb")  # noqa: SIM115 - closed in finish()/abort()
-        self.md5 = hashlib.md5(usedforsecurity=False)
-        self.sha512 = hashlib.sha512()
-        self.size = 0
-        self.head = b""
-        self.disk_format = disk_format
-
-    def consume(self, data: bytes) -> None:
-        if len(self.head) < 4096:
-            self.head += data[: 4096 - len(self.head)]
-        self.md5.update(data)
-        self.sha512.update(data)
-        self.file.write(data)
-        self.size += len(data)
-
-    def finish(self) -> None:
-        self.file.flush()
-        os.fsync(self.file.fileno())
-        self.file.close()
-
-    def abort(self) -> None:
-        with contextlib.suppress(OSError):
-            self.file.close()
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
 
 
 class ImageStore(Protocol):
@@ -99,9 +67,6 @@ class FileStore:
         self.root = root
         self.tmp = root / "tmp"
 
-    def _ensure(self) -> None:
-        self.tmp.mkdir(parents=True, exist_ok=True)
-
     def path(self, key: str) -> Path:
         return self.root / key
 
@@ -116,53 +81,32 @@ class FileStore:
     ) -> Written:
         """Stream ``chunks`` into the store under ``key``. On any failure the partial file is
         removed and the error propagates; on success the blob is durable at its final path."""
-        await asyncio.to_thread(self._ensure)
         tmp_path = self.tmp / f"{key.replace('/', '_')}.{uuid.uuid4().hex}.part"
-        sink = await asyncio.to_thread(_Sink, tmp_path, disk_format)
-        pending: list[bytes] = []
-        pending_len = 0
-        inflight: asyncio.Future[None] | None = None
-        try:
-            async for chunk in chunks:
-                if not chunk:
-                    continue
-                pending.append(chunk)
-                pending_len += len(chunk)
-                if max_bytes is not None and sink.size + pending_len > max_bytes:
-                    raise QuotaExceeded()
-                if pending_len >= BATCH:
-                    data = b"".join(pending)
-                    pending, pending_len = [], 0
-                    # One batch is hashed and written in a thread while the next one is
-                    # received: the network and the disk work side by side.
-                    if inflight is not None:
-                        await inflight
-                    inflight = asyncio.ensure_future(asyncio.to_thread(sink.consume, data))
-            if inflight is not None:
-                await inflight
-                inflight = None
-            if pending:
-                await asyncio.to_thread(sink.consume, b"".join(pending))
-            if expected_size is not None and sink.size != expected_size:
+        final = self.path(key)
+
+        def check(size: int, _digests: dict[str, str]) -> None:
+            if expected_size is not None and size != expected_size:
                 raise SizeMismatch()
-            await asyncio.to_thread(sink.finish)
-            final = self.path(key)
-            await asyncio.to_thread(final.parent.mkdir, parents=True, exist_ok=True)
-            await asyncio.to_thread(os.replace, tmp_path, final)
-        except BaseException:
-            if inflight is not None:
-                with contextlib.suppress(BaseException):
-                    await inflight
-            await asyncio.to_thread(sink.abort)
-            raise
-        fmt_size = virtual_size(sink.head, disk_format, sink.size)
+
+        try:
+            done = await spool(
+                chunks,
+                tmp_path,
+                final,
+                digests=("md5", "sha512"),
+                max_bytes=max_bytes,
+                head_bytes=HEAD_BYTES,
+                check=check,
+            )
+        except LimitExceeded:
+            raise QuotaExceeded() from None
         return Written(
             key=key,
             path=final,
-            size=sink.size,
-            md5=sink.md5.hexdigest(),
-            sha512=sink.sha512.hexdigest(),
-            virtual_size=fmt_size,
+            size=done.size,
+            md5=done.digests["md5"],
+            sha512=done.digests["sha512"],
+            virtual_size=virtual_size(done.head, disk_format, done.size),
         )
 
     async def rename(self, old_key: str, new_key: str) -> None:
@@ -178,22 +122,9 @@ class FileStore:
 
         await asyncio.to_thread(_unlink)
 
-    async def read(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+    def read(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
         """Bytes ``start`` .. ``end`` (inclusive) of the blob, a chunk at a time."""
-        handle = await asyncio.to_thread(open, self.path(key), "rb")
-        try:
-            await asyncio.to_thread(handle.seek, start)
-            remaining = None if end is None else end - start + 1
-            while remaining is None or remaining > 0:
-                want = READ_CHUNK if remaining is None else min(READ_CHUNK, remaining)
-                data = await asyncio.to_thread(handle.read, want)
-                if not data:
-                    break
-                if remaining is not None:
-                    remaining -= len(data)
-                yield data
-        finally:
-            await asyncio.to_thread(handle.close)
+        return read_file(self.path(key), start, end)
 
 
 async def sweep_partials(folder: Path, older_than: float = 24 * 3600) -> int:
@@ -216,13 +147,8 @@ async def sweep_partials(folder: Path, older_than: float = 24 * 3600) -> int:
     return await asyncio.to_thread(_sweep)
 
 
-async def file_chunks(path: Path) -> AsyncIterator[bytes]:
-    handle = await asyncio.to_thread(open, path, "rb")
-    try:
-        while data := await asyncio.to_thread(handle.read, READ_CHUNK):
-            yield data
-    finally:
-        await asyncio.to_thread(handle.close)
+def file_chunks(path: Path) -> AsyncIterator[bytes]:
+    return read_file(path)
 
 
 class SwiftStore:

@@ -14,7 +14,7 @@ from stratus.api.runtime import Runtime
 from stratus.services.object_store import repository
 from stratus.services.object_store.errors import SwiftError, conflict, not_found
 from stratus.services.object_store.models import Account, Container, StoredObject
-from stratus.services.object_store.store import BlobStore, TooLarge
+from stratus.services.object_store.store import BlobStore, EtagMismatch, ShortBody, TooLarge
 
 # Swift's constraints (swift.conf defaults), published at /info.
 MAX_FILE_SIZE = 5368709122
@@ -341,15 +341,18 @@ class ObjectStoreService:
         if chunks is not None:
             limit = MAX_FILE_SIZE if new.content_length is None else new.content_length
             try:
-                written = await self.store.write(chunks, max_bytes=limit)
+                written = await self.store.write(
+                    chunks,
+                    max_bytes=limit,
+                    expected_size=new.content_length,
+                    expected_md5=None if new.etag is None else new.etag.strip('"').lower(),
+                )
             except TooLarge:
                 raise SwiftError(413, "Your request is too large.") from None
-            if new.content_length is not None and written.size != new.content_length:
-                await self.store.delete([written.key])
-                raise SwiftError(499)
-            if new.etag is not None and new.etag.strip('"').lower() != written.md5:
-                await self.store.delete([written.key])
-                raise SwiftError(422)
+            except ShortBody:
+                raise SwiftError(499) from None
+            except EtagMismatch:
+                raise SwiftError(422) from None
             written_key, size, etag = written.key, written.size, written.md5
         assert etag is not None
         old_blob: str | None = None

@@ -1,0 +1,171 @@
+"""Streaming an upload into a durable file: chunks are gathered into batches, and each batch is
+written and hashed by several threads at once (one per digest, one for the disk) while the
+next batch is received; the file is fsynced and renamed into place, or removed on failure."""
+
+import asyncio
+import contextlib
+import hashlib
+import os
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+# A batch is the unit handed to the threads: large enough that the thread hops are few
+# (256 per GiB), small enough that the two batches alive at once stay a few MiB.
+BATCH = 4 << 20
+READ_CHUNK = 1 << 20
+
+# The stores' own threads, so a long upload never waits behind (or starves) the default
+# executor that the rest of the process uses for short blocking calls. hashlib and file
+# writes release the GIL, so these threads really run side by side.
+_EXECUTOR = ThreadPoolExecutor(max_workers=12, thread_name_prefix="stratus-spool")
+
+
+class LimitExceeded(Exception):
+    """The stream went past ``max_bytes``."""
+
+
+@dataclass(frozen=True)
+class Spooled:
+    size: int
+    digests: dict[str, str]
+    head: bytes
+
+
+class _Digest:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.hash = hashlib.new(name, usedforsecurity=False)
+
+    def update(self, parts: Sequence[bytes]) -> None:
+        for part in parts:
+            self.hash.update(part)
+
+
+class _File:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.handle: IO[bytes] = open(path, "wb")  # noqa: SIM115 - closed in finish()/abort()
+
+    def write(self, parts: Sequence[bytes]) -> None:
+        self.handle.write(b"".join(parts) if len(parts) > 1 else parts[0])
+
+    def finish(self, final: Path) -> None:
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.handle.close()
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self.path, final)
+
+    def abort(self) -> None:
+        with contextlib.suppress(OSError):
+            self.handle.close()
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+
+async def _run(fn: Callable[..., Any], *args: Any) -> Any:
+    return await asyncio.get_running_loop().run_in_executor(_EXECUTOR, fn, *args)
+
+
+async def spool(
+    chunks: AsyncIterator[bytes],
+    tmp_path: Path,
+    final_path: Path,
+    *,
+    digests: Sequence[str] = ("md5",),
+    max_bytes: int | None = None,
+    head_bytes: int = 0,
+    check: Callable[[int, dict[str, str]], None] | None = None,
+) -> Spooled:
+    """Stream ``chunks`` to ``tmp_path``, then fsync and rename it to ``final_path``.
+
+    ``check(size, digests)`` runs before the file is made durable and may raise to reject it. On any
+    failure (including cancellation: a client that went away) the partial file is removed and
+    the error propagates, so nothing is left behind."""
+    target = await _run(_File, tmp_path)
+    hashes = [_Digest(name) for name in digests]
+    size = 0
+    head = b""
+    batch: list[bytes] = []
+    batch_len = 0
+    inflight: asyncio.Future[Any] | None = None
+
+    def submit(parts: list[bytes]) -> asyncio.Future[Any]:
+        jobs = [_run(target.write, parts)] + [_run(h.update, parts) for h in hashes]
+        return asyncio.gather(*jobs)
+
+    try:
+        async for chunk in chunks:
+            if not chunk:
+                continue
+            if len(head) < head_bytes:
+                head += chunk[: head_bytes - len(head)]
+            size += len(chunk)
+            if max_bytes is not None and size > max_bytes:
+                raise LimitExceeded()
+            batch.append(chunk)
+            batch_len += len(chunk)
+            if batch_len >= BATCH:
+                if inflight is not None:
+                    await inflight
+                inflight = submit(batch)
+                batch, batch_len = [], 0
+        if inflight is not None:
+            await inflight
+            inflight = None
+        if batch:
+            await submit(batch)
+        found = {h.name: h.hash.hexdigest() for h in hashes}
+        if check is not None:
+            check(size, found)
+        await _run(target.finish, final_path)
+    except BaseException:
+        if inflight is not None:
+            with contextlib.suppress(BaseException):
+                await inflight
+        await _run(target.abort)
+        raise
+    return Spooled(size=size, digests=found, head=head)
+
+
+def spool_sync(
+    source: IO[bytes], tmp_path: Path, final_path: Path, *, digests: Sequence[str] = ("md5",)
+) -> Spooled:
+    """The same from a readable file, for work already running in a thread."""
+    target = _File(tmp_path)
+    hashes = [_Digest(name) for name in digests]
+    size = 0
+    try:
+        while data := source.read(READ_CHUNK):
+            size += len(data)
+            target.write([data])
+            for h in hashes:
+                h.update([data])
+        target.finish(final_path)
+    except BaseException:
+        target.abort()
+        raise
+    return Spooled(size=size, digests={h.name: h.hash.hexdigest() for h in hashes}, head=b"")
+
+
+async def read_file(path: Path, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+    """Bytes ``start`` .. ``end`` (inclusive) of a file, a chunk at a time, off the loop."""
+    handle: IO[bytes] = await _run(open, path, "rb")
+    try:
+        if start:
+            await _run(handle.seek, start)
+        remaining = None if end is None else end - start + 1
+        while remaining is None or remaining > 0:
+            want = READ_CHUNK if remaining is None else min(READ_CHUNK, remaining)
+            data: bytes = await _run(handle.read, want)
+            if not data:
+                break
+            if remaining is not None:
+                remaining -= len(data)
+            yield data
+    finally:
+        await _run(handle.close)
