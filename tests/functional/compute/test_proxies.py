@@ -193,3 +193,56 @@ def test_networks(demo_api: Caller, admin_api: Caller, network: Any) -> None:
     assert {"id": network.id, "cidr": "None", "label": "compute-net"} in tenant
     one = demo_api("GET", f"/os-tenant-networks/{network.id}").json()["network"]
     assert one == {"id": network.id, "cidr": "None", "label": "compute-net"}
+
+
+def test_images_proxy(admin: Any, demo: Any, demo_api: Caller, admin_api: Caller) -> None:
+    img = demo.image.create_image(
+        name="proxy-img",
+        disk_format="raw",
+        container_format="bare",
+        data=b"\0" * 2048,
+        min_ram=64,
+        instance_uuid="3d2a7c1e-0000-4000-8000-000000000001",
+        image_type="snapshot",
+    )
+    listed = demo_api("GET", "/images?name=proxy-img").json()["images"]
+    assert [i["id"] for i in listed] == [img.id]
+    assert [link["rel"] for link in listed[0]["links"]] == ["self", "bookmark", "alternate"]
+    assert listed[0]["links"][2]["href"].endswith(f"/image/images/{img.id}")
+    detail = demo_api("GET", f"/images/{img.id}").json()["image"]
+    assert detail["status"] == "ACTIVE" and detail["progress"] == 100
+    assert detail["minRam"] == 64 and detail["minDisk"] == 0
+    assert detail["OS-EXT-IMG-SIZE:size"] == 2048
+    assert detail["metadata"]["image_type"] == "snapshot"
+    assert detail["server"]["id"] == "3d2a7c1e-0000-4000-8000-000000000001"
+    by_server = demo_api("GET", "/images/detail?server=3d2a7c1e-0000-4000-8000-000000000001")
+    assert [i["id"] for i in by_server.json()["images"]] == [img.id]
+    assert demo_api("GET", "/images?type=snapshot").json()["images"][0]["id"] == img.id
+    assert img.id not in {i["id"] for i in demo_api("GET", "/images?minRam=128").json()["images"]}
+    page = demo_api("GET", "/images?limit=1").json()
+    assert len(page["images"]) == 1 and page["images_links"][0]["rel"] == "next"
+    assert demo_api("GET", f"/images/{uuid.uuid4()}").status_code == 404
+
+    # metadata: merge, one item, replace, delete; the image service holds the properties
+    url = f"/images/{img.id}/metadata"
+    resp = demo_api("POST", url, json={"metadata": {"os_distro": "cirros"}})
+    assert resp.status_code == 200 and resp.json()["metadata"]["os_distro"] == "cirros"
+    assert demo.image.get_image(img.id).os_distro == "cirros"
+    assert demo_api("GET", f"{url}/os_distro").json() == {"meta": {"os_distro": "cirros"}}
+    resp = demo_api("PUT", f"{url}/os_version", json={"meta": {"os_version": "0.6"}})
+    assert resp.status_code == 200 and resp.json() == {"meta": {"os_version": "0.6"}}
+    assert demo_api("PUT", f"{url}/a", json={"meta": {"b": "1"}}).status_code == 400
+    assert demo_api("PUT", f"{url}/a", json={"meta": {"a": "1", "b": "2"}}).status_code == 400
+    resp = demo_api("PUT", url, json={"metadata": {"only": "this"}})
+    assert resp.json() == {"metadata": {"only": "this"}}
+    assert demo_api("GET", url).json() == {"metadata": {"only": "this"}}
+    assert demo_api("DELETE", f"{url}/only").status_code == 204
+    assert demo_api("DELETE", f"{url}/only").status_code == 404
+    assert demo_api("GET", f"{url}/only").status_code == 404
+    assert demo_api("GET", f"/images/{uuid.uuid4()}/metadata").status_code == 404
+    # more properties than the metadata_items quota allows
+    many = {f"k{i}": "v" for i in range(129)}
+    assert demo_api("POST", url, json={"metadata": many}).status_code == 403
+    assert demo_api("GET", "/images", version="2.36").status_code == 404
+    assert demo_api("DELETE", f"/images/{img.id}").status_code == 204
+    assert demo_api("GET", f"/images/{img.id}").status_code == 404

@@ -157,3 +157,46 @@ class ImageClient:
 
     async def upload_data(self, ctx: Any, image_id: str, chunks: AsyncIterator[bytes]) -> None:
         await self._images().upload(ctx, image_id, chunks, content_length=None)
+
+    # -- compute's images proxy (/images, /images/{id}/metadata; nova's, up to 2.35) ---------
+    # With the caller's own context: the image service's visibility and policies apply.
+
+    async def list_images_as(
+        self,
+        ctx: Any,
+        *,
+        exact: Mapping[str, Any],
+        properties: Mapping[str, str],
+        changed_since: Any,
+        limit: int,
+        marker: str | None,
+    ) -> list[Any]:
+        """``ImageData`` the caller sees, newest first, filtered as nova's v1-style filters
+        map onto Glance v2 (name/status exact, ``property-X``, ``changes-since``)."""
+        filters = repo.ImageFilters(exact=dict(exact), properties=dict(properties))
+        if changed_since is not None:
+            filters.times.append(("updated_at", "gte", changed_since))
+        found: list[Any] = await self._images().list_images(
+            ctx, filters, sort=[("created_at", "desc"), ("id", "desc")], limit=limit, marker=marker
+        )
+        return found
+
+    async def get_image_as(self, ctx: Any, image_id: str) -> Any:
+        """The ``ImageData`` the caller may see (NotFound otherwise)."""
+        return await self._images().get(ctx, image_id)
+
+    async def delete_image_as(self, ctx: Any, image_id: str) -> None:
+        await self._images().delete(ctx, image_id)
+
+    async def set_properties_as(
+        self, ctx: Any, image_id: str, *, changes: Mapping[str, str], remove: list[str]
+    ) -> Any:
+        """Add or replace ``changes`` and drop ``remove`` among the image's properties."""
+        data = await self._images().get(ctx, image_id)
+        ops: list[dict[str, Any]] = [{"op": "remove", "path": f"/{k}"} for k in remove]
+        for key, value in changes.items():
+            op = "replace" if key in data.properties else "add"
+            ops.append({"op": op, "path": f"/{key}", "value": value})
+        if not ops:
+            return data
+        return await self._images().update(ctx, image_id, ops)

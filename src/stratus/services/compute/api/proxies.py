@@ -2,10 +2,11 @@
 
 from fastapi import APIRouter
 
-from stratus.services.compute.api import floating_ips, networks, security_groups
+from stratus.services.compute.api import floating_ips, images, networks, security_groups
 
 ROUTERS: list[APIRouter] = [
     security_groups.router,
     floating_ips.router,
     networks.router,
+    images.router,
 ]

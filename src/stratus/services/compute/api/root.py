@@ -87,7 +87,6 @@ _NOT_SERVED = (
     "os-volumes",
     "os-volumes_boot",
     "os-snapshots",
-    "images",
     "os-hosts",
     "os-cells",
     "os-baremetal-nodes",
