@@ -47,7 +47,7 @@ def test_microversion_headers(demo_api: Caller) -> None:
 
 
 def test_not_served_routes_answer_501(demo_api: Caller) -> None:
-    resp = demo_api("GET", "/os-instance_usage_audit_log")
+    resp = demo_api("GET", "/os-cells")
     assert resp.status_code == 501
     assert resp.json()["notImplemented"]["code"] == 501
 

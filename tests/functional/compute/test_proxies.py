@@ -246,3 +246,33 @@ def test_images_proxy(admin: Any, demo: Any, demo_api: Caller, admin_api: Caller
     assert demo_api("GET", "/images", version="2.36").status_code == 404
     assert demo_api("DELETE", f"/images/{img.id}").status_code == 204
     assert demo_api("GET", f"/images/{img.id}").status_code == 404
+
+
+def test_extensions(demo_api: Caller) -> None:
+    exts = demo_api("GET", "/extensions").json()["extensions"]
+    aliases = [e["alias"] for e in exts]
+    assert aliases == sorted(aliases) and len(aliases) == len(set(aliases))
+    assert {"os-hosts", "os-consoles", "os-security-groups", "OS-EXT-IPS"} <= set(aliases)
+    hosts = next(e for e in exts if e["alias"] == "os-hosts")
+    assert hosts["name"] == "Hosts" and hosts["links"] == []
+    one = demo_api("GET", "/extensions/os-consoles").json()["extension"]
+    assert one["alias"] == "os-consoles" and one["name"] == "Consoles"
+    assert demo_api("GET", "/extensions/os-nope").status_code == 404
+
+
+def test_instance_usage_audit_log(admin_api: Caller, demo_api: Caller) -> None:
+    assert demo_api("GET", "/os-instance_usage_audit_log").status_code == 403
+    log = admin_api("GET", "/os-instance_usage_audit_log").json()["instance_usage_audit_logs"]
+    # No host runs the usage audit: every compute host is reported as not run.
+    assert log["num_hosts"] == 2 and log["hosts_not_run"] == ["compute-0", "compute-1"]
+    assert log["num_hosts_done"] == 0 and log["log"] == {}
+    assert log["overall_status"] == "0 of 2 hosts done. 0 errors."
+    before = admin_api("GET", "/os-instance_usage_audit_log/2020-03-15 10:00:00").json()
+    period = before["instance_usage_audit_log"]
+    assert (period["period_beginning"], period["period_ending"]) == (
+        "2020-02-01 00:00:00",
+        "2020-03-01 00:00:00",
+    )
+    january = admin_api("GET", "/os-instance_usage_audit_log/2021-01-02 00:00:00.5").json()
+    assert january["instance_usage_audit_log"]["period_beginning"] == "2020-12-01 00:00:00"
+    assert admin_api("GET", "/os-instance_usage_audit_log/yesterday").status_code == 400

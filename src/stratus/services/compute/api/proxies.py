@@ -2,11 +2,20 @@
 
 from fastapi import APIRouter
 
-from stratus.services.compute.api import floating_ips, images, networks, security_groups
+from stratus.services.compute.api import (
+    audit_log,
+    extensions,
+    floating_ips,
+    images,
+    networks,
+    security_groups,
+)
 
 ROUTERS: list[APIRouter] = [
     security_groups.router,
     floating_ips.router,
     networks.router,
     images.router,
+    extensions.router,
+    audit_log.router,
 ]
