@@ -5,6 +5,7 @@ what every host holds."""
 import asyncio
 import dataclasses
 import hashlib
+import struct
 
 from stratus.services.compute.config import ComputeConfig
 from stratus.services.compute.drivers.base import (
@@ -123,7 +124,11 @@ class FakeComputeDriver:
         spec = self._spec(host, uuid)
         # Deterministic "disk contents": the same guest always snapshots to the same bytes.
         seed = f"{spec.uuid}:{spec.image_id}:{self._boots.get(uuid, 1)}".encode()
-        return b"QFI\xfb" + hashlib.sha256(seed).digest() * 128
+        # A qcow2 header (magic, version 3, no backing file, 64 KiB clusters, the virtual
+        # size of the root disk) followed by the guest's "data".
+        size = max(spec.root_gb, 1) * 1024**3
+        header = struct.pack(">4sIQIIQ", b"QFI\xfb", 3, 0, 0, 16, size)
+        return header.ljust(512, b"\0") + hashlib.sha256(seed).digest() * 128
 
     async def rescue(self, host: str, uuid: str, image_id: str) -> PowerState:
         self._ops.check("rescue", host)
