@@ -276,3 +276,38 @@ def test_instance_usage_audit_log(admin_api: Caller, demo_api: Caller) -> None:
     january = admin_api("GET", "/os-instance_usage_audit_log/2021-01-02 00:00:00.5").json()
     assert january["instance_usage_audit_log"]["period_beginning"] == "2020-12-01 00:00:00"
     assert admin_api("GET", "/os-instance_usage_audit_log/yesterday").status_code == 400
+
+
+def test_os_hosts(admin_api: Caller, demo_api: Caller) -> None:
+    hosts = admin_api("GET", "/os-hosts").json()["hosts"]
+    computes = [h for h in hosts if h["service"] == "compute"]
+    assert {h["host_name"] for h in computes} == {"compute-0", "compute-1"}
+    assert all(h["zone"] == "nova" for h in computes)
+    assert all(h["zone"] == "internal" for h in hosts if h["service"] != "compute")
+    assert admin_api("GET", "/os-hosts?zone=nova").json()["hosts"] == computes
+    assert admin_api("GET", "/os-hosts?zone=nowhere").json()["hosts"] == []
+    assert demo_api("GET", "/os-hosts").status_code == 403
+    assert admin_api("GET", "/os-hosts", version="2.43").status_code == 404
+
+    shown = admin_api("GET", "/os-hosts/compute-0").json()["host"]
+    total, used_now, used_max = (r["resource"] for r in shown[:3])
+    assert total["project"] == "(total)" and total["cpu"] > 0 and total["memory_mb"] > 0
+    assert used_now["project"] == "(used_now)" and used_max["project"] == "(used_max)"
+    assert admin_api("GET", "/os-hosts/nope").status_code == 404
+
+    resp = admin_api("PUT", "/os-hosts/compute-1", json={"status": "disable"})
+    assert resp.json() == {"host": "compute-1", "status": "disabled"}
+    svc = admin_api("GET", "/os-services?host=compute-1&binary=nova-compute").json()
+    assert svc["services"][0]["status"] == "disabled"
+    resp = admin_api("PUT", "/os-hosts/compute-1", json={"status": "Enable"})
+    assert resp.json() == {"host": "compute-1", "status": "enabled"}
+    assert admin_api("PUT", "/os-hosts/compute-1", json={"status": "bogus"}).status_code == 400
+    assert admin_api("PUT", "/os-hosts/compute-1", json={}).status_code == 400
+    assert admin_api("PUT", "/os-hosts/compute-1", json={"other": "x"}).status_code == 400
+    assert admin_api("PUT", "/os-hosts/nope", json={"status": "enable"}).status_code == 404
+    maintenance = admin_api("PUT", "/os-hosts/compute-1", json={"maintenance_mode": "enable"})
+    assert maintenance.status_code == 501
+    for action in ("reboot", "shutdown", "startup"):
+        assert admin_api("GET", f"/os-hosts/compute-0/{action}").status_code == 501
+        assert admin_api("GET", f"/os-hosts/nope/{action}").status_code == 404
+        assert demo_api("GET", f"/os-hosts/compute-0/{action}").status_code == 403

@@ -26,6 +26,12 @@ AUDIT_LOG_SHOW = "os_compute_api:os-instance-usage-audit-log:show"
 EXTENSIONS = "os_compute_api:extensions"
 REMOTE_CONSOLES = "os_compute_api:os-remote-consoles"
 CONSOLE_AUTH_TOKENS = "os_compute_api:os-console-auth-tokens"
+HOSTS_LIST = "os_compute_api:os-hosts:list"
+HOSTS_SHOW = "os_compute_api:os-hosts:show"
+HOSTS_UPDATE = "os_compute_api:os-hosts:update"
+HOSTS_REBOOT = "os_compute_api:os-hosts:reboot"
+HOSTS_SHUTDOWN = "os_compute_api:os-hosts:shutdown"
+HOSTS_START = "os_compute_api:os-hosts:start"
 
 _RULES = [
     (SG_GET, READER_OR_ADMIN, "List security groups. This API is deprecated."),
@@ -49,6 +55,12 @@ _RULES = [
     (EXTENSIONS, ANY, "List available extensions and show information for an extension."),
     (REMOTE_CONSOLES, MEMBER_OR_ADMIN, "Generate a URL to access remove server console."),
     (CONSOLE_AUTH_TOKENS, ADMIN, "Show console connection information for a given token"),
+    (HOSTS_LIST, ADMIN, "List physical hosts. This API is deprecated."),
+    (HOSTS_SHOW, ADMIN, "Show physical host. This API is deprecated."),
+    (HOSTS_UPDATE, ADMIN, "Update physical host. This API is deprecated."),
+    (HOSTS_REBOOT, ADMIN, "Reboot physical host. This API is deprecated."),
+    (HOSTS_SHUTDOWN, ADMIN, "Shutdown physical host. This API is deprecated."),
+    (HOSTS_START, ADMIN, "Start physical host. This API is deprecated."),
 ]
 
 register(Rule(name, check, description) for name, check, description in _RULES)

@@ -8,6 +8,7 @@ from stratus.services.compute.api import (
     floating_ips,
     images,
     networks,
+    os_hosts,
     security_groups,
 )
 
@@ -18,4 +19,5 @@ ROUTERS: list[APIRouter] = [
     images.router,
     extensions.router,
     audit_log.router,
+    os_hosts.router,
 ]

@@ -86,7 +86,6 @@ _NOT_SERVED = (
     "os-volumes",
     "os-volumes_boot",
     "os-snapshots",
-    "os-hosts",
     "os-cells",
     "os-baremetal-nodes",
     "os-console-auth-tokens",
