@@ -1,7 +1,7 @@
 """Subnet pools, address scopes and the auto-allocated topology built from them."""
 
 from tests.functional.network.conftest import Net
-from tests.functional.network.helpers import create, network
+from tests.functional.network.helpers import create, error_type, network
 
 
 async def test_subnet_pool_allocation(net: Net) -> None:
@@ -61,7 +61,24 @@ async def test_subnet_pool_allocation(net: Net) -> None:
             }
         },
     )
-    assert r.status_code == 409
+    assert r.status_code == 400 and error_type(r) == "MaxPrefixSubnetAllocationError", r.text
+    assert r.json()["NeutronError"]["message"] == (
+        "Unable to allocate subnet with prefix length 30, maximum allowed prefix is 28."
+    )
+    for bad in ({"prefixlen": 19}, {"cidr": "10.200.16.0/19"}):
+        r = await net.demo.post(
+            "/v2.0/subnets",
+            json={
+                "subnet": {
+                    "network_id": n["id"],
+                    "ip_version": 4,
+                    "subnetpool_id": pool["id"],
+                    **bad,
+                }
+            },
+        )
+        assert r.status_code == 400, r.text
+        assert error_type(r) == "MinPrefixSubnetAllocationError"
     r = await net.demo.post(
         "/v2.0/subnets",
         json={

@@ -1,5 +1,7 @@
 """Trunks (parent and VLAN sub-ports, trunk_details) and QoS policies with their rules."""
 
+from typing import Any
+
 from tests.functional.network.conftest import Net
 from tests.functional.network.helpers import create, error_type, network, port, subnet
 
@@ -179,3 +181,36 @@ async def test_qos_policy_tags_and_hyphenated_paths(net: Net) -> None:
     ] == policy["id"]
     r = await net.admin.get("/v2.0/network-segment-ranges")
     assert r.status_code == 200 and r.json()["network_segment_ranges"]
+
+
+async def test_qos_rbac_grants_in_use_cannot_be_released(net: Net) -> None:
+    policy = await create(net.admin, "qos/policies", "policy", name="shared-to-alt")
+
+    async def grant(target: str) -> dict[str, Any]:
+        return await create(
+            net.admin,
+            "rbac-policies",
+            "rbac_policy",
+            object_type="qos_policy",
+            object_id=policy["id"],
+            action="access_as_shared",
+            target_tenant=target,
+        )
+
+    specific = await grant("p-alt")
+    await network(net.alt, qos_policy_id=policy["id"])
+    r = await net.admin.delete(f"/v2.0/rbac-policies/{specific['id']}")
+    assert r.status_code == 409 and error_type(r) == "RbacPolicyInUse", r.text
+    # a wildcard grant covers alt, so the specific one may go
+    wild = await grant("*")
+    assert (await net.admin.delete(f"/v2.0/rbac-policies/{specific['id']}")).status_code == 204
+    # now the wildcard is what alt depends on
+    r = await net.admin.delete(f"/v2.0/rbac-policies/{wild['id']}")
+    assert r.status_code == 409 and error_type(r) == "RbacPolicyInUse"
+    # a retarget is checked as releasing the old grant, even towards the dependant project
+    r = await net.admin.put(
+        f"/v2.0/rbac-policies/{wild['id']}", json={"rbac_policy": {"target_tenant": "p-alt"}}
+    )
+    assert r.status_code == 409, r.text
+    got = (await net.admin.get(f"/v2.0/rbac-policies/{wild['id']}")).json()["rbac_policy"]
+    assert got["target_tenant"] == "*"

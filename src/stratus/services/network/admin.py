@@ -183,7 +183,9 @@ class AdminService(Core):
                         "update_rbac_policy:target_tenant",
                         {"project_id": row.project_id, "target_tenant": "*"},
                     )
-                await self._check_release(session, row, new_target)
+                # As neutron (rbac_db's BEFORE_UPDATE): a retarget is checked as a deletion of
+                # the old grant; the new target does not count as covering its dependants.
+                await self._check_release(session, row)
                 row.target_project = new_target
             await session.flush()
             return self._rbac_view(row)
@@ -209,11 +211,9 @@ class AdminService(Core):
                         net.external = False
             await session.delete(row)
 
-    async def _check_release(
-        self, session: AsyncSession, row: m.RBACPolicy, new_target: str | None = None
-    ) -> None:
+    async def _check_release(self, session: AsyncSession, row: m.RBACPolicy) -> None:
         """Removing (or retargeting) a grant must not strand a project that depends on it,
-        unless another grant (or the new target) still covers that project."""
+        unless another grant still covers that project."""
         if (
             row.object_type == "network"
             and row.action == "access_as_external"
@@ -231,8 +231,6 @@ class AdminService(Core):
             for e in await repo.rbac_entries(session, row.object_type, [row.object_id])
             if e.action == row.action and e.id != row.id
         }
-        if new_target is not None:
-            covered.add(new_target)
         if "*" in covered:
             return
         users -= covered

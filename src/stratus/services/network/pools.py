@@ -64,6 +64,30 @@ class SubnetAllocationError(Conflict):
         super().__init__(f"Failed to allocate subnet: {reason}.")
 
 
+class MinPrefixSubnetAllocationError(BadRequest):
+    def __init__(self, prefixlen: int, minimum: int) -> None:
+        super().__init__(
+            f"Unable to allocate subnet with prefix length {prefixlen}, "
+            f"minimum allowed prefix is {minimum}."
+        )
+
+
+class MaxPrefixSubnetAllocationError(BadRequest):
+    def __init__(self, prefixlen: int, maximum: int) -> None:
+        super().__init__(
+            f"Unable to allocate subnet with prefix length {prefixlen}, "
+            f"maximum allowed prefix is {maximum}."
+        )
+
+
+def _check_prefixlen(pool: m.SubnetPool, length: int) -> None:
+    """Neutron's SubnetAllocator checks the bounds first, as a 400."""
+    if length < pool.min_prefixlen:
+        raise MinPrefixSubnetAllocationError(length, pool.min_prefixlen)
+    if length > pool.max_prefixlen:
+        raise MaxPrefixSubnetAllocationError(length, pool.max_prefixlen)
+
+
 def _net(text: str) -> Any:
     # typed loosely: v4 and v6 networks share every method used here
     return ipaddress.ip_network(text, strict=False)
@@ -569,10 +593,7 @@ async def allocate_from_pool(
     prefixes = [_net(p) for p in pool.prefixes]
     if cidr is not None:
         wanted = _net(cidr)
-        if not pool.min_prefixlen <= wanted.prefixlen <= pool.max_prefixlen:
-            raise SubnetAllocationError(
-                f"prefix length {wanted.prefixlen} is outside the pool's bounds [{pool.min_prefixlen}, {pool.max_prefixlen}]"
-            )
+        _check_prefixlen(pool, wanted.prefixlen)
         if not any(wanted.subnet_of(p) for p in prefixes):
             raise SubnetAllocationError(
                 f"cidr {cidr} is not within the prefixes of subnet pool {pool.id}"
@@ -583,10 +604,7 @@ async def allocate_from_pool(
             )
         return str(wanted)
     length = prefixlen if prefixlen is not None else pool.default_prefixlen
-    if not pool.min_prefixlen <= length <= pool.max_prefixlen:
-        raise SubnetAllocationError(
-            f"prefix length {length} is outside the pool's bounds [{pool.min_prefixlen}, {pool.max_prefixlen}]"
-        )
+    _check_prefixlen(pool, length)
     for prefix in prefixes:
         if prefix.prefixlen > length:
             continue

@@ -242,11 +242,13 @@ class SecurityGroupService(Core):
         owner = self.owner_of(ctx, data)
         self.enforce(ctx, "create_security_group", {"project_id": owner, "tenant_id": owner})
         async with self.db.session() as session:
+            # Neutron reserves quota in its API layer before the plugin makes the project's
+            # default group, so that group never counts against the first create.
+            await self.claim(session, owner, "security_group")
+            await self.claim(session, owner, "security_group_rule", 2)
             await ensure_default_group(session, owner)
             if data["name"] == DEFAULT_NAME:
                 raise SecurityGroupDefaultAlreadyExists()
-            await self.claim(session, owner, "security_group")
-            await self.claim(session, owner, "security_group_rule", 2)
             group = self.new_std(
                 m.SecurityGroup,
                 uuid_str(),
