@@ -1,31 +1,92 @@
-"""Compute benchmark: boot and delete servers on simulated hosts through the real API
-(create → ACTIVE latency p50/p95, boots per second), printed against a baseline cloud with
-2 hosts run alongside. Memory per simulated host is not measured yet.
+"""Compute benchmark, three parts, each printed against a baseline run alongside:
 
-    .venv/bin/python bench/compute.py [--hosts 100] [--servers 300] [--concurrency 50]
+1. boots: boot and delete servers through the real API on simulated hosts (create -> ACTIVE
+   latency p50/p95 as the client sees it, boots per second), the big cloud against a
+   2-host cloud. ``--watch list`` (default) follows every server in flight with one
+   ``GET /servers/detail?changes-since=`` poll loop, as a client waiting on many servers
+   does; ``--watch each`` polls ``GET /servers/{id}`` every 50 ms per server (the method of
+   the first figures, which loads the API with ~1,000 requests/s at concurrency 50).
+2. scheduling: one scheduling decision (host snapshot, placement candidates, filters,
+   weighers, claim) in-process at N simulated hosts against 100 hosts, p50/p95 over repeated
+   decisions; also how long the N hosts take to register.
+3. memory: resident memory per simulated host, from a cloud process with N hosts against one
+   with 2 (each in its own process).
+
+    .venv/bin/python bench/compute.py boots [--hosts 100] [--servers 1000] [--concurrency 50]
+    .venv/bin/python bench/compute.py scheduling [--sizes 1000,10000]
+    .venv/bin/python bench/compute.py memory [--sizes 1000,10000]
 """
 
 import argparse
 import asyncio
+import json
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 from stratus.testing import running_cloud
+
+SERVICES = ("identity", "placement", "network", "image", "compute")
+
+# -- 1. boots -----------------------------------------------------------------------------
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * (len(ordered) - 1) + 0.5))]
 
 
 async def _boot_all(
-    url: str, token: str, image: str, servers: int, concurrency: int
+    url: str, token: str, image: str, servers: int, concurrency: int, watch: str
 ) -> dict[str, Any]:
     headers = {"X-Auth-Token": token, "OpenStack-API-Version": "compute 2.37"}
     latencies: list[float] = []
     errors = 0
     sem = asyncio.Semaphore(concurrency)
-    async with httpx.AsyncClient(base_url=f"{url}/compute/v2.1", headers=headers, timeout=120) as c:
+    # Keep every connection alive: a pool smaller than the concurrency opens and closes
+    # sockets on every request, which costs the server more than the requests.
+    limits = httpx.Limits(
+        max_connections=concurrency + 8, max_keepalive_connections=concurrency + 8
+    )
+    waiting: dict[str, asyncio.Future[str]] = {}
+    async with httpx.AsyncClient(
+        base_url=f"{url}/compute/v2.1", headers=headers, timeout=120, limits=limits
+    ) as c:
+
+        async def watcher() -> None:
+            since = time.time() - 5
+            while True:
+                began = time.time()
+                stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(since))
+                resp = await c.get("/servers/detail", params={"changes-since": stamp})
+                if resp.status_code == 200:
+                    for server in resp.json()["servers"]:
+                        fut = waiting.get(server["id"])
+                        settled = server["status"] in ("ACTIVE", "ERROR")
+                        if fut is not None and not fut.done() and settled:
+                            fut.set_result(server["status"])
+                # changes-since has one-second resolution: look back a little.
+                since = began - 2
+                await asyncio.sleep(0.02)
+
+        async def wait_each(sid: str) -> str:
+            while True:
+                status = str((await c.get(f"/servers/{sid}")).json()["server"]["status"])
+                if status in ("ACTIVE", "ERROR"):
+                    return status
+                await asyncio.sleep(0.05)
 
         async def one(i: int) -> None:
             nonlocal errors
@@ -44,32 +105,35 @@ async def _boot_all(
                     errors += 1
                     return
                 sid = resp.json()["server"]["id"]
-                while True:
-                    status = (await c.get(f"/servers/{sid}")).json()["server"]["status"]
-                    if status in ("ACTIVE", "ERROR"):
-                        break
-                    await asyncio.sleep(0.05)
+                if watch == "list":
+                    fut = waiting.setdefault(sid, asyncio.get_running_loop().create_future())
+                    status = await fut
+                    waiting.pop(sid, None)
+                else:
+                    status = await wait_each(sid)
                 if status != "ACTIVE":
                     errors += 1
                 latencies.append(time.perf_counter() - start)
                 await c.delete(f"/servers/{sid}")
 
+        task = asyncio.create_task(watcher()) if watch == "list" else None
         began = time.perf_counter()
         await asyncio.gather(*(one(i) for i in range(servers)))
         elapsed = time.perf_counter() - began
-    latencies.sort()
+        if task is not None:
+            task.cancel()
     return {
         "p50_ms": 1000 * statistics.median(latencies) if latencies else float("nan"),
-        "p95_ms": 1000 * latencies[int(0.95 * (len(latencies) - 1))] if latencies else float("nan"),
+        "p95_ms": 1000 * _pct(latencies, 0.95),
         "per_s": len(latencies) / elapsed,
         "errors": errors,
     }
 
 
-def run(hosts: int, servers: int, concurrency: int) -> dict[str, Any]:
+def run_boots(hosts: int, servers: int, concurrency: int, watch: str) -> dict[str, Any]:
     with running_cloud(
         Path(tempfile.mkdtemp(prefix="stratus-bench-compute-")),
-        services=("identity", "placement", "network", "image", "compute"),
+        services=SERVICES,
         compute={"fake_hosts": hosts},
     ) as cloud:
         admin = cloud.connection("stratus-admin")
@@ -89,27 +153,164 @@ def run(hosts: int, servers: int, concurrency: int) -> dict[str, Any]:
             timeout=30,
         )
         resp.raise_for_status()
-        out = asyncio.run(_boot_all(cloud.url, admin.auth_token, image.id, servers, concurrency))
-        return out
+        return asyncio.run(
+            _boot_all(cloud.url, admin.auth_token, image.id, servers, concurrency, watch)
+        )
+
+
+# -- 2. scheduling --------------------------------------------------------------------------
+
+
+async def _scheduling(hosts: int, decisions: int) -> dict[str, Any]:
+    from stratus.cmd.wiring import Cloud
+    from stratus.conf.settings import load_settings
+    from stratus.scheduler import RequestSpec
+
+    settings = load_settings(
+        data_dir=Path(tempfile.mkdtemp(prefix="stratus-bench-sched-")),
+        port=1,
+        services=("identity", "placement", "compute"),
+        compute={"fake_hosts": hosts},
+        identity={"password_hash_rounds": 4},
+    )
+    cloud = Cloud(settings)
+    began = time.perf_counter()
+    await cloud.start()
+    registered = time.perf_counter() - began
+    built: Any = cloud.runtime.clients["compute.services"]
+    scheduler = built.servers.scheduler
+    timings: list[float] = []
+    try:
+        for i in range(decisions + 1):
+            consumer = str(uuid.uuid4())
+            spec = RequestSpec(
+                instance_uuid=consumer,
+                project_id="bench",
+                user_id="bench",
+                resources={"VCPU": 1, "MEMORY_MB": 512, "DISK_GB": 1},
+            )
+            start = time.perf_counter()
+            states = await built.hosts.host_states()
+            await scheduler.select(spec, states)
+            took = time.perf_counter() - start
+            if i:  # the first builds the host snapshot once
+                timings.append(took)
+            await scheduler.release(consumer)
+    finally:
+        await cloud.stop()
+    return {
+        "hosts": hosts,
+        "register_s": registered,
+        "p50_ms": 1000 * statistics.median(timings),
+        "p95_ms": 1000 * _pct(timings, 0.95),
+    }
+
+
+# -- 3. memory ---------------------------------------------------------------------------------
+
+
+def _rss_kib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+async def _memory_child(hosts: int) -> dict[str, Any]:
+    """In a fresh process: RSS after a cloud with ``hosts`` hosts started and scheduled once."""
+    from stratus.cmd.wiring import Cloud
+    from stratus.conf.settings import load_settings
+    from stratus.scheduler import RequestSpec
+
+    settings = load_settings(
+        data_dir=Path(tempfile.mkdtemp(prefix="stratus-bench-mem-")),
+        port=1,
+        services=("identity", "placement", "compute"),
+        compute={"fake_hosts": hosts},
+        identity={"password_hash_rounds": 4},
+    )
+    cloud = Cloud(settings)
+    await cloud.start()
+    built: Any = cloud.runtime.clients["compute.services"]
+    consumer = str(uuid.uuid4())
+    spec = RequestSpec(consumer, "bench", "bench", {"VCPU": 1, "MEMORY_MB": 512, "DISK_GB": 1})
+    await built.servers.scheduler.select(spec, await built.hosts.host_states())
+    await built.servers.scheduler.release(consumer)
+    import gc
+
+    gc.collect()
+    rss = _rss_kib()
+    await cloud.stop()
+    return {"hosts": hosts, "rss_kib": rss}
+
+
+def _memory(hosts: int) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, __file__, "_memory_child", str(hosts)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+# -- main --------------------------------------------------------------------------------------
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--hosts", type=int, default=100)
-    parser.add_argument("--servers", type=int, default=300)
-    parser.add_argument("--concurrency", type=int, default=50)
-    args = parser.parse_args()
-    base = run(2, args.servers, args.concurrency)
-    big = run(args.hosts, args.servers, args.concurrency)
-    print(f"servers={args.servers} concurrency={args.concurrency}")
-    for name, r in (("2 hosts (baseline)", base), (f"{args.hosts} hosts", big)):
-        print(
-            f"{name:>20}: create->ACTIVE p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, "
-            f"{r['per_s']:.1f} boots/s, errors {r['errors']}"
-        )
-    print(
-        f"p50 ratio {big['p50_ms'] / base['p50_ms']:.2f}, boots/s ratio {big['per_s'] / base['per_s']:.2f}"
+    if len(sys.argv) == 3 and sys.argv[1] == "_memory_child":
+        print(json.dumps(asyncio.run(_memory_child(int(sys.argv[2])))))
+        return
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
+    parser.add_argument("part", choices=("boots", "scheduling", "memory"))
+    parser.add_argument("--hosts", type=int, default=100)
+    parser.add_argument("--servers", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--watch", choices=("list", "each"), default="list")
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--decisions", type=int, default=30)
+    args = parser.parse_args()
+    if args.part == "boots":
+        base = run_boots(2, args.servers, args.concurrency, args.watch)
+        big = run_boots(args.hosts, args.servers, args.concurrency, args.watch)
+        print(f"servers={args.servers} concurrency={args.concurrency} watch={args.watch}")
+        for name, r in (("2 hosts (baseline)", base), (f"{args.hosts} hosts", big)):
+            print(
+                f"{name:>20}: create->ACTIVE p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, "
+                f"{r['per_s']:.1f} boots/s, errors {r['errors']}"
+            )
+        print(
+            f"p50 ratio {big['p50_ms'] / base['p50_ms']:.2f}, "
+            f"boots/s ratio {big['per_s'] / base['per_s']:.2f}"
+        )
+    elif args.part == "scheduling":
+        sizes = [int(s) for s in args.sizes.split(",")]
+        base = asyncio.run(_scheduling(100, args.decisions))
+        print(
+            f"{'100 hosts (baseline)':>22}: decision p50 {base['p50_ms']:.1f} ms, "
+            f"p95 {base['p95_ms']:.1f} ms, registered in {base['register_s']:.1f} s"
+        )
+        for n in sizes:
+            r = asyncio.run(_scheduling(n, args.decisions))
+            print(
+                f"{f'{n} hosts':>22}: decision p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms "
+                f"(x{r['p50_ms'] / base['p50_ms']:.2f} of 100 hosts), "
+                f"registered in {r['register_s']:.1f} s"
+            )
+    else:
+        sizes = [int(s) for s in args.sizes.split(",")]
+        base = _memory(2)
+        print(f"{'2 hosts (baseline)':>20}: RSS {base['rss_kib'] / 1024:.1f} MiB")
+        for n in sizes:
+            r = _memory(n)
+            per_host = (r["rss_kib"] - base["rss_kib"]) * 1024 / (n - 2)
+            print(
+                f"{f'{n} hosts':>20}: RSS {r['rss_kib'] / 1024:.1f} MiB, "
+                f"{per_host / 1024:.1f} KiB per simulated host"
+            )
 
 
 if __name__ == "__main__":

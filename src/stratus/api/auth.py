@@ -1,5 +1,6 @@
 """What a validated token tells every service, and the protocol identity implements to say it."""
 
+import asyncio
 import datetime as dt
 import time
 from dataclasses import dataclass, field
@@ -70,6 +71,9 @@ class CachingValidator:
         self.inner = inner
         self.ttl = ttl
         self._cache: dict[str, tuple[float, AuthInfo]] = {}
+        # Validations in flight: concurrent requests with one token share one validation
+        # (without this, every request arriving as an entry expires validates on its own).
+        self._pending: dict[str, asyncio.Future[AuthInfo]] = {}
 
     async def validate(self, token: str) -> AuthInfo:
         now = time.monotonic()
@@ -78,7 +82,20 @@ class CachingValidator:
             info = hit[1]
             if info.expires_at is None or info.expires_at > _utcnow():
                 return info
-        info = await self.inner.validate(token)
+        pending = self._pending.get(token)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[AuthInfo] = asyncio.get_running_loop().create_future()
+        self._pending[token] = future
+        try:
+            info = await self.inner.validate(token)
+        except BaseException as err:
+            future.set_exception(err)
+            future.exception()  # retrieved: no "never retrieved" warning when nobody waits
+            raise
+        finally:
+            self._pending.pop(token, None)
+        future.set_result(info)
         if len(self._cache) > 10000:
             self._cache.clear()
         self._cache[token] = (now + self.ttl, info)
@@ -86,6 +103,7 @@ class CachingValidator:
 
     def clear(self) -> None:
         self._cache.clear()
+        self._pending.clear()
 
 
 def _utcnow() -> dt.datetime:

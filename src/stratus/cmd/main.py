@@ -47,6 +47,10 @@ def up(
     data_dir: DataDir = None,
     db_url: DbUrl = None,
     services: Annotated[str | None, typer.Option(help="Comma-separated service types.")] = None,
+    fake_hosts: Annotated[
+        int | None,
+        typer.Option("--fake-hosts", min=0, help="Simulated compute hosts (compute.fake_hosts)."),
+    ] = None,
 ) -> None:
     """Start every enabled service in this process, on one port."""
     started = time.monotonic()
@@ -54,6 +58,9 @@ def up(
     if services:
         kw["services"] = tuple(s.strip() for s in services.split(",") if s.strip())
     settings = _settings(data_dir, db_url, **kw)
+    if fake_hosts is not None:
+        # Only the count: the rest of the stratus.yaml compute section (host shape) stays.
+        settings.compute = {**settings.compute, "fake_hosts": fake_hosts}
     try:
         import uvloop
     except ImportError:  # pragma: no cover - uvloop ships with uvicorn[standard]

@@ -64,6 +64,10 @@ class HostClaims:
 
     async def release(self, instance_uuid: str) -> None:
         """Give back what the instance holds on its host (nothing held is fine)."""
+        async with self.db.reader() as s:
+            # Most instances hold nothing here: answer them without taking the write lock.
+            if await repo.instance_topology(s, instance_uuid) is None:
+                return
         for _attempt in range(_ATTEMPTS):
             try:
                 async with self.db.session() as s:

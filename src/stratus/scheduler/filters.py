@@ -10,6 +10,10 @@ from stratus.scheduler.topology import HostUsage
 class Filter(Protocol):
     name: str
 
+    def relevant(self, spec: RequestSpec) -> bool:
+        """Whether this request can fail the filter at all (if not, it is skipped)."""
+        ...
+
     def passes(self, host: HostState, spec: RequestSpec) -> bool: ...
 
 
@@ -18,12 +22,18 @@ class ComputeFilter:
 
     name = "ComputeFilter"
 
+    def relevant(self, spec: RequestSpec) -> bool:
+        return True
+
     def passes(self, host: HostState, spec: RequestSpec) -> bool:
         return host.enabled and host.up
 
 
 class AvailabilityZoneFilter:
     name = "AvailabilityZoneFilter"
+
+    def relevant(self, spec: RequestSpec) -> bool:
+        return spec.availability_zone is not None
 
     def passes(self, host: HostState, spec: RequestSpec) -> bool:
         return spec.availability_zone is None or host.availability_zone == spec.availability_zone
@@ -33,6 +43,9 @@ class ForcedHostFilter:
     """``az:host:node`` from an admin: only that host (and node)."""
 
     name = "ForcedHostFilter"
+
+    def relevant(self, spec: RequestSpec) -> bool:
+        return bool(spec.force_host or spec.force_node)
 
     def passes(self, host: HostState, spec: RequestSpec) -> bool:
         if spec.force_host and host.host != spec.force_host:
@@ -45,12 +58,18 @@ class SameHostFilter:
 
     name = "SameHostFilter"
 
+    def relevant(self, spec: RequestSpec) -> bool:
+        return bool(spec.same_host)
+
     def passes(self, host: HostState, spec: RequestSpec) -> bool:
         return not spec.same_host or host.host in spec.same_host
 
 
 class DifferentHostFilter:
     name = "DifferentHostFilter"
+
+    def relevant(self, spec: RequestSpec) -> bool:
+        return bool(spec.different_host)
 
     def passes(self, host: HostState, spec: RequestSpec) -> bool:
         return host.host not in spec.different_host
@@ -61,6 +80,9 @@ class IgnoreHostsFilter:
 
     name = "IgnoreHostsFilter"
 
+    def relevant(self, spec: RequestSpec) -> bool:
+        return bool(spec.ignore_hosts)
+
     def passes(self, host: HostState, spec: RequestSpec) -> bool:
         return host.host not in spec.ignore_hosts
 
@@ -69,6 +91,9 @@ class ServerGroupAffinityFilter:
     """affinity: once a member runs somewhere, every other member goes there too."""
 
     name = "ServerGroupAffinityFilter"
+
+    def relevant(self, spec: RequestSpec) -> bool:
+        return spec.group_policy == "affinity"
 
     def passes(self, host: HostState, spec: RequestSpec) -> bool:
         if spec.group_policy != "affinity" or not spec.group_hosts:
@@ -80,6 +105,9 @@ class ServerGroupAntiAffinityFilter:
     """anti-affinity: at most ``max_server_per_host`` members per host."""
 
     name = "ServerGroupAntiAffinityFilter"
+
+    def relevant(self, spec: RequestSpec) -> bool:
+        return spec.group_policy == "anti-affinity"
 
     def passes(self, host: HostState, spec: RequestSpec) -> bool:
         if spec.group_policy != "anti-affinity":
@@ -93,6 +121,9 @@ class AggregateInstanceExtraSpecsFilter:
 
     name = "AggregateInstanceExtraSpecsFilter"
     prefix = "aggregate_instance_extra_specs:"
+
+    def relevant(self, spec: RequestSpec) -> bool:
+        return any(k.startswith(self.prefix) for k in spec.extra_specs)
 
     def passes(self, host: HostState, spec: RequestSpec) -> bool:
         for key, wanted in spec.extra_specs.items():
@@ -113,6 +144,9 @@ class AggregateMultiTenancyIsolation:
 
     name = "AggregateMultiTenancyIsolation"
 
+    def relevant(self, spec: RequestSpec) -> bool:
+        return True
+
     def passes(self, host: HostState, spec: RequestSpec) -> bool:
         allowed = {
             item.strip()
@@ -129,6 +163,9 @@ class ImagePropertiesFilter:
     host's hypervisor runs; ``img_hv_requested_version`` a version specifier it meets."""
 
     name = "ImagePropertiesFilter"
+
+    def relevant(self, spec: RequestSpec) -> bool:
+        return bool(spec.image_properties)
 
     def passes(self, host: HostState, spec: RequestSpec) -> bool:
         props = spec.image_properties
@@ -184,6 +221,9 @@ class NUMATopologyFilter:
 
     name = "NUMATopologyFilter"
 
+    def relevant(self, spec: RequestSpec) -> bool:
+        return spec.guest is not None and spec.guest.needs_numa
+
     def passes(self, host: HostState, spec: RequestSpec) -> bool:
         guest = spec.guest
         if guest is None or not guest.needs_numa:
@@ -207,6 +247,9 @@ class PciPassthroughFilter:
     policy asks for it)."""
 
     name = "PciPassthroughFilter"
+
+    def relevant(self, spec: RequestSpec) -> bool:
+        return spec.guest is not None and bool(spec.guest.pci)
 
     def passes(self, host: HostState, spec: RequestSpec) -> bool:
         guest = spec.guest

@@ -64,7 +64,6 @@ class HostState:
     free_ram_mb: float = 0.0
     free_vcpus: float = 0.0
     free_disk_gb: float = 0.0
-    num_instances: int = 0
     # Merged metadata of the host aggregates the host belongs to: key -> values.
     aggregate_metadata: dict[str, set[str]] = field(default_factory=dict)
     # The host's NUMA cells, CPUs and PCI devices (shared by every host of one shape) and

@@ -1,6 +1,7 @@
 """select_destinations: ask placement for candidates, filter, weigh, claim the best."""
 
 import contextlib
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -65,31 +66,39 @@ class Scheduler:
             limit=self.max_candidates,
         )
         found = await self.placement.allocation_candidates(query)
-        by_host: dict[str, tuple[HostState, dict[str, dict[str, int]]]] = {}
+        offered: dict[str, tuple[HostState, dict[str, dict[str, int]]]] = {}
         for allocations, _mappings in found.requests:
             root = _root(allocations, found.summaries)
             state = hosts.get(root) if root else None
-            if state is None or state.uuid in by_host:
-                continue
-            _apply_summary(state, found.summaries.get(root or "", {}))
-            by_host[state.uuid] = (state, allocations)
-        if not by_host:
+            if state is not None and state.uuid not in offered:
+                offered[state.uuid] = (state, allocations)
+        if not offered:
             raise NoValidHost("There are not enough hosts available.")
         guest = spec.guest
         needs_claim = guest is not None and guest.needs_host_claim
+        usages: dict[str, HostUsage] = {}
         if needs_claim:
             if self.claims is None:
                 raise NoValidHost("Pinned CPUs, NUMA and PCI need host claims.")
-            usages = await self.claims.usages(list(by_host))
-            for uuid, (state, _alloc) in by_host.items():
-                state.usage = usages.get(uuid, HostUsage())
-        for state, _alloc in by_host.values():
+            usages = await self.claims.usages(list(offered))
+        # Only the filters this request can fail run (most requests need two or three).
+        filters = [f for f in self.filters if f.relevant(spec)]
+        by_host: dict[str, tuple[HostState, dict[str, dict[str, int]]]] = {}
+        passing: list[HostState] = []
+        for uuid, (shared, allocations) in offered.items():
+            # The host states are a snapshot shared by concurrent decisions: what this
+            # decision learns about a host goes on a copy.
+            state = shared
+            if needs_claim:
+                state = dataclasses.replace(shared, usage=usages.get(uuid, HostUsage()))
+            if not all(f.passes(state, spec) for f in filters):
+                continue
+            if state is shared:
+                state = dataclasses.replace(shared)
+            _apply_summary(state, found.summaries.get(uuid, {}))
             state.failed_builds = self.failed_builds.get(state.host, 0)
-        passing = [
-            state
-            for state, _ in by_host.values()
-            if all(f.passes(state, spec) for f in self.filters)
-        ]
+            by_host[uuid] = (state, allocations)
+            passing.append(state)
         if not passing:
             raise NoValidHost("There are not enough hosts available.")
         for _weight, state in weigh(passing, spec, self.weighers):

@@ -1,7 +1,9 @@
 """Compute hosts: nova services (with heartbeats), compute nodes registered in placement as
 resource providers, and the host states the scheduler reads."""
 
+import asyncio
 import datetime as dt
+import time
 import uuid as uuidlib
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +19,9 @@ from stratus.services.compute.errors import ServiceNotFound
 from stratus.services.compute.models import ComputeNode, ComputeService
 from stratus.services.placement.client import PlacementClient
 
+_REPORTS_IN_FLIGHT = 8
+# Longest a host snapshot serves the scheduler without a rebuild (seconds).
+_SNAPSHOT_TTL = 5.0
 _NS = uuidlib.UUID("6d7a3f0e-5b0f-4d38-9c3c-2f0d3f7c1a11")
 
 
@@ -49,18 +54,25 @@ class HostService:
         self.driver = driver
         self.placement = placement
         self._described = {h.hostname: h for h in driver.hosts()}
+        # (fingerprint, monotonic time, provider uuid -> state): see host_states().
+        self._snapshot: tuple[tuple[Any, ...], float, dict[str, HostState]] | None = None
 
     async def register(self) -> None:
         """Create (or refresh) the service and node rows and the placement providers."""
         now = utcnow()
         control = self.config.control_host
+        hosts = self.driver.hosts()
         async with self.db.session() as s:
+            # Two reads and bulk inserts, not two queries per host: thousands of simulated
+            # hosts register in seconds.
+            services = {(r.host, r.binary): r for r in await repo.list_services(s)}
+            nodes = {n.hypervisor_hostname: n for n in await repo.list_nodes(s)}
             for binary, host in (
                 ("nova-scheduler", control),
                 ("nova-conductor", control),
-                *(("nova-compute", h.hostname) for h in self.driver.hosts()),
+                *(("nova-compute", h.hostname) for h in hosts),
             ):
-                row = await repo.get_service(s, host, binary)
+                row = services.get((host, binary))
                 if row is None:
                     s.add(
                         ComputeService(
@@ -78,8 +90,8 @@ class HostService:
                 else:
                     row.last_seen_up = now
                     row.updated_at = now
-            for res in self.driver.hosts():
-                node = await repo.get_node(s, res.hostname)
+            for res in hosts:
+                node = nodes.get(res.hostname)
                 if node is None:
                     s.add(self._node_row(res, now))
                 else:
@@ -88,8 +100,15 @@ class HostService:
                     node.local_gb = res.disk_gb
                     node.updated_at = now
         if self.placement is not None:
-            for res in self.driver.hosts():
-                await self._report(res)
+            # Reports overlap: each is a few short placement transactions, mostly waiting on
+            # the database, so a handful in flight at once multiplies the throughput.
+            gate = asyncio.Semaphore(_REPORTS_IN_FLIGHT)
+
+            async def report(res: HostResources) -> None:
+                async with gate:
+                    await self._report(res)
+
+            await asyncio.gather(*(report(res) for res in hosts))
 
     def _node_row(self, res: HostResources, now: dt.datetime) -> ComputeNode:
         return ComputeNode(
@@ -164,8 +183,7 @@ class HostService:
     async def heartbeat(self) -> None:
         now = utcnow()
         async with self.db.session() as s:
-            for row in await repo.list_services(s):
-                row.last_seen_up = now
+            await repo.touch_services(s, now)
 
     def _up(self, row: ComputeService, now: dt.datetime) -> bool:
         if row.forced_down or row.last_seen_up is None:
@@ -235,15 +253,24 @@ class HostService:
             return ServiceView(row, self.zone_of(row, zones), self._up(row, utcnow()))
 
     async def host_states(self) -> dict[str, HostState]:
-        """Provider uuid -> state, for the scheduler."""
-        now = utcnow()
+        """Provider uuid -> state, for the scheduler (callers must not change the states:
+        the scheduler copies the candidates it works on).
+
+        One snapshot serves every decision until a node, service or aggregate changes (one
+        small fingerprint query per call instead of reading every host), or ``_SNAPSHOT_TTL``
+        passes (a host whose heartbeats stopped turns down without a row changing)."""
         async with self.db.reader() as s:
+            mark = await repo.host_fingerprint(s)
+            cached = self._snapshot
+            fresh = time.monotonic()
+            if cached is not None and cached[0] == mark and fresh - cached[1] < _SNAPSHOT_TTL:
+                return dict(cached[2])
             nodes = await repo.list_nodes(s)
             services = {
                 r.host: r for r in await repo.list_services(s) if r.binary == "nova-compute"
             }
-            counts = await repo.instance_counts_by_node(s)
             zones, meta = await self._aggregates(s)
+        now = utcnow()
         out = {}
         for node in nodes:
             svc = services.get(node.host)
@@ -256,14 +283,14 @@ class HostService:
                 aggregate_metadata=meta.get(node.host, {}),
                 enabled=bool(svc and not svc.disabled),
                 up=bool(svc and self._up(svc, now)),
-                num_instances=counts.get(node.hypervisor_hostname, 0),
                 topology=res.topology if res else None,
                 ram_allocation_ratio=_pick(
                     res.ram_allocation_ratio if res else None, self.config.ram_allocation_ratio
                 ),
                 hypervisor_version=node.hypervisor_version,
             )
-        return out
+        self._snapshot = (mark, fresh, out)
+        return dict(out)
 
     async def nodes(self) -> tuple[list[ComputeNode], dict[str, ServiceView], dict[str, int]]:
         views = {v.row.host: v for v in await self.services() if v.row.binary == "nova-compute"}

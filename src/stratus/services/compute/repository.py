@@ -4,7 +4,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, delete, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stratus.services.compute.models import (
@@ -161,6 +161,30 @@ async def list_nodes(session: AsyncSession) -> list[ComputeNode]:
 async def get_node(session: AsyncSession, hostname: str) -> ComputeNode | None:
     stmt = select(ComputeNode).where(ComputeNode.hypervisor_hostname == hostname)
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def touch_services(session: AsyncSession, now: dt.datetime) -> None:
+    """Every service's heartbeat, in one statement."""
+    await session.execute(
+        update(ComputeService).values(last_seen_up=now).execution_options(synchronize_session=False)
+    )
+
+
+async def host_fingerprint(session: AsyncSession) -> tuple[Any, ...]:
+    """Changes whenever a compute node, a service (enable/disable, forced down, heartbeat)
+    or an aggregate changes: the scheduler's host snapshot is rebuilt only then."""
+    stmt = select(
+        select(func.count()).select_from(ComputeNode).scalar_subquery(),
+        select(func.max(ComputeNode.id)).scalar_subquery(),
+        select(func.count()).select_from(ComputeService).scalar_subquery(),
+        select(func.max(ComputeService.updated_at)).scalar_subquery(),
+        select(func.min(ComputeService.last_seen_up)).scalar_subquery(),
+        select(func.count()).select_from(Aggregate).scalar_subquery(),
+        select(func.max(Aggregate.updated_at)).scalar_subquery(),
+        select(func.max(Aggregate.id)).scalar_subquery(),
+    )
+    row = (await session.execute(stmt)).one()
+    return tuple(row)
 
 
 async def instance_counts_by_node(session: AsyncSession) -> dict[str, int]:
