@@ -311,3 +311,63 @@ def test_os_hosts(admin_api: Caller, demo_api: Caller) -> None:
         assert admin_api("GET", f"/os-hosts/compute-0/{action}").status_code == 501
         assert admin_api("GET", f"/os-hosts/nope/{action}").status_code == 404
         assert demo_api("GET", f"/os-hosts/compute-0/{action}").status_code == 403
+
+
+def _boot(api: Caller, image: Any, network: Any, name: str) -> dict[str, Any]:
+    import time
+
+    body = {"server": {"name": name, "imageRef": image.id, "flavorRef": "1",
+                       "networks": [{"uuid": network.id}]}}  # fmt: skip
+    server_id = api("POST", "/servers", json=body).json()["server"]["id"]
+    for _ in range(600):
+        server: dict[str, Any] = api("GET", f"/servers/{server_id}").json()["server"]
+        if server["status"] in ("ACTIVE", "ERROR"):
+            assert server["status"] == "ACTIVE"
+            return server
+        time.sleep(0.05)
+    raise AssertionError("server never became ACTIVE")
+
+
+def test_floating_ip_actions(
+    demo: Any, admin: Any, demo_api: Caller, public: Any, image: Any, network: Any
+) -> None:
+    router = demo.network.create_router(
+        name="proxy-r", external_gateway_info={"network_id": public.id}
+    )
+    subnet = next(demo.network.subnets(network_id=network.id))
+    demo.network.add_interface_to_router(router, subnet_id=subnet.id)
+    one, two = (_boot(demo_api, image, network, n) for n in ("fip-1", "fip-2"))
+    fip = demo_api("POST", "/os-floating-ips", json={"pool": "proxy-public"}).json()["floating_ip"]
+    action = f"/servers/{one['id']}/action"
+    resp = demo_api("POST", action, json={"addFloatingIp": {"address": fip["ip"]}})
+    assert resp.status_code == 202, resp.text
+    fixed = one["addresses"]["compute-net"][0]["addr"]
+    shown = demo_api("GET", f"/os-floating-ips/{fip['id']}").json()["floating_ip"]
+    assert shown["instance_id"] == one["id"] and shown["fixed_ip"] == fixed
+    addrs = demo_api("GET", f"/servers/{one['id']}").json()["server"]["addresses"]["compute-net"]
+    assert {"floating", "fixed"} == {a["OS-EXT-IPS:type"] for a in addrs}
+    # Associating it with another server moves it (the first server's addresses follow).
+    action_two = f"/servers/{two['id']}/action"
+    resp = demo_api("POST", action_two, json={"addFloatingIp": {"address": fip["ip"]}})
+    assert resp.status_code == 202, resp.text
+    addrs = demo_api("GET", f"/servers/{one['id']}").json()["server"]["addresses"]["compute-net"]
+    assert [a["OS-EXT-IPS:type"] for a in addrs] == ["fixed"]
+    # Only the server holding it can give it back.
+    resp = demo_api("POST", action, json={"removeFloatingIp": {"address": fip["ip"]}})
+    assert resp.status_code == 409
+    resp = demo_api("POST", action_two, json={"removeFloatingIp": {"address": fip["ip"]}})
+    assert resp.status_code == 202
+    assert (
+        demo_api("GET", f"/os-floating-ips/{fip['id']}").json()["floating_ip"]["instance_id"]
+        is None
+    )
+    bad = {"addFloatingIp": {"address": "172.24.8.254"}}
+    assert demo_api("POST", action, json=bad).status_code == 404
+    bad = {"addFloatingIp": {"address": fip["ip"], "fixed_address": "10.99.0.1"}}
+    assert demo_api("POST", action, json=bad).status_code == 400
+    assert demo_api("POST", action, json={"addFloatingIp": {"address": "x"}}).status_code == 400
+    gone = demo_api("POST", action, json={"addFloatingIp": {"address": fip["ip"]}}, version="2.44")
+    assert gone.status_code == 404
+    for server in (one, two):
+        demo_api("DELETE", f"/servers/{server['id']}")
+    demo_api("DELETE", f"/os-floating-ips/{fip['id']}")

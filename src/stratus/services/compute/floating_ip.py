@@ -123,6 +123,73 @@ class FloatingIPProxy:
         await self._get(ctx, fip_id)
         await self._client().delete_floating_ip(ctx, fip_id)
 
+    async def _by_address(self, ctx: RequestContext, address: str) -> dict[str, Any]:
+        found = await self._client().floating_ips_by_address(ctx, address)
+        if not found:
+            raise NotFound(f"Floating IP not found for address {address}.")
+        if len(found) > 1:
+            raise Conflict(f"Multiple floating IPs are found for address {address}.")
+        fip: dict[str, Any] = found[0]
+        return fip
+
+    async def associate(
+        self,
+        ctx: RequestContext,
+        instance_uuid: str,
+        network_info: list[dict[str, Any]],
+        address: str,
+        fixed_address: str | None,
+    ) -> str | None:
+        """nova's addFloatingIp: the server's first IPv4 fixed address, or the one named.
+        Returns the device the floating IP was taken from, if any (its cache is stale)."""
+        fixed = [
+            (vif["port_id"], ip)
+            for vif in network_info
+            for subnet in vif.get("subnets", ())
+            for ip in subnet.get("ips", ())
+        ]
+        if not fixed:
+            raise BadRequest("No fixed IPs associated to instance")
+        if fixed_address is not None:
+            chosen = next(((p, ip) for p, ip in fixed if ip == fixed_address), None)
+            if chosen is None:
+                raise BadRequest("Specified fixed address not assigned to instance")
+        else:
+            v4 = [(p, ip) for p, ip in fixed if ":" not in ip]
+            if not v4:
+                raise BadRequest("Unable to associate floating IP to fixed IP")
+            chosen = v4[0]
+        fip = await self._by_address(ctx, address)
+        previous = (fip.get("port_details") or {}).get("device_id") if fip.get("port_id") else None
+        try:
+            await self._client().associate_floating_ip(
+                ctx, fip["id"], port_id=chosen[0], fixed_ip=chosen[1]
+            )
+        except (Conflict, StratusError) as err:
+            if err.status in (400, 409):
+                raise BadRequest(
+                    f"Unable to associate floating IP {address} to fixed IP {chosen[1]} for "
+                    f"instance {instance_uuid}. Error: {err.message}"
+                ) from None
+            raise
+        return str(previous) if previous and previous != instance_uuid else None
+
+    async def disassociate(
+        self,
+        ctx: RequestContext,
+        instance_uuid: str,
+        network_info: list[dict[str, Any]],
+        address: str,
+    ) -> None:
+        """nova's removeFloatingIp: only from the server it is associated with (409 else)."""
+        fip = await self._by_address(ctx, address)
+        ports = {vif["port_id"] for vif in network_info}
+        if not fip.get("port_id") or fip["port_id"] not in ports:
+            raise Conflict(
+                f"Floating IP {address} is not associated with instance {instance_uuid}."
+            )
+        await self._client().associate_floating_ip(ctx, fip["id"], port_id=None, fixed_ip=None)
+
     async def pools(self, ctx: RequestContext) -> list[dict[str, str]]:
         return [{"name": name} for name in (await self._pool_names(ctx)).values()]
 

@@ -17,6 +17,8 @@ FIP_SHOW = "os_compute_api:os-floating-ips:show"
 FIP_CREATE = "os_compute_api:os-floating-ips:create"
 FIP_DELETE = "os_compute_api:os-floating-ips:delete"
 FIP_POOLS = "os_compute_api:os-floating-ip-pools"
+FIP_ADD = "os_compute_api:os-floating-ips:add"
+FIP_REMOVE = "os_compute_api:os-floating-ips:remove"
 NETWORKS_LIST = "os_compute_api:os-networks:list"
 NETWORKS_VIEW = "os_compute_api:os-networks:view"
 TENANT_NETWORKS_LIST = "os_compute_api:os-tenant-networks:list"
@@ -46,6 +48,8 @@ _RULES = [
     (FIP_CREATE, MEMBER_OR_ADMIN, "Create floating IPs. This API is deprecated."),
     (FIP_DELETE, MEMBER_OR_ADMIN, "Delete floating IPs. This API is deprecated."),
     (FIP_POOLS, ANY, "List floating IP pools. This API is deprecated."),
+    (FIP_ADD, MEMBER_OR_ADMIN, "Associate floating IPs to server. This API is deprecated."),
+    (FIP_REMOVE, MEMBER_OR_ADMIN, "Disassociate floating IPs from server. Deprecated."),
     (NETWORKS_LIST, READER_OR_ADMIN, "List networks for the project. This API is deprecated."),
     (NETWORKS_VIEW, READER_OR_ADMIN, "Show network details. This API is deprecated."),
     (TENANT_NETWORKS_LIST, READER_OR_ADMIN, "List project networks. This API is deprecated."),

@@ -1164,6 +1164,16 @@ class ServerService:
             row.updated_at = now
             s.add(_action(uuid, "injectNetworkInfo", ctx, now))
 
+    async def sync_network_info(self, uuid: str) -> None:
+        """Re-read an instance's interfaces into its cache after the network service changed
+        them on the user's behalf (a floating IP associated through compute's proxy)."""
+        info = await self._network_info(uuid)
+        async with self.db.session() as s:
+            row = await repo.get_instance(s, uuid)
+            if row is not None:
+                row.network_info = info
+                row.updated_at = utcnow()
+
     async def restore(self, ctx: RequestContext, uuid: str) -> None:
         """Restore a soft-deleted server. Deletes here are never soft (reclaim_instance_interval
         is 0, as nova's default), so every server answers nova's 409."""

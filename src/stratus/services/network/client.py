@@ -347,3 +347,20 @@ class NetworkClient:
         query = Query(filters={"router:external": ["True"]})
         result: list[dict[str, Any]] = await self.services.l2.list_networks(ctx, query)
         return result
+
+    async def floating_ips_by_address(
+        self, ctx: RequestContext, address: str
+    ) -> list[dict[str, Any]]:
+        from stratus.services.network.query import Query
+
+        query = Query(filters={"floating_ip_address": [address]})
+        result: list[dict[str, Any]] = await self.services.l3.list_fips(ctx, query)
+        return result
+
+    async def associate_floating_ip(
+        self, ctx: RequestContext, fip_id: str, *, port_id: str | None, fixed_ip: str | None
+    ) -> dict[str, Any]:
+        """Point a floating IP at a port's fixed address (None for both disassociates)."""
+        body = {"port_id": port_id, "fixed_ip_address": fixed_ip}
+        result: dict[str, Any] = await self.services.l3.update_fip(ctx, fip_id, body)
+        return result
