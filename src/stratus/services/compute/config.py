@@ -35,8 +35,9 @@ class FakeHost(BaseModel):
     threads: int = 2
     numa_cells: int | None = None  # default: one cell per socket
     memory_mb: int = 65536  # whole host, split evenly over the cells
-    # Huge pages per cell, page size in KiB -> number of pages (taken out of the cell's memory).
-    hugepages: dict[int, int] = Field(default_factory=dict)
+    # Huge pages per cell, page size in KiB -> number of pages (taken out of the cell's memory);
+    # by default 8 GiB of 2 MiB pages per cell, so RA1 High-Performance flavors can boot.
+    hugepages: dict[int, int] = Field(default_factory=lambda: {2048: 4096})
     disk_gb: int = 1000
     pci_devices: list[FakePciDevice] = Field(default_factory=list)
     traits: list[str] = Field(default_factory=list)
