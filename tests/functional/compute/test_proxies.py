@@ -371,3 +371,41 @@ def test_floating_ip_actions(
     for server in (one, two):
         demo_api("DELETE", f"/servers/{server['id']}")
     demo_api("DELETE", f"/os-floating-ips/{fip['id']}")
+
+
+def test_remote_consoles(demo_api: Caller, image: Any, network: Any) -> None:
+    server = _boot(demo_api, image, network, "console-1")
+    url = f"/servers/{server['id']}/remote-consoles"
+
+    def ask(protocol: str, kind: str, version: str = "2.6") -> int:
+        body = {"remote_console": {"protocol": protocol, "type": kind}}
+        status: int = demo_api("POST", url, json=body, version=version).status_code
+        return status
+
+    # valid requests: no driver runs a console server yet, and the answer says so
+    resp = demo_api(
+        "POST", url, json={"remote_console": {"protocol": "vnc", "type": "novnc"}}, version="2.6"
+    )
+    assert resp.status_code == 501 and "notImplemented" in resp.json()
+    assert ask("serial", "serial") == 501
+    assert ask("vnc", "spice-html5") == 400  # type of another protocol
+    assert ask("rdp", "rdp-html5") == 400  # nova refuses rdp outright
+    assert ask("mks", "webmks") == 400  # mks arrives at 2.8
+    assert ask("mks", "webmks", "2.8") == 501
+    assert ask("telnet", "novnc") == 400
+    assert ask("vnc", "novnc", "2.5") == 404  # the route starts at 2.6
+    # the legacy actions before 2.6
+    action = f"/servers/{server['id']}/action"
+    legacy = demo_api("POST", action, json={"os-getVNCConsole": {"type": "novnc"}}, version="2.5")
+    assert legacy.status_code == 501
+    bad = demo_api("POST", action, json={"os-getVNCConsole": {"type": "webmks"}}, version="2.5")
+    assert bad.status_code == 400
+    late = demo_api("POST", action, json={"os-getVNCConsole": {"type": "novnc"}}, version="2.6")
+    assert late.status_code == 404
+    assert (
+        demo_api(
+            "POST", f"/servers/{uuid.uuid4()}/remote-consoles", json={}, version="2.6"
+        ).status_code
+        == 404
+    )
+    demo_api("DELETE", f"/servers/{server['id']}")

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from stratus.services.compute.api import (
     audit_log,
+    consoles,
     extensions,
     floating_ips,
     images,
@@ -20,4 +21,5 @@ ROUTERS: list[APIRouter] = [
     extensions.router,
     audit_log.router,
     os_hosts.router,
+    consoles.router,
 ]

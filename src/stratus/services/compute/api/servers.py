@@ -14,7 +14,7 @@ from stratus.api.deps import Ctx
 from stratus.kit.errors import BadRequest, NotFound, NotImplementedYet
 from stratus.kit.ids import is_uuid_like
 from stratus.services.compute import policies
-from stratus.services.compute.api import actions, floating_ip_actions
+from stratus.services.compute.api import actions, consoles, floating_ip_actions
 from stratus.services.compute.api.common import (
     int_param,
     links,
@@ -703,6 +703,9 @@ async def server_action(server_id: str, request: Request, ctx: Ctx) -> Response:
     if answer is not None:
         return answer
     answer = await floating_ip_actions.dispatch(request, ctx, inst, name, args)
+    if answer is not None:
+        return answer
+    answer = await consoles.dispatch(request, ctx, inst, name, args)
     if answer is not None:
         return answer
     raise NotImplementedYet(f"The server action '{name}' is not implemented by Stratus yet.")
