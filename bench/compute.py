@@ -65,12 +65,23 @@ async def _boot_all(
         base_url=f"{url}/compute/v2.1", headers=headers, timeout=120, limits=limits
     ) as c:
 
+        async def again(method: str, path: str, **kw: Any) -> httpx.Response:
+            # A pooled connection the server closed as idle at the moment it was reused
+            # fails once; GET and DELETE are safe to repeat.
+            for attempt in range(3):
+                try:
+                    return await c.request(method, path, **kw)
+                except httpx.TransportError:
+                    if attempt == 2:
+                        raise
+            raise AssertionError("unreachable")
+
         async def watcher() -> None:
             since = time.time() - 5
             while True:
                 began = time.time()
                 stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(since))
-                resp = await c.get("/servers/detail", params={"changes-since": stamp})
+                resp = await again("GET", "/servers/detail", params={"changes-since": stamp})
                 if resp.status_code == 200:
                     for server in resp.json()["servers"]:
                         fut = waiting.get(server["id"])
@@ -83,7 +94,7 @@ async def _boot_all(
 
         async def wait_each(sid: str) -> str:
             while True:
-                status = str((await c.get(f"/servers/{sid}")).json()["server"]["status"])
+                status = str((await again("GET", f"/servers/{sid}")).json()["server"]["status"])
                 if status in ("ACTIVE", "ERROR"):
                     return status
                 await asyncio.sleep(0.05)
@@ -114,7 +125,7 @@ async def _boot_all(
                 if status != "ACTIVE":
                     errors += 1
                 latencies.append(time.perf_counter() - start)
-                await c.delete(f"/servers/{sid}")
+                await again("DELETE", f"/servers/{sid}")
 
         task = asyncio.create_task(watcher()) if watch == "list" else None
         began = time.perf_counter()
