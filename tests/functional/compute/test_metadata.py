@@ -325,3 +325,22 @@ def test_identified_by_fixed_address(by_address: RunningCloud) -> None:
 def test_secret_file_is_private(cloud: RunningCloud, server: dict[str, Any]) -> None:
     path: Path = cloud.data_dir / "keys" / "metadata_proxy_shared_secret"
     assert path.stat().st_mode & 0o077 == 0
+
+
+def test_dedicated_cpus_of_a_pinned_guest(
+    cloud: RunningCloud, admin: Any, demo_api: Caller, image: Any
+) -> None:
+    flavor = admin.compute.create_flavor(name="md-pinned", ram=512, vcpus=2, disk=1)
+    admin.compute.create_flavor_extra_specs(flavor, {"hw:cpu_policy": "dedicated"})
+    body = {"server": {"name": "md-pinned", "imageRef": image.id, "flavorRef": flavor.id,
+                       "networks": "none"}}  # fmt: skip
+    resp = demo_api("POST", "/servers", json=body, version="2.37")
+    server = _wait(demo_api, resp.json()["server"]["id"])
+    md = _md(cloud, "/openstack/latest/meta_data.json", _signed(cloud, server)).json()
+    # nova's dedicated_cpus: the guest CPUs that run on dedicated host CPUs
+    assert md["dedicated_cpus"] == [0, 1]
+    assert (
+        "dedicated_cpus"
+        not in _md(cloud, "/openstack/2018-08-27/meta_data.json", _signed(cloud, server)).json()
+    )
+    demo_api("DELETE", f"/servers/{server['id']}")

@@ -121,6 +121,8 @@ def services(runtime: Runtime) -> ComputeServices:
     )
     # The compute host writes a config drive before it spawns a guest that asked for one.
     built.servers.config_drives = built.metadata
+    if built.metadata is not None and scheduler is not None and scheduler.claims is not None:
+        built.metadata.topology = scheduler.claims.topology
     # Server actions and moves: snapshots go to the image service through its client.
     built.actions = ActionService(built.servers, ImageClient(runtime.db, runtime=runtime))
     built.moves = MoveService(built.servers, placement)

@@ -10,6 +10,7 @@ import dataclasses
 import hashlib
 import hmac
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -73,6 +74,8 @@ class MetadataService:
         self.secret = secret
         self.data_dir = data_dir
         self.network = network
+        # The scheduler's record of an instance's NUMA placement (its pinned vCPUs), if any.
+        self.topology: Callable[[str], Awaitable[dict[str, Any] | None]] | None = None
 
     # -- which instance ----------------------------------------------------------------------
 
@@ -157,9 +160,19 @@ class MetadataService:
             security_groups=list(inst.security_groups),
             network_info=vifs,
             password=password,
-            dedicated_cpus=_dedicated_cpus(inst),
+            dedicated_cpus=await self._dedicated_cpus(inst.uuid),
             vendor_data=dict(self.cfg.vendor_data),
             dhcp_domain=self.cfg.dhcp_domain,
+        )
+
+    async def _dedicated_cpus(self, uuid: str) -> list[int]:
+        """The guest CPUs pinned to dedicated host CPUs (nova's ``pcpuset`` of each guest
+        cell), as the scheduler placed them."""
+        placed = await self.topology(uuid) if self.topology is not None else None
+        if not placed:
+            return []
+        return sorted(
+            {int(v) for cell in placed.get("cells", []) for v in cell.get("cpu_pinning", {})}
         )
 
     # -- passwords -------------------------------------------------------------------------
@@ -249,11 +262,3 @@ def _tag_interfaces(vifs: list[dict[str, Any]], requested: list[dict[str, Any]])
         if match is not None:
             pending.remove(match)
             vif["tag"] = match["tag"]
-
-
-def _dedicated_cpus(inst: Instance) -> list[int]:
-    """Host CPUs pinned to the guest, when the scheduler recorded a pinning on the instance."""
-    pinning = getattr(inst, "cpu_pinning", None)
-    if isinstance(pinning, dict):
-        return sorted({int(c) for c in pinning.values()})
-    return []
