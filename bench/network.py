@@ -126,6 +126,10 @@ async def allocation_times(client: httpx.AsyncClient, net_id: str, n: int) -> li
     return times
 
 
+def p95(samples: list[float]) -> float:
+    return sorted(samples)[max(0, round(len(samples) * 0.95) - 1)]
+
+
 async def main(args: argparse.Namespace) -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="stratus-bench-"))
     settings = load_settings(data_dir=data_dir, services=("network",), db_url=args.db_url)
@@ -152,7 +156,10 @@ async def main(args: argparse.Namespace) -> None:
     net_id, _ = await make_net(client, "10.0.0.0/16")
     creates = await allocation_times(client, net_id, args.samples)
     p50_create = statistics.median(creates)
-    print(f"port create p50: {p50_create * 1000:.2f} ms ({args.samples} creates)")
+    print(
+        f"port create: p50 {p50_create * 1000:.2f} ms, p95 {p95(creates) * 1000:.2f} ms "
+        f"({args.samples} creates, {'PostgreSQL' if args.db_url else 'SQLite'})"
+    )
 
     # 2. list ports of one network among many, baseline: a network with 10 ports
     small_net, small_sub = await make_net(client, "10.1.0.0/24")
@@ -183,15 +190,25 @@ async def main(args: argparse.Namespace) -> None:
         f"GET ports?network_id ({args.ports} ports, limit=100): {t_page * 1000:.1f} ms  ratio {t_page / statistics.median(small):.1f}x"
     )
 
-    # 3. allocation in a /16 holding `used` addresses vs an empty /16
+    # 3. allocation in a /16 holding `used` addresses vs an empty /16, and in between: if
+    # allocation scanned the used addresses, time would grow with them (linear); it must not.
     empty_net, _ = await make_net(client, "10.3.0.0/16")
-    full_net, full_sub = await make_net(client, "10.4.0.0/16")
-    await bulk_ports(db, full_net, full_sub, "10.4.0.0/16", args.used)
-    base = statistics.median(await allocation_times(client, empty_net, args.samples))
-    loaded = statistics.median(await allocation_times(client, full_net, args.samples))
+    base_times = await allocation_times(client, empty_net, args.samples)
+    base = statistics.median(base_times)
     print(
-        f"IP allocation p50, empty /16: {base * 1000:.2f} ms; /16 with {args.used} used: {loaded * 1000:.2f} ms  ratio {loaded / base:.2f}x"
+        f"IP allocation, empty /16: p50 {base * 1000:.2f} ms, p95 {p95(base_times) * 1000:.2f} ms"
     )
+    levels = sorted({args.used // 5, args.used // 2, args.used})
+    for index, used in enumerate(levels):
+        cidr = f"10.{4 + index}.0.0/16"
+        net, sub = await make_net(client, cidr)
+        await bulk_ports(db, net, sub, cidr, used)
+        times = await allocation_times(client, net, args.samples)
+        p50 = statistics.median(times)
+        print(
+            f"IP allocation, /16 with {used} used: p50 {p50 * 1000:.2f} ms, "
+            f"p95 {p95(times) * 1000:.2f} ms  ratio {p50 / base:.2f}x (used/empty)"
+        )
     await client.aclose()
     await db.dispose()
 

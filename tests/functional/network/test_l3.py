@@ -236,3 +236,29 @@ async def test_blank_update_clears_association(net: Net) -> None:
     r = await net.demo.put(f"/v2.0/floatingips/{fip['id']}", json={"floatingip": {}})
     assert r.json()["floatingip"]["port_id"] is None
     assert (await net.demo.get("/v2.0/floatingip-pools")).status_code == 200
+
+
+async def test_external_grant_retarget_counts_the_new_project(net: Net) -> None:
+    ext = await network(net.admin, name="ext-rbac", **{"router:external": True})
+    await subnet(net.admin, ext["id"], "172.30.0.0/24")
+    r = await net.admin.get(
+        "/v2.0/rbac-policies",
+        params={"object_id": ext["id"], "action": "access_as_external", "target_tenant": "*"},
+    )
+    wildcard = r.json()["rbac_policies"][0]
+    await create(net.alt, "routers", "router", external_gateway_info={"network_id": ext["id"]})
+    # alt's router is the only user: narrowing the grant to alt is fine (neutron does the same)
+    r = await net.admin.put(
+        f"/v2.0/rbac-policies/{wildcard['id']}", json={"rbac_policy": {"target_tenant": "p-alt"}}
+    )
+    assert r.status_code == 200, r.text
+    # moving it away from alt would strand the router
+    r = await net.admin.put(
+        f"/v2.0/rbac-policies/{wildcard['id']}", json={"rbac_policy": {"target_tenant": "p-demo"}}
+    )
+    assert r.status_code == 409 and error_type(r) == "RbacPolicyInUse", r.text
+    # widening back to everyone always is
+    r = await net.admin.put(
+        f"/v2.0/rbac-policies/{wildcard['id']}", json={"rbac_policy": {"target_tenant": "*"}}
+    )
+    assert r.status_code == 200, r.text

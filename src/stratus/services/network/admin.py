@@ -183,9 +183,12 @@ class AdminService(Core):
                         "update_rbac_policy:target_tenant",
                         {"project_id": row.project_id, "target_tenant": "*"},
                     )
-                # As neutron (rbac_db's BEFORE_UPDATE): a retarget is checked as a deletion of
-                # the old grant; the new target does not count as covering its dependants.
-                await self._check_release(session, row)
+                # As neutron: widening to "*" strands nobody; an external network's grant
+                # counts its new target as covering (external_net_db); every other retarget
+                # is checked as deleting the old grant (rbac_db's BEFORE_UPDATE).
+                if new_target != "*":
+                    external = row.object_type == "network" and row.action == "access_as_external"
+                    await self._check_release(session, row, new_target if external else None)
                 row.target_project = new_target
             await session.flush()
             return self._rbac_view(row)
@@ -211,9 +214,11 @@ class AdminService(Core):
                         net.external = False
             await session.delete(row)
 
-    async def _check_release(self, session: AsyncSession, row: m.RBACPolicy) -> None:
+    async def _check_release(
+        self, session: AsyncSession, row: m.RBACPolicy, new_target: str | None = None
+    ) -> None:
         """Removing (or retargeting) a grant must not strand a project that depends on it,
-        unless another grant still covers that project."""
+        unless another grant (or ``new_target``) still covers that project."""
         if (
             row.object_type == "network"
             and row.action == "access_as_external"
@@ -231,6 +236,8 @@ class AdminService(Core):
             for e in await repo.rbac_entries(session, row.object_type, [row.object_id])
             if e.action == row.action and e.id != row.id
         }
+        if new_target is not None:
+            covered.add(new_target)
         if "*" in covered:
             return
         users -= covered
