@@ -145,10 +145,19 @@ async def test_auto_allocated_topology(net: Net) -> None:
         shared=True,
     )
     r = await net.demo.get("/v2.0/auto-allocated-topology/p-demo", params={"fields": "dry-run"})
-    assert r.status_code == 200 and r.json()["auto_allocated_topology"] == {"dry-run": "pass"}
-    r = await net.demo.get("/v2.0/auto-allocated-topology/p-demo")
+    assert r.status_code == 200 and r.json()["auto_allocated_topology"] == {
+        "id": "dry-run=pass",
+        "project_id": "p-demo",
+        "tenant_id": "p-demo",
+    }
+    # another project's topology is not a member's business
+    r = await net.demo.get("/v2.0/auto-allocated-topology/p-alt", params={"fields": "dry-run"})
+    assert r.status_code == 403
+    # clients without a project id send "None": the caller's project
+    r = await net.demo.get("/v2.0/auto-allocated-topology/None")
     assert r.status_code == 200, r.text
     topo = r.json()["auto_allocated_topology"]
+    assert topo["project_id"] == "p-demo"
     again = (await net.demo.get("/v2.0/auto-allocated-topology/p-demo")).json()[
         "auto_allocated_topology"
     ]

@@ -48,6 +48,7 @@ class AutoTopologyService(Core):
     async def get(
         self, ctx: RequestContext, project_id: str, *, dry_run: bool = False
     ) -> dict[str, Any]:
+        project_id = _project(ctx, project_id)
         self.enforce(
             ctx, "get_auto_allocated_topology", {"project_id": project_id, "tenant_id": project_id}
         )
@@ -57,7 +58,7 @@ class AutoTopologyService(Core):
                 return _view(row.network_id, project_id)
         external, versions = await self._requirements()
         if dry_run:
-            return {"dry-run": "pass"}
+            return {"id": "dry-run=pass", "project_id": project_id, "tenant_id": project_id}
         # claim the project's row; a concurrent request waits for the winner's network
         async with self.db.session() as session:
             won = await repo.flush_unique(session, m.AutoAllocatedTopology(project_id=project_id))
@@ -121,6 +122,7 @@ class AutoTopologyService(Core):
         return _view(net["id"], project_id)
 
     async def delete(self, ctx: RequestContext, project_id: str) -> None:
+        project_id = _project(ctx, project_id)
         self.enforce(
             ctx,
             "delete_auto_allocated_topology",
@@ -149,6 +151,14 @@ class AutoTopologyService(Core):
             await self.l3.delete_router(ctx, router_id)
         if network_id:
             await self.l2.delete_network(ctx, network_id)
+
+
+def _project(ctx: RequestContext, project_id: str) -> str:
+    # Clients that know no project send the literal "None" (neutron's auto_allocate reads it
+    # as the caller's project).
+    if project_id == "None" and ctx.project_id:
+        return ctx.project_id
+    return project_id
 
 
 def _view(network_id: str, project_id: str) -> dict[str, Any]:
