@@ -184,6 +184,11 @@ def test_isolate_pins_on_both_cells_then_no_valid_host(
         (0, {0, 1, 2, 3}, {16, 17, 18, 19}),
         (1, {8, 9, 10, 11}, {24, 25, 26, 27}),
     ]
+    # From 2.48 the standard form (no driver-specific fields).
+    resp = api("GET", f"/servers/{first}/diagnostics", version="2.48")
+    assert resp.status_code == 200
+    assert resp.json()["num_cpus"] == 8 and "numa_topology" not in resp.json()
+    assert resp.json()["memory_details"] == {"maximum": 4096 * 1024, "used": 0}
     second = _boot(api, image_id, flavor, "pin-b")
     assert _wait(api, second)["status"] == "ACTIVE"
     assert _pins(api, second) == [

@@ -51,13 +51,14 @@ async def server_diagnostics(request: Request, ctx: Ctx, server_id: str) -> Resp
     if version(ctx).at_least("2.48"):
         body: dict[str, Any] = {
             "state": _STATE.get(PowerState(inst.power_state), "pending"),
-            "driver": "fake",
-            "hypervisor": "fake",
-            "hypervisor_os": "fake-os",
+            # The simulated hosts stand in for libvirt/KVM ones (as nova's own fake driver
+            # reports); the schema allows only real driver names.
+            "driver": "libvirt",
+            "hypervisor": "kvm",
+            "hypervisor_os": "linux",
             "uptime": uptime,
             "config_drive": inst.config_drive.lower() == "true",
             "num_cpus": inst.vcpus,
-            "num_memory": 1,
             "num_disks": 1,
             "num_nics": len(nics),
             "cpu_details": [
