@@ -16,6 +16,8 @@ from typing import IO, Any
 # (256 per GiB), small enough that the two batches alive at once stay a few MiB.
 BATCH = 4 << 20
 READ_CHUNK = 1 << 20
+# Buffers handed to one writev call (Linux allows 1024).
+_IOV_MAX = 512
 
 # The stores' own threads, so a long upload never waits behind (or starves) the default
 # executor that the rest of the process uses for short blocking calls. hashlib and file
@@ -48,13 +50,20 @@ class _File:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.handle: IO[bytes] = open(path, "wb")  # noqa: SIM115 - closed in finish()/abort()
+        # Unbuffered: the batches are already large, and os.writev takes them as they came.
+        self.handle: IO[bytes] = open(path, "wb", buffering=0)  # noqa: SIM115 - see finish()
 
     def write(self, parts: Sequence[bytes]) -> None:
-        self.handle.write(b"".join(parts) if len(parts) > 1 else parts[0])
+        fd = self.handle.fileno()
+        for start in range(0, len(parts), _IOV_MAX):
+            group = parts[start : start + _IOV_MAX]
+            done = os.writev(fd, group)
+            if done < sum(len(p) for p in group):  # a short write: finish it the plain way
+                rest = memoryview(b"".join(group))[done:]
+                while rest:
+                    rest = rest[os.write(fd, rest) :]
 
     def finish(self, final: Path) -> None:
-        self.handle.flush()
         os.fsync(self.handle.fileno())
         self.handle.close()
         final.parent.mkdir(parents=True, exist_ok=True)
