@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     block_storage: dict[str, Any] = Field(default_factory=dict)
     # The network service's section (conf/network.py: type driver ranges, MAC base, quotas, ...).
     network: NetworkSettings = Field(default_factory=NetworkSettings)
+    # Object storage (services/object_store/config.py: the ratelimit middleware's options).
+    object_store: dict[str, Any] = Field(default_factory=dict)
 
     @property
     def database_url(self) -> str:
