@@ -176,3 +176,29 @@ async def test_member_cannot_create_for_another_project(net: Net) -> None:
     assert mine["project_id"] == "p-demo"
     theirs = await network(net.admin, project_id="p-nowhere")
     assert theirs["project_id"] == "p-nowhere"
+
+
+async def test_trusted_vif_is_admin_only_and_mirrored_in_the_profile(net: Net) -> None:
+    n = await network(net.admin)
+    await subnet(net.admin, n["id"], "10.92.0.0/24")
+    made = await port(net.admin, n["id"], trusted=True)
+    assert made["trusted"] is True and made["binding:profile"]["trusted"] is True
+    plain = await port(net.admin, n["id"])
+    assert plain["trusted"] is None and "trusted" not in plain["binding:profile"]
+    r = await net.admin.put(f"/v2.0/ports/{plain['id']}", json={"port": {"trusted": "false"}})
+    assert r.status_code == 200, r.text
+    got = r.json()["port"]
+    assert got["trusted"] is False and got["binding:profile"] == {"trusted": False}
+    r = await net.admin.put(f"/v2.0/ports/{plain['id']}", json={"port": {"trusted": "maybe"}})
+    assert r.status_code == 400
+    # a member may neither set nor see it
+    mine = await network(net.demo)
+    await subnet(net.demo, mine["id"], "10.93.0.0/24")
+    r = await net.demo.post(
+        "/v2.0/ports", json={"port": {"network_id": mine["id"], "trusted": True}}
+    )
+    assert r.status_code == 403, r.text
+    own = await port(net.demo, mine["id"])
+    assert "trusted" not in own
+    ext = (await net.demo.get("/v2.0/extensions/port-trusted-vif")).json()["extension"]
+    assert ext["alias"] == "port-trusted-vif"

@@ -484,6 +484,8 @@ PORT = standard(
     Attr(
         "binding:profile", dict_or_empty, default={}, enforce_policy=True, filter=False, sort=False
     ),
+    # port-trusted-vif: kept in binding:profile as neutron shows it there too.
+    Attr("trusted", to_bool, default=MISSING, enforce_policy=True, filter=False, sort=False),
     Attr("binding:vif_type", None, **_RO, sort=False),
     Attr("binding:vif_details", None, **_RO, filter=False, sort=False),
     Attr("dns_name", string(255), default=""),
@@ -714,6 +716,7 @@ _OPTIONAL_WITHOUT_DEFAULT = {
     "fixed_ips",
     "security_groups",
     "port_security_enabled",
+    "trusted",
     "floating_ip_address",
     "target_tenant",
     "target_project",

@@ -237,6 +237,11 @@ EXTENSIONS: dict[str, tuple[str, str, str]] = {
         "2016-06-12T00:00:00-00:00",
     ),
     "port-security": ("Port Security", "Provides port security", "2012-07-23T10:00:00-00:00"),
+    "port-trusted-vif": (
+        "Port trusted vif",
+        "Expose port 'trusted' attribute in the API",
+        "2024-07-10T10:00:00-00:00",
+    ),
     "port-security-groups-filtering": (
         "Port filtering on security groups",
         "Provides security groups filtering when listing ports",

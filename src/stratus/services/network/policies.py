@@ -127,6 +127,7 @@ RULES = [
     ),
     Rule("create_port:binding:host_id", ADMIN, "Specify binding:host_id"),
     Rule("create_port:binding:profile", ADMIN, "Specify binding:profile"),
+    Rule("create_port:trusted", ADMIN, "Specify trusted"),
     Rule(
         "create_port:binding:vnic_type",
         _or(ADMIN, PROJECT_MEMBER, ADVSVC),
@@ -142,6 +143,7 @@ RULES = [
     Rule("get_port:binding:vif_details", ADMIN, "Get binding:vif_details"),
     Rule("get_port:binding:host_id", ADMIN, "Get binding:host_id"),
     Rule("get_port:binding:profile", ADMIN, "Get binding:profile"),
+    Rule("get_port:trusted", ADMIN, "Get trusted"),
     Rule("get_port:resource_request", ADMIN, "Get resource_request"),
     Rule("update_port", _or(ADMIN, PROJECT_MEMBER, ADVSVC), "Update a port"),
     Rule(
@@ -168,6 +170,7 @@ RULES = [
     ),
     Rule("update_port:binding:host_id", ADMIN, "Update binding:host_id"),
     Rule("update_port:binding:profile", ADMIN, "Update binding:profile"),
+    Rule("update_port:trusted", ADMIN, "Update trusted"),
     Rule(
         "update_port:binding:vnic_type",
         _or(ADMIN, PROJECT_MEMBER, ADVSVC),

@@ -1068,6 +1068,7 @@ class NetworkService(Core):
         show_binding = ctx is None or ctx.allows(
             "get_port:binding:vif_type", {"project_id": ctx.project_id}
         )
+        show_trusted = ctx is None or ctx.allows("get_port:trusted", {"project_id": ctx.project_id})
         out = []
         for row in rows:
             view = self.std_view(row, tags)
@@ -1114,6 +1115,8 @@ class NetworkService(Core):
                 view["binding:profile"] = dict(row.binding_profile)
                 view["binding:vif_type"] = row.binding_vif_type
                 view["binding:vif_details"] = dict(row.binding_vif_details)
+            if show_trusted:
+                view["trusted"] = row.binding_profile.get("trusted")
             out.append(view)
         return out
 
@@ -1216,7 +1219,7 @@ class NetworkService(Core):
             port_security_enabled=port_security,
             binding_host_id=data.get("binding:host_id", ""),
             binding_vnic_type=data.get("binding:vnic_type", "normal"),
-            binding_profile=data.get("binding:profile", {}),
+            binding_profile=_with_trusted(data.get("binding:profile", {}), data),
             binding_vif_type="unbound",
             binding_vif_details={},
             allowed_address_pairs=pairs,
@@ -1530,6 +1533,9 @@ class NetworkService(Core):
             if wire in data:
                 setattr(port, col, data[wire])
                 rebind = True
+        if "trusted" in data:
+            port.binding_profile = _with_trusted(port.binding_profile, data)
+            rebind = True
         if "tags" in data:
             await repo.set_tags(session, "port", port.id, data["tags"])
         self.bump(port)
@@ -1892,3 +1898,13 @@ async def _check_statefulness(session: AsyncSession, group_ids: Sequence[str]) -
             "Cannot apply both stateful and stateless security groups on the same port at the "
             "same time."
         )
+
+
+def _with_trusted(profile: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
+    """binding:profile with port-trusted-vif's ``trusted`` folded in (absent: untouched)."""
+    merged = dict(profile)
+    if data.get("trusted") is not None:
+        merged["trusted"] = data["trusted"]
+    elif "trusted" in data:
+        merged.pop("trusted", None)
+    return merged
