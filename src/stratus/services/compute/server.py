@@ -656,7 +656,7 @@ class ServerService:
                         else None,
                     )
                     created_ports.append(str(port["id"]))
-            if not await self._update(uuid, task_state="spawning"):
+            if inst.requested_networks and not await self._update(uuid, task_state="spawning"):
                 raise _Deleted()
             spec_payload = dataclasses.asdict(
                 InstanceSpec(
@@ -711,16 +711,22 @@ class ServerService:
                 await self._event(uuid, "conductor_schedule_and_build_instances", start, err)
                 await self._fail(uuid, err, code=500)
                 return None
+            # One write for the placement and, outside server groups, the scheduling event;
+            # a server without ports goes straight to spawning.
+            grouped = bool(inst.scheduler_hints.get("group"))
             if not await self._update(
                 uuid,
+                event=None if grouped else ("conductor_schedule_and_build_instances", start, None),
                 host=selection.host,
                 node=selection.nodename,
-                task_state="networking",
+                task_state="networking" if inst.requested_networks else "spawning",
                 availability_zone=inst.availability_zone or selection.availability_zone,
             ):
                 await self.scheduler.release(uuid)
                 return None
-            if not inst.scheduler_hints.get("group") or await self._group_ok(uuid, selection.host):
+            if not grouped:
+                break
+            if await self._group_ok(uuid, selection.host):
                 await self._event(uuid, "conductor_schedule_and_build_instances", start, None)
                 break
             # A concurrent boot of the same anti-affinity group took this host first (nova's

@@ -240,7 +240,9 @@ async def list_servers_detail(request: Request, ctx: Ctx) -> Response:
 async def get_server(server_id: str, request: Request, ctx: Ctx) -> Response:
     inst = await services(request).servers.get(ctx, server_id)
     ctx.can(policies.SERVERS_SHOW, _target(inst))
-    groups = await services(request).servers.group_ids(inst.uuid)
+    groups = None
+    if version(ctx).at_least("2.71"):  # server_groups shows from 2.71 only: no query before
+        groups = await services(request).servers.group_ids(inst.uuid)
     return reply({"server": _detail(request, ctx, inst, groups=groups)})
 
 
