@@ -202,3 +202,18 @@ async def test_trusted_vif_is_admin_only_and_mirrored_in_the_profile(net: Net) -
     assert "trusted" not in own
     ext = (await net.demo.get("/v2.0/extensions/port-trusted-vif")).json()["extension"]
     assert ext["alias"] == "port-trusted-vif"
+
+
+async def test_port_dns_domain(net: Net) -> None:
+    n = await network(net.demo)
+    await subnet(net.demo, n["id"], "10.94.0.0/24")
+    made = await port(net.demo, n["id"], dns_name="d1", dns_domain="test.org.")
+    assert (made["dns_name"], made["dns_domain"]) == ("d1", "test.org.")
+    assert made["dns_assignment"][0]["hostname"] == "d1"
+    r = await net.demo.put(
+        f"/v2.0/ports/{made['id']}", json={"port": {"dns_name": "d2", "dns_domain": "d.org."}}
+    )
+    assert r.status_code == 200 and r.json()["port"]["dns_domain"] == "d.org."
+    listed = (await net.demo.get("/v2.0/ports", params={"dns_domain": "d.org."})).json()["ports"]
+    assert [p["id"] for p in listed] == [made["id"]]
+    assert (await port(net.demo, n["id"]))["dns_domain"] == ""

@@ -489,6 +489,7 @@ PORT = standard(
     Attr("binding:vif_type", None, **_RO, sort=False),
     Attr("binding:vif_details", None, **_RO, filter=False, sort=False),
     Attr("dns_name", string(255), default=""),
+    Attr("dns_domain", string(255), default=""),
     Attr("dns_assignment", None, **_RO, filter=False, sort=False),
     Attr("qos_policy_id", uuid_or_none, default=None),
     Attr("qos_network_policy_id", None, **_RO),

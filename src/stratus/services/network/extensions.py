@@ -237,6 +237,11 @@ EXTENSIONS: dict[str, tuple[str, str, str]] = {
         "2016-06-12T00:00:00-00:00",
     ),
     "port-security": ("Port Security", "Provides port security", "2012-07-23T10:00:00-00:00"),
+    "dns-domain-ports": (
+        "dns_domain for ports",
+        "Allows the DNS domain to be specified for a network port.",
+        "2017-04-24T10:00:00-00:00",
+    ),
     "port-trusted-vif": (
         "Port trusted vif",
         "Expose port 'trusted' attribute in the API",

@@ -121,6 +121,7 @@ class Port(StandardAttrs, Base):
     allowed_address_pairs: Mapped[list[dict[str, str]]] = mapped_column(JSONType, default=list)
     extra_dhcp_opts: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     dns_name: Mapped[str] = mapped_column(String(255), default="")
+    dns_domain: Mapped[str] = mapped_column(String(255), default="", server_default="")
     qos_policy_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
 
 

@@ -1092,6 +1092,7 @@ class NetworkService(Core):
                 ],
                 extra_dhcp_opts=[dict(o) for o in row.extra_dhcp_opts],
                 dns_name=row.dns_name,
+                dns_domain=row.dns_domain,
                 dns_assignment=[
                     {
                         "hostname": row.dns_name
@@ -1225,6 +1226,7 @@ class NetworkService(Core):
             allowed_address_pairs=pairs,
             extra_dhcp_opts=data.get("extra_dhcp_opts", []),
             dns_name=data.get("dns_name", ""),
+            dns_domain=data.get("dns_domain", ""),
             qos_policy_id=data.get("qos_policy_id"),
         )
         if not await repo.flush_unique(session, port):
@@ -1487,6 +1489,7 @@ class NetworkService(Core):
             "device_id",
             "device_owner",
             "dns_name",
+            "dns_domain",
             "qos_policy_id",
         ):
             if key in data:
