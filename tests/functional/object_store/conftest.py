@@ -1,9 +1,11 @@
 """In-process object storage for tests: a real database and data dir, tokens resolved by a
 stub validator (three personas in three projects), driven over ASGI with httpx."""
 
+import contextlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -51,12 +53,15 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str | Non
         yield url
 
 
-@pytest.fixture
-async def swift_api(tmp_path: Path, db_url: str | None) -> AsyncIterator[Clients]:
-    settings = load_settings(data_dir=tmp_path, db_url=db_url, services=("object-store",))
-    db = Database(settings.database_url)
+@contextlib.asynccontextmanager
+async def swift_clients(
+    tmp_path: Path, db_url: str | None, **settings: Any
+) -> AsyncIterator[Clients]:
+    """The object storage app with its personas' clients; ``settings`` go to load_settings."""
+    conf = load_settings(data_dir=tmp_path, db_url=db_url, services=("object-store",), **settings)
+    db = Database(conf.database_url)
     runtime = Runtime(
-        settings=settings,
+        settings=conf,
         db=db,
         bus=InProcBus(),
         policy=PolicyEngine(),
@@ -82,14 +87,22 @@ async def swift_api(tmp_path: Path, db_url: str | None) -> AsyncIterator[Clients
         data_dir=tmp_path,
         runtime=runtime,
     )
-    yield clients
-    for c in (
-        clients.admin,
-        clients.demo,
-        clients.alt,
-        clients.reader,
-        clients.reseller,
-        clients.anon,
-    ):
-        await c.aclose()
-    await db.dispose()
+    try:
+        yield clients
+    finally:
+        for c in (
+            clients.admin,
+            clients.demo,
+            clients.alt,
+            clients.reader,
+            clients.reseller,
+            clients.anon,
+        ):
+            await c.aclose()
+        await db.dispose()
+
+
+@pytest.fixture
+async def swift_api(tmp_path: Path, db_url: str | None) -> AsyncIterator[Clients]:
+    async with swift_clients(tmp_path, db_url) as clients:
+        yield clients

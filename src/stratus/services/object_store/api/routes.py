@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response, StreamingResponse
 
 from stratus.kit.timeutil import isotime_plain
+from stratus.services.object_store import config as object_store_config
 from stratus.services.object_store import service as svc
 from stratus.services.object_store.api.access import (
     RESELLER_PREFIX,
@@ -30,6 +31,7 @@ from stratus.services.object_store.api.access import (
 )
 from stratus.services.object_store.errors import SwiftError, bad_request, not_found
 from stratus.services.object_store.models import Container, StoredObject
+from stratus.services.object_store.ratelimit import RateLimiter
 from stratus.services.object_store.service import (
     Content,
     Listing,
@@ -60,6 +62,32 @@ def _service(request: Request) -> ObjectStoreService:
         service = ObjectStoreService(runtime, BlobStore(runtime.settings.data_dir / "objects"))
         request.app.state.objects = service
     return service
+
+
+def _limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter | None = getattr(request.app.state, "ratelimit", None)
+    if limiter is None:
+        conf = object_store_config.load(request.app.state.runtime.settings)
+        limiter = RateLimiter(conf.ratelimit)
+        request.app.state.ratelimit = limiter
+    return limiter
+
+
+async def _ratelimit(
+    request: Request, account: str, container: str | None = None, obj: str | None = None
+) -> None:
+    """Swift's ratelimit middleware sits before auth: every caller is counted."""
+    limiter = _limiter(request)
+    if not limiter.active:
+        return
+
+    async def size() -> int:
+        try:
+            return (await _service(request).container(account, container or "")).object_count
+        except SwiftError:
+            return 0
+
+    await limiter.check(request.method, account, container, obj, size)
 
 
 def _trans_id(request: Request) -> str:
@@ -110,7 +138,7 @@ def _truthy(value: str | None) -> bool:
 # -- /info ---------------------------------------------------------------------------------
 
 
-def _info() -> dict[str, Any]:
+def _info(ratelimit: RateLimiter) -> dict[str, Any]:
     return {
         "swift": {
             "version": "2.35.0",
@@ -163,13 +191,14 @@ def _info() -> dict[str, Any]:
         "container_quotas": {},
         "keystoneauth": {},
         "crossdomain": {},
+        "ratelimit": ratelimit.info(),
     }
 
 
 @router.get("/info")
 @router.head("/info")
 async def get_info(request: Request) -> Response:
-    body = json.dumps(_info()).encode()
+    body = json.dumps(_info(_limiter(request))).encode()
 
     async def answer() -> Response:
         return Response(
@@ -546,6 +575,7 @@ async def container_route(account: str, container: str, request: Request) -> Res
 
 async def _container(account: str, container: str, request: Request) -> Response:
     _check_account(account)
+    await _ratelimit(request, account, container)
     access = await caller(request, account)
     service = _service(request)
     method = request.method
@@ -662,6 +692,7 @@ async def _object(account: str, container: str, obj: str, request: Request) -> R
     _check_account(account)
     _check_container_name(container)
     _check_object_name(obj)
+    await _ratelimit(request, account, container, obj)
     service = _service(request)
     method = request.method
     write = method in ("PUT", "POST", "DELETE", "COPY")
