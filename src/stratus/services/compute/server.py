@@ -508,9 +508,18 @@ class ServerService:
                     )
             if not visible:
                 if networks == "auto":
-                    raise BadRequest(
-                        f"Unable to automatically allocate a network for project {project_id}"
-                    )
+                    # nova asks neutron's auto-allocated-topology for the project's network
+                    try:
+                        return [
+                            NetworkRequest(
+                                network_id=await self.network.auto_allocated_network(project_id)
+                            )
+                        ]
+                    except StratusError:
+                        raise BadRequest(
+                            f"Unable to automatically allocate a network for project "
+                            f"{project_id}"
+                        ) from None
                 return []
             return [NetworkRequest(network_id=str(visible[0]["id"]))]
         assert isinstance(networks, list)

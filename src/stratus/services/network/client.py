@@ -364,3 +364,12 @@ class NetworkClient:
         body = {"port_id": port_id, "fixed_ip_address": fixed_ip}
         result: dict[str, Any] = await self.services.l3.update_fip(ctx, fip_id, body)
         return result
+
+    async def auto_allocated_network(self, project_id: str) -> str:
+        """The project's auto-allocated network (nova's ``networks: auto`` when the project
+        sees none), made on first use; Conflict when the deployment has no default external
+        network or subnet pool."""
+        view: dict[str, Any] = await self.services.auto.get(
+            _service_context(self.runtime, project_id), project_id
+        )
+        return str(view["id"])
