@@ -143,6 +143,29 @@ async def test_qcow2_virtual_size_read_from_header(image_api):
     assert shown["size"] == 512
 
 
+async def test_vmdk_and_raw_virtual_size(image_api):
+    # A monolithic sparse VMDK: "KDMV", version, flags, then the capacity in 512-byte sectors;
+    # sent in small pieces so the header straddles network chunks.
+    image = await make(image_api.demo, disk_format="vmdk")
+    header = bytearray(1024)
+    header[0:4] = b"KDMV"
+    header[4:8] = (1).to_bytes(4, "little")
+    header[12:20] = (4 * 1024 * 1024).to_bytes(8, "little")
+
+    async def pieces() -> AsyncIterator[bytes]:
+        for i in range(0, len(header), 7):
+            yield bytes(header[i : i + 7])
+
+    r = await image_api.demo.put(f"/v2/images/{image['id']}/file", content=pieces(), headers=OCTET)
+    assert r.status_code == 204
+    shown = (await image_api.demo.get(f"/v2/images/{image['id']}")).json()
+    assert shown["virtual_size"] == 4 * 1024 * 1024 * 512
+    raw = await make(image_api.demo, disk_format="raw")
+    r = await image_api.demo.put(f"/v2/images/{raw['id']}/file", content=b"r" * 777, headers=OCTET)
+    assert r.status_code == 204
+    assert (await image_api.demo.get(f"/v2/images/{raw['id']}")).json()["virtual_size"] == 777
+
+
 async def test_download_of_queued_image_is_empty(image_api):
     image = await make(image_api.demo)
     r = await image_api.demo.get(f"/v2/images/{image['id']}/file")
