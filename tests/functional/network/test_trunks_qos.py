@@ -214,3 +214,61 @@ async def test_qos_rbac_grants_in_use_cannot_be_released(net: Net) -> None:
     assert r.status_code == 409, r.text
     got = (await net.admin.get(f"/v2.0/rbac-policies/{wild['id']}")).json()["rbac_policy"]
     assert got["target_tenant"] == "*"
+
+
+async def test_trunk_inherit_and_mtu_rules(net: Net) -> None:
+    def provider(kind: str, **extra: Any) -> dict[str, Any]:
+        return {"provider:network_type": kind, **extra}
+
+    vxlan = await network(net.admin, **provider("vxlan"))
+    await subnet(net.admin, vxlan["id"], "10.95.0.0/24")
+    vlans = [
+        await network(net.admin, **provider("vlan", **{"provider:physical_network": "physnet1"}))
+        for _ in range(2)
+    ]
+    for i, v in enumerate(vlans):
+        await subnet(net.admin, v["id"], f"10.96.{i}.0/24")
+    # VLAN networks keep the physical MTU; VXLAN loses its header: a VXLAN parent is smaller
+    assert vlans[0]["mtu"] > vxlan["mtu"]
+
+    parent = await port(net.admin, vlans[0]["id"])
+    subs = [await port(net.admin, v["id"]) for v in vlans[1:]] + [
+        await port(net.admin, vxlan["id"])
+    ]
+    trunk = await create(
+        net.admin,
+        "trunks",
+        "trunk",
+        port_id=parent["id"],
+        sub_ports=[{"port_id": subs[0]["id"], "segmentation_type": "inherit"}],
+    )
+    assert trunk["sub_ports"] == [
+        {
+            "port_id": subs[0]["id"],
+            "segmentation_type": "vlan",
+            "segmentation_id": vlans[1]["provider:segmentation_id"],
+        }
+    ]
+    # a VXLAN subport cannot inherit: only VLAN is a trunk segmentation type
+    r = await net.admin.put(
+        f"/v2.0/trunks/{trunk['id']}/add_subports",
+        json={"sub_ports": [{"port_id": subs[1]["id"], "segmentation_type": "inherit"}]},
+    )
+    assert r.status_code == 400 and "Unknown segmentation_type 'vxlan'" in r.text, r.text
+
+    # a subport whose network MTU is above the parent's: 409, on create and on add
+    small_parent = await port(net.admin, vxlan["id"])
+    big = await port(net.admin, vlans[1]["id"])
+    body = {"port_id": big["id"], "segmentation_type": "vlan", "segmentation_id": 2}
+    r = await net.admin.post(
+        "/v2.0/trunks", json={"trunk": {"port_id": small_parent["id"], "sub_ports": [body]}}
+    )
+    assert r.status_code == 409 and error_type(r) == "SubPortMtuGreaterThanTrunkPortMtu", r.text
+    small_trunk = await create(net.admin, "trunks", "trunk", port_id=small_parent["id"])
+    r = await net.admin.put(
+        f"/v2.0/trunks/{small_trunk['id']}/add_subports", json={"sub_ports": [body]}
+    )
+    assert r.status_code == 409, r.text
+    assert (await net.admin.get(f"/v2.0/trunks/{small_trunk['id']}")).json()["trunk"][
+        "sub_ports"
+    ] == []

@@ -12,7 +12,7 @@ from stratus.services.network import attributes as attrs
 from stratus.services.network import models as m
 from stratus.services.network import repository as repo
 from stratus.services.network.core import Core
-from stratus.services.network.errors import HTTPBadRequest, PortNotFound
+from stratus.services.network.errors import HTTPBadRequest, InvalidInput, PortNotFound
 from stratus.services.network.query import Query
 from stratus.services.network.service import NetworkService
 
@@ -56,6 +56,14 @@ class SubPortNotFound(NotFound):
     def __init__(self, trunk_id: str, port_id: str) -> None:
         super().__init__(
             f"SubPort on trunk {trunk_id} with parent port {port_id} could not be found."
+        )
+
+
+class SubPortMtuGreaterThanTrunkPortMtu(Conflict):
+    def __init__(self, port_id: str, port_mtu: int, trunk_port_id: str, trunk_mtu: int) -> None:
+        super().__init__(
+            f"MTU {port_mtu} of subport {port_id} cannot be greater than MTU {trunk_mtu} "
+            f"of trunk {trunk_port_id}."
         )
 
 
@@ -189,10 +197,19 @@ class TrunkService(Core):
             for s in (await self._subports(session, [trunk.id])).get(trunk.id, [])
         }
         parent = await repo.get(session, m.Port, trunk.port_id)
+        parent_net = await repo.get(session, m.Network, parent.network_id) if parent else None
         for item in subports:
             port = await self.l2.get_port_row(session, ctx, item["port_id"])
             if port.id == trunk.port_id:
                 raise TrunkPortInUse(port.id)
+            net = await repo.get(session, m.Network, port.network_id)
+            # neutron's SubPortsValidator: a subport's network MTU may not exceed the parent's
+            if parent_net is not None and net is not None and net.mtu > parent_net.mtu:
+                raise SubPortMtuGreaterThanTrunkPortMtu(
+                    port.id, net.mtu, trunk.port_id, parent_net.mtu
+                )
+            if item["segmentation_type"] == "inherit":
+                item = {**item, **await self._inherited(session, port.network_id)}
             await self._check_port_free(session, port.id)
             if port.device_id and port.device_owner != SUBPORT_OWNER:
                 raise Conflict(
@@ -216,6 +233,15 @@ class TrunkService(Core):
                 port.binding_host_id = parent.binding_host_id
             self.bump(port)
         await session.flush()
+
+    async def _inherited(self, session: AsyncSession, network_id: str) -> dict[str, Any]:
+        """'inherit': the subport takes its network's segment; only VLAN is a trunk type."""
+        segs = (await repo.segments_for(session, [network_id])).get(network_id, [])
+        first = min(segs, key=lambda s: s.segment_index) if segs else None
+        seg_type = first.network_type if first else None
+        if seg_type != "vlan" or first is None or first.segmentation_id is None:
+            raise InvalidInput(f"Unknown segmentation_type '{seg_type}'")
+        return {"segmentation_type": "vlan", "segmentation_id": first.segmentation_id}
 
     async def create_trunk(self, ctx: RequestContext, body: Mapping[str, Any]) -> dict[str, Any]:
         raw_subs = body.get("sub_ports", [])
