@@ -5,6 +5,7 @@ from starlette.types import ASGIApp
 from stratus.api.errors import plain_error
 from stratus.api.runtime import Runtime
 from stratus.api.service import CatalogEntry, ServiceSpec, make_service_app
+from stratus.services.object_store import config
 from stratus.services.object_store.api.routes import router
 from stratus.services.object_store.client import ObjectStoreClient
 from stratus.services.object_store.store import sweep_partials
@@ -26,6 +27,8 @@ def build(runtime: Runtime) -> ASGIApp:
 
 
 async def bootstrap(runtime: Runtime) -> None:
+    # A mistyped option (e.g. under ratelimit) stops the start, not the first request.
+    config.load(runtime.settings)
     runtime.clients.setdefault("object-store", ObjectStoreClient(runtime))
     # Uploads cut short by a crash leave their temporary files: they were never visible.
     await sweep_partials(runtime.settings.data_dir / "objects" / "tmp")
