@@ -24,9 +24,12 @@ class InvalidGuestTopology(ValueError):
 
 @dataclass(frozen=True)
 class PciRequest:
+    """``count`` devices; None matches any vendor/product/type/physnet. ``alias`` names the
+    request (a flavor alias, or ``port:<id>`` for an SR-IOV port's VF)."""
+
     count: int
-    vendor_id: str
-    product_id: str
+    vendor_id: str | None
+    product_id: str | None
     dev_type: str | None = None
     physical_network: str | None = None
     numa_policy: str = "legacy"
@@ -177,6 +180,38 @@ def _page_size(value: str) -> str:
         return str(int(number) * factor)
     except ValueError:
         raise InvalidGuestTopology(f"Invalid hw:mem_page_size {value!r}") from None
+
+
+# vnic types that take a PCI device (nova's VNIC_TYPES_SRIOV / direct-physical).
+VF_VNIC_TYPES = ("direct", "macvtap", "direct-physical", "virtio-forwarder", "remote-managed")
+
+
+def port_pci_request(port_id: str, vnic_type: str, physnet: str | None) -> PciRequest | None:
+    """The device an SR-IOV port needs: a VF (a whole PF for direct-physical) on the port's
+    physical network; None for a normal port."""
+    if vnic_type not in VF_VNIC_TYPES:
+        return None
+    dev_type = "type-PF" if vnic_type == "direct-physical" else "type-VF"
+    return PciRequest(
+        count=1,
+        vendor_id=None,
+        product_id=None,
+        dev_type=dev_type,
+        physical_network=physnet or "",
+        alias=f"port:{port_id}",
+    )
+
+
+def port_binding_profile(placed: Mapping[str, Any] | None, port_id: str) -> dict[str, Any] | None:
+    """``binding:profile`` for an SR-IOV port from the device its host claim took."""
+    for dev in (placed or {}).get("pci_devices", ()):
+        if dev.get("alias") == f"port:{port_id}":
+            return {
+                "pci_slot": dev["address"],
+                "pci_vendor_info": f"{dev['vendor_id']}:{dev['product_id']}",
+                "physical_network": dev.get("physical_network"),
+            }
+    return None
 
 
 # -- fitting ---------------------------------------------------------------------------------
@@ -405,8 +440,8 @@ def _fit_pci(
         matching = [
             d
             for d in topology.pci
-            if d.vendor_id == req.vendor_id
-            and d.product_id == req.product_id
+            if req.vendor_id in (None, d.vendor_id)
+            and req.product_id in (None, d.product_id)
             and (req.dev_type is None or d.dev_type == req.dev_type)
             and (req.physical_network is None or d.physical_network == req.physical_network)
         ]

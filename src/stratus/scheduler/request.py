@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from typing import Any
 
-from stratus.scheduler.numa import GuestRequest
+from stratus.scheduler.numa import GuestRequest, PciRequest
 from stratus.scheduler.topology import HostTopology, HostUsage
 
 # What the simulated hypervisor runs: (architecture, hypervisor type, vm mode).
@@ -47,6 +47,8 @@ class RequestSpec:
     image_properties: dict[str, Any] = field(default_factory=dict)
     # NUMA/pinning/huge pages/PCI: what the NUMATopology and PciPassthrough filters fit.
     guest: GuestRequest | None = None
+    # Devices the instance's SR-IOV ports need (numa.port_pci_request), added to the guest's.
+    pci_requests: list[PciRequest] = field(default_factory=list)
     # Host fits computed while filtering (provider uuid -> instance topology).
     fits: dict[str, dict[str, Any]] = field(default_factory=dict)
 

@@ -56,6 +56,7 @@ class Scheduler:
                 )
             except InvalidGuestTopology as err:
                 raise NoValidHost(str(err)) from None
+            spec.guest.pci = [*spec.guest.pci, *spec.pci_requests]
         if spec.guest.cpu_policy == "dedicated" and spec.guest.emulator_threads == "isolate":
             # The emulator threads get a host CPU of their own (nova claims one more PCPU).
             resources["PCPU"] = resources.get("PCPU", 0) + 1

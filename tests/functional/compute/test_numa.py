@@ -302,6 +302,41 @@ def test_pci_passthrough_alias(api: Caller, image_id: str) -> None:
         _delete(api, sid)
 
 
+def test_sriov_port_gets_a_vf_on_its_physnet(
+    numa_cloud: RunningCloud, api: Caller, image_id: str
+) -> None:
+    admin = numa_cloud.connection("stratus-admin")
+    net = admin.network.create_network(
+        name="sriov",
+        provider_network_type="vlan",
+        provider_physical_network="physnet1",
+        provider_segmentation_id=120,
+    )
+    admin.network.create_subnet(network_id=net.id, cidr="10.99.0.0/24", ip_version=4)
+    port = admin.network.create_port(network_id=net.id, binding_vnic_type="direct")
+    flavor = _flavor(api, "sriov1", 1, 512, {"hw:cpu_policy": "dedicated"})
+    sid = _boot(api, image_id, flavor, "sriov", networks=[{"port": port.id}])
+    assert _wait(api, sid)["status"] == "ACTIVE"
+    (device,) = api("GET", f"/servers/{sid}/diagnostics").json()["pci_devices"]
+    assert device["dev_type"] == "type-VF" and device["physical_network"] == "physnet1"
+    assert device["parent"] == "0000:10:00.0"
+    bound = admin.network.get_port(port.id)
+    assert bound.binding_profile["pci_slot"] == device["address"]
+    assert bound.binding_host_id == "compute-0"
+    # A direct port on a network without a physnet: no host has a VF for it.
+    overlay = admin.network.create_network(name="overlay", provider_network_type="vxlan")
+    admin.network.create_subnet(network_id=overlay.id, cidr="10.98.0.0/24", ip_version=4)
+    other = admin.network.create_port(network_id=overlay.id, binding_vnic_type="direct")
+    bad = _boot(api, image_id, flavor, "sriov-bad", networks=[{"port": other.id}])
+    server = _wait(api, bad)
+    assert server["status"] == "ERROR"
+    assert "No valid host was found" in server["fault"]["message"]
+    for s in (sid, bad):
+        _delete(api, s)
+    # Deleting the server unbinds the port and gives the VF back.
+    assert admin.network.get_port(port.id).binding_host_id in ("", None)
+
+
 def test_unknown_alias_and_uneven_split_are_400(api: Caller, image_id: str) -> None:
     bad_alias = _flavor(api, "badalias", 1, 512, {"pci_passthrough:alias": "nope:1"})
     resp = api(

@@ -212,7 +212,9 @@ async def test_external_network_visibility_and_deletion(net: Net) -> None:
     assert (await net.admin.delete(f"/v2.0/networks/{ext['id']}")).status_code == 204
     assert (await net.admin.get(f"/v2.0/floatingips/{fip['id']}")).status_code == 404
     assert (await net.demo.get("/v2.0/agents")).json() == {"agents": []}
-    assert len((await net.admin.get("/v2.0/agents")).json()["agents"]) == 4
+    agents = (await net.admin.get("/v2.0/agents")).json()["agents"]
+    # the fake data plane wires ports and routers; it serves no DHCP and no metadata
+    assert sorted(a["agent_type"] for a in agents) == ["L3 agent", "Open vSwitch agent"]
 
 
 async def test_blank_update_clears_association(net: Net) -> None:
@@ -262,3 +264,31 @@ async def test_external_grant_retarget_counts_the_new_project(net: Net) -> None:
         f"/v2.0/rbac-policies/{wildcard['id']}", json={"rbac_policy": {"target_tenant": "*"}}
     )
     assert r.status_code == 200, r.text
+
+
+async def test_agents_report_what_the_data_plane_serves(net: Net) -> None:
+    from stratus.services.network import spec as network_spec
+
+    ext, _ = await _external(net)
+    priv = await network(net.demo)
+    s = await subnet(net.demo, priv["id"], "10.7.0.0/24")
+    router = await create(
+        net.demo, "routers", "router", external_gateway_info={"network_id": ext["id"]}
+    )
+    r = await net.demo.put(
+        f"/v2.0/routers/{router['id']}/add_router_interface", json={"subnet_id": s["id"]}
+    )
+    assert r.status_code == 200, r.text
+    await port(net.admin, priv["id"], **{"binding:host_id": "compute-1"})
+    # the next heartbeat carries the counters
+    services = net.services
+    await services.admin.heartbeat(network_spec._agents(services.l2.config, services.driver))
+    agents = {a["agent_type"]: a for a in (await net.admin.get("/v2.0/agents")).json()["agents"]}
+    l3 = agents["L3 agent"]
+    assert l3["alive"] is True and l3["availability_zone"] == "nova"
+    assert l3["configurations"]["routers"] == 1
+    assert l3["configurations"]["ex_gw_ports"] == 1
+    assert l3["configurations"]["interfaces"] == 1
+    ovs = agents["Open vSwitch agent"]
+    assert ovs["configurations"]["devices"] == 1 and ovs["configurations"]["driver"] == "fake"
+    assert (await net.demo.delete(f"/v2.0/routers/{router['id']}")).status_code == 409

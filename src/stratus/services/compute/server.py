@@ -28,7 +28,12 @@ from stratus.kit.timeutil import parse_isotime, utcnow
 from stratus.quota import QuotaEngine
 from stratus.quota.engine import OverQuota
 from stratus.scheduler import NoValidHost, RequestSpec, Scheduler, Selection
-from stratus.scheduler.numa import InvalidGuestTopology, guest_request
+from stratus.scheduler.numa import (
+    InvalidGuestTopology,
+    guest_request,
+    port_binding_profile,
+    port_pci_request,
+)
 from stratus.services.compute import hostops
 from stratus.services.compute import repository as repo
 from stratus.services.compute.config import ComputeConfig
@@ -650,6 +655,8 @@ class ServerService:
                         host=selection.host,
                         device_id=uuid,
                         device_owner=f"compute:{zone}",
+                        # an SR-IOV port names the VF its host claim took
+                        profile=port_binding_profile(selection.numa_topology, req["port_id"]),
                     )
                     bound_ports.append(req["port_id"])
                 else:
@@ -786,6 +793,17 @@ class ServerService:
             extra_specs=specs,
             image_properties=image_props,
         )
+        for req in inst.requested_networks:
+            if req.get("port_id") and self.network is not None:
+                # An SR-IOV port (vnic_type direct, ...) needs a VF on its physical network.
+                port = await self.network.get_port(req["port_id"])
+                vnic = str(port.get("binding:vnic_type") or "normal")
+                if vnic != "normal":
+                    net = await self.network.get_network(port["network_id"])
+                    wanted = port_pci_request(
+                        req["port_id"], vnic, net.get("provider:physical_network")
+                    )
+                    spec.pci_requests += [wanted] if wanted else []
         if same:
             # No live instance named by same_host: no host can satisfy it.
             spec.same_host = same_hosts or {"\0none"}
@@ -928,7 +946,8 @@ class ServerService:
         if host:
             await self.bus.call(Message(COMPUTE_TOPIC, "destroy", {"uuid": uuid}, server=host))
         if self.network is not None:
-            await self.network.delete_ports_for_device(uuid)
+            # the ports the user passed are unbound, not deleted (nova)
+            await self.network.delete_ports_for_device(uuid, keep=bound)
             for port_id in bound:
                 with contextlib.suppress(NotFound):
                     await self.network.unbind_port(port_id)

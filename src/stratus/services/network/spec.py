@@ -1,6 +1,7 @@
 """How the network service plugs into the cloud: ``/network``, catalog type ``network``."""
 
 import asyncio
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -141,36 +142,9 @@ def build(runtime: Runtime) -> ASGIApp:
 
 
 def _agents(cfg: netconfig.NetworkConfig, driver: MechanismDriver) -> list[dict[str, Any]]:
-    conf = {"driver": driver.name, "bridge_mappings": {p: f"br-{p}" for p in cfg.physical_networks}}
-    return [
-        {
-            "agent_type": "Open vSwitch agent",
-            "binary": "neutron-openvswitch-agent",
-            "topic": "N/A",
-            "host": cfg.host,
-            "configurations": conf,
-        },
-        {
-            "agent_type": "DHCP agent",
-            "binary": "neutron-dhcp-agent",
-            "topic": "dhcp_agent",
-            "host": cfg.host,
-            "availability_zone": cfg.availability_zones[0],
-        },
-        {
-            "agent_type": "L3 agent",
-            "binary": "neutron-l3-agent",
-            "topic": "l3_agent",
-            "host": cfg.host,
-            "availability_zone": cfg.availability_zones[0],
-        },
-        {
-            "agent_type": "Metadata agent",
-            "binary": "neutron-metadata-agent",
-            "topic": "N/A",
-            "host": cfg.host,
-        },
-    ]
+    """What the driver runs here, as heartbeat rows (re-read at every beat: live counters)."""
+    specs = driver.agents(cfg.host, cfg.availability_zones[0], tuple(cfg.physical_networks))
+    return [dataclasses.asdict(a) for a in specs]
 
 
 _heartbeats: set[asyncio.Task[None]] = set()
@@ -180,15 +154,15 @@ async def bootstrap(runtime: Runtime) -> None:
     built = services(runtime)
     await built.driver.start()
     await built.ranges.ensure_defaults()
-    agents = _agents(built.l2.config, built.driver)
-    await built.admin.heartbeat(agents)
+    await built.admin.heartbeat(_agents(built.l2.config, built.driver))
 
     async def beat() -> None:
-        # The in-process fake agents report like real ones: alive while this process runs.
+        # The driver's agents report like real ones: alive while this process runs, with
+        # what they serve at the time of the beat.
         while True:
             await asyncio.sleep(HEARTBEAT_INTERVAL)
             try:
-                await built.admin.heartbeat(agents)
+                await built.admin.heartbeat(_agents(built.l2.config, built.driver))
             except Exception:
                 continue
 

@@ -112,9 +112,42 @@ class SecurityGroupSpec:
     rules: tuple[SecurityGroupRuleSpec, ...] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True, slots=True)
+class AgentSpec:
+    """One agent a data plane runs on a host, as ``GET /v2.0/agents`` shows it. A driver
+    declares only the agents whose work it really does (no DHCP agent without DHCP)."""
+
+    agent_type: str  # neutron's names: "Open vSwitch agent", "L3 agent", "DHCP agent", ...
+    binary: str
+    topic: str
+    host: str
+    availability_zone: str | None = None
+    configurations: dict[str, Any] = field(default_factory=dict)
+
+
 class MechanismDriver(Protocol):
+    """What a data plane implements. Notes for the real (Linux) driver behind this protocol:
+
+    - ``bind_port`` runs inside the port's transaction and must not block: it decides from
+      the spec (host, vnic type, the network's segments) and returns the VIF; the wiring
+      itself happens after commit, on the host's agent, from ``port_updated``.
+    - Every other call is a post-commit notification with the full desired state (specs, not
+      deltas), so an agent that missed a message converges on the next one; a real driver
+      publishes them on the bus to the agents of the hosts concerned (ports: their binding
+      host; routers, floating IPs: the L3 agent's host; security groups: every host with a
+      member port) and must tolerate repeats and any order.
+    - ``agents`` is called at every heartbeat: the agents this process runs and their live
+      counters (devices, routers, networks served); the service stores them as agent rows.
+    """
+
     name: str
     capabilities: Capabilities
+
+    def agents(
+        self, host: str, zone: str, physical_networks: tuple[str, ...]
+    ) -> tuple[AgentSpec, ...]:
+        """The agents running for this driver on ``host`` and what they currently serve."""
+        ...
 
     async def start(self) -> None:
         """Register agents, open bus consumers."""

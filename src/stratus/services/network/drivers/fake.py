@@ -2,10 +2,12 @@
 do, publishing the same agent messages a real driver does on the ``network.agent`` topic."""
 
 import dataclasses
+from collections import deque
 from typing import Any
 
 from stratus.bus.base import Bus, Message
 from stratus.services.network.drivers.base import (
+    AgentSpec,
     Binding,
     Capabilities,
     FloatingIPSpec,
@@ -16,6 +18,7 @@ from stratus.services.network.drivers.base import (
 )
 
 AGENT_TOPIC = "network.agent"
+EVENTS_KEPT = 10_000
 
 _VIF_TYPES = {
     "normal": "ovs",
@@ -37,11 +40,53 @@ class FakeMechanismDriver:
 
     def __init__(self, bus: Bus | None = None) -> None:
         self.bus = bus
-        # (event, payload) in the order they happened: what tests and the dashboard inspect.
-        self.events: list[tuple[str, dict[str, Any]]] = []
+        # (event, payload) in the order they happened: what tests and the dashboard inspect
+        # (the latest EVENTS_KEPT; a long-running cloud must not grow without bound).
+        self.events: deque[tuple[str, dict[str, Any]]] = deque(maxlen=EVENTS_KEPT)
+        # What the simulated agents currently serve: bound ports, routers, floating IPs.
+        self._bound: set[str] = set()
+        self._routers: dict[str, RouterSpec] = {}
+        self._fips: dict[str, FloatingIPSpec] = {}
 
     async def start(self) -> None:
         return None
+
+    def agents(
+        self, host: str, zone: str, physical_networks: tuple[str, ...]
+    ) -> tuple[AgentSpec, ...]:
+        # Only the agents whose work this driver does: port wiring (reported as an Open
+        # vSwitch agent, the VIF type it binds) and routers/floating IPs (an L3 agent). It
+        # serves no DHCP and no metadata, so it reports no DHCP or metadata agent.
+        routers = list(self._routers.values())
+        return (
+            AgentSpec(
+                agent_type="Open vSwitch agent",
+                binary="neutron-openvswitch-agent",
+                topic="N/A",
+                host=host,
+                configurations={
+                    "driver": self.name,
+                    "bridge_mappings": {p: f"br-{p}" for p in physical_networks},
+                    "tunnel_types": ["geneve", "vxlan"],
+                    "devices": len(self._bound),
+                },
+            ),
+            AgentSpec(
+                agent_type="L3 agent",
+                binary="neutron-l3-agent",
+                topic="l3_agent",
+                host=host,
+                availability_zone=zone,
+                configurations={
+                    "driver": self.name,
+                    "agent_mode": "legacy",
+                    "routers": len(routers),
+                    "ex_gw_ports": sum(1 for r in routers if r.gateway_network_id),
+                    "interfaces": sum(len(r.interfaces) for r in routers),
+                    "floating_ips": sum(1 for f in self._fips.values() if f.port_id),
+                },
+            ),
+        )
 
     def bind_port(self, port: PortSpec) -> Binding:
         if not port.host:
@@ -77,21 +122,30 @@ class FakeMechanismDriver:
     async def port_updated(self, port: PortSpec, binding: Binding | None) -> None:
         payload = dataclasses.asdict(port)
         payload["binding"] = dataclasses.asdict(binding) if binding else None
+        if binding is not None and binding.vif_type not in ("unbound", "binding_failed"):
+            self._bound.add(port.id)
+        elif binding is not None or not port.host:
+            self._bound.discard(port.id)
         await self._record("port_update", payload)
 
     async def port_deleted(self, port: PortSpec) -> None:
+        self._bound.discard(port.id)
         await self._record("port_delete", dataclasses.asdict(port))
 
     async def router_updated(self, router: RouterSpec) -> None:
+        self._routers[router.id] = router
         await self._record("router_update", dataclasses.asdict(router))
 
     async def router_deleted(self, router_id: str) -> None:
+        self._routers.pop(router_id, None)
         await self._record("router_delete", {"id": router_id})
 
     async def floatingip_updated(self, fip: FloatingIPSpec) -> None:
+        self._fips[fip.id] = fip
         await self._record("floatingip_update", dataclasses.asdict(fip))
 
     async def floatingip_deleted(self, fip_id: str) -> None:
+        self._fips.pop(fip_id, None)
         await self._record("floatingip_delete", {"id": fip_id})
 
     async def security_group_updated(self, group: SecurityGroupSpec) -> None:
