@@ -2,12 +2,19 @@
 os-floating-ip-pools, os-networks, os-tenant-networks): what they answer up to 2.35, the
 404 from 2.36, and that the network service really holds what they change."""
 
+import json
+import shutil
+import subprocess
+import sys
+import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import openstack.exceptions
 import pytest
 
+from stratus.testing import RunningCloud
 from tests.functional.compute.conftest import Caller
 
 
@@ -314,8 +321,6 @@ def test_os_hosts(admin_api: Caller, demo_api: Caller) -> None:
 
 
 def _boot(api: Caller, image: Any, network: Any, name: str) -> dict[str, Any]:
-    import time
-
     body = {"server": {"name": name, "imageRef": image.id, "flavorRef": "1",
                        "networks": [{"uuid": network.id}]}}  # fmt: skip
     server_id = api("POST", "/servers", json=body).json()["server"]["id"]
@@ -409,3 +414,26 @@ def test_remote_consoles(demo_api: Caller, image: Any, network: Any) -> None:
         == 404
     )
     demo_api("DELETE", f"/servers/{server['id']}")
+
+
+def test_openstack_cli(cloud: RunningCloud) -> None:
+    """The CLI commands that still reach these APIs work unchanged."""
+    openstack = shutil.which("openstack") or str(Path(sys.executable).parent / "openstack")
+
+    def cli(*args: str, who: str = "stratus-admin") -> Any:
+        out = subprocess.run(
+            [openstack, *args, "-f", "json"],
+            env=cloud.env(who),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
+    hosts = cli("host", "list", "--os-compute-api-version", "2.42")
+    assert {"compute-0", "compute-1"} <= {h["Host Name"] for h in hosts}
+    shown = cli("host", "show", "compute-0", "--os-compute-api-version", "2.42")
+    assert {r["Project"] for r in shown} >= {"(total)", "(used_now)", "(used_max)"}
+    extensions = cli("extension", "list", "--compute")
+    assert "os-hosts" in {e["Alias"] for e in extensions}
