@@ -225,7 +225,11 @@ class BackupService:
             if data.count(0) == len(data):
                 entry["object"] = None
             elif before is not None and before.get("sha256") == digest and before.get("object"):
-                entry.update(object=before["object"], owner=before["owner"])
+                entry.update(
+                    object=before["object"],
+                    owner=before["owner"],
+                    compression=before.get("compression"),
+                )
             else:
                 name = f"backup_{backup_id}-{index:05d}"
                 await store.put(account, container, name, _one(zlib.compress(data, 6)))
@@ -326,7 +330,10 @@ class BackupService:
                     else bytes(raw)
                 )
                 if hashlib.sha256(data).hexdigest() != entry["sha256"]:
-                    raise ValueError(f"backup {backup_id}: chunk {entry['object']} is corrupt")
+                    raise ValueError(
+                        f"backup {backup_id}: chunk {entry['object']} is corrupt "
+                        f"({len(raw)} bytes stored, {len(data)} of {entry['length']} restored)"
+                    )
                 yield data
 
         try:

@@ -63,7 +63,9 @@ def attachment_in_volume(a: Attachment) -> dict[str, Any]:
     }
 
 
-def volume_detail(d: VolumeData, v: Viewer) -> dict[str, Any]:
+def volume_detail(d: VolumeData, v: Viewer, *, extended: bool = True) -> dict[str, Any]:
+    """``extended``: the attributes cinder's extensions add to show and detail (tenant,
+    host, migration status, image metadata), absent from create and update answers."""
     vol = d.volume
     out: dict[str, Any] = {
         "id": vol.id,
@@ -89,11 +91,12 @@ def volume_detail(d: VolumeData, v: Viewer) -> dict[str, Any]:
         "consistencygroup_id": None,
         "replication_status": None,
         "migration_status": vol.migration_status,
-        "os-vol-tenant-attr:tenant_id": vol.project_id,
     }
-    if vol.image_metadata:
+    if extended:
+        out["os-vol-tenant-attr:tenant_id"] = vol.project_id
+    if extended and vol.image_metadata:
         out["volume_image_metadata"] = dict(vol.image_metadata)
-    if v.is_admin:
+    if extended and v.is_admin:
         out["os-vol-host-attr:host"] = vol.host
         out["os-vol-mig-status-attr:migstat"] = vol.migration_status
         out["os-vol-mig-status-attr:name_id"] = None

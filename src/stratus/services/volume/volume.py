@@ -816,6 +816,16 @@ class VolumeService:
                     "min_ram",
                 ):
                     props[key] = value
+            previous = row.status
+            row.status = st.UPLOADING
+            row.updated_at = utcnow()
+            vtype = await repo.get_type(s, row.volume_type_id)
+            spec = volume_spec(row)
+            backend = self.core.backend_of(row)
+            size, description, updated = row.size, row.description, row.updated_at
+        # The image is created outside our transaction: the image service writes in its own
+        # (SQLite has one writer), and the volume is already ours in "uploading".
+        try:
             image_id = await images.create(
                 ctx,
                 {
@@ -824,30 +834,27 @@ class VolumeService:
                     "container_format": container_format,
                     "visibility": visibility,
                     "protected": protected,
-                    "min_disk": row.size,
+                    "min_disk": size,
                     **props,
                 },
             )
-            previous = row.status
-            row.status = st.UPLOADING
-            row.updated_at = utcnow()
-            vtype = await repo.get_type(s, row.volume_type_id)
-            spec = volume_spec(row)
-            backend = self.core.backend_of(row)
-            answer = {
-                "id": row.id,
-                "updated_at": row.updated_at,
-                "status": st.UPLOADING,
-                "display_description": row.description,
-                "size": row.size,
-                "volume_type": vtype,
-                "image_id": image_id,
-                "container_format": container_format,
-                "disk_format": disk_format,
-                "image_name": image_name,
-                "visibility": visibility,
-                "protected": protected,
-            }
+        except BaseException:
+            await self.core.set_volume(volume_id, status=previous)
+            raise
+        answer = {
+            "id": volume_id,
+            "updated_at": updated,
+            "status": st.UPLOADING,
+            "display_description": description,
+            "size": size,
+            "volume_type": vtype,
+            "image_id": image_id,
+            "container_format": container_format,
+            "disk_format": disk_format,
+            "image_name": image_name,
+            "visibility": visibility,
+            "protected": protected,
+        }
 
         async def upload() -> None:
             await images.upload(ctx, image_id, backend.driver.read(spec, READ_CHUNK))

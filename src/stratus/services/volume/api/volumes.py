@@ -91,7 +91,8 @@ async def get_volume_summary(project_id: str, request: Request, ctx: Ctx) -> Res
 async def create_volume(project_id: str, request: Request, ctx: Ctx) -> Response:
     body = await body_of(request, "volume")
     data = await services(request).volumes.create(ctx, body)
-    return reply({"volume": volume_detail(data, viewer(request, ctx, project_id))}, 202)
+    view = volume_detail(data, viewer(request, ctx, project_id), extended=False)
+    return reply({"volume": view}, 202)
 
 
 @router.get("/volumes/{volume_id}")
@@ -104,7 +105,8 @@ async def get_volume(project_id: str, volume_id: str, request: Request, ctx: Ctx
 async def update_volume(project_id: str, volume_id: str, request: Request, ctx: Ctx) -> Response:
     body = await body_of(request, "volume")
     data = await services(request).volumes.update(ctx, volume_id, body)
-    return reply({"volume": volume_detail(data, viewer(request, ctx, project_id))})
+    view = volume_detail(data, viewer(request, ctx, project_id), extended=False)
+    return reply({"volume": view})
 
 
 @router.delete("/volumes/{volume_id}")
@@ -298,7 +300,8 @@ async def volume_action(project_id: str, volume_id: str, request: Request, ctx: 
 async def _manage(project_id: str, request: Request, ctx: Ctx) -> Response:
     body = await body_of(request, "volume")
     data: VolumeData = await services(request).volumes.manage(ctx, body)
-    return reply({"volume": volume_detail(data, viewer(request, ctx, project_id))}, 202)
+    view = volume_detail(data, viewer(request, ctx, project_id), extended=False)
+    return reply({"volume": view}, 202)
 
 
 @router.post("/os-volume-manage")
