@@ -7,7 +7,7 @@ import contextlib
 import hashlib
 import os
 from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -80,6 +80,17 @@ async def _run(fn: Callable[..., Any], *args: Any) -> Any:
     return await asyncio.get_running_loop().run_in_executor(_EXECUTOR, fn, *args)
 
 
+def _settle(jobs: list[Future[Any]], target: _File, final: Path, finishing: bool) -> None:
+    """After a failure: let the threads still at work on the file end before it is closed
+    (its descriptor must not be reused under them), then remove every byte written."""
+    wait(jobs)
+    target.abort()
+    if finishing:
+        # The rename may have happened before the failure reached us.
+        with contextlib.suppress(FileNotFoundError):
+            final.unlink()
+
+
 async def spool(
     chunks: AsyncIterator[bytes],
     tmp_path: Path,
@@ -92,20 +103,24 @@ async def spool(
 ) -> Spooled:
     """Stream ``chunks`` to ``tmp_path``, then fsync and rename it to ``final_path``.
 
-    ``check(size, digests)`` runs before the file is made durable and may raise to reject it. On any
-    failure (including cancellation: a client that went away) the partial file is removed and
-    the error propagates, so nothing is left behind."""
+    ``check(size, digests)`` runs before the file is made durable and may raise to reject it.
+    On any failure (including cancellation, or a client that went away) the partial file is
+    removed and the error propagates, so nothing is left behind."""
     target = await _run(_File, tmp_path)
     hashes = [_Digest(name) for name in digests]
     size = 0
     head = b""
     batch: list[bytes] = []
     batch_len = 0
-    inflight: asyncio.Future[Any] | None = None
+    jobs: list[Future[Any]] = []
+    finishing = False
 
-    def submit(parts: list[bytes]) -> asyncio.Future[Any]:
-        jobs = [_run(target.write, parts)] + [_run(h.update, parts) for h in hashes]
-        return asyncio.gather(*jobs)
+    def submit(parts: list[bytes]) -> None:
+        jobs[:] = [_EXECUTOR.submit(target.write, parts)]
+        jobs.extend(_EXECUTOR.submit(h.update, parts) for h in hashes)
+
+    async def settled() -> None:
+        await asyncio.gather(*(asyncio.wrap_future(job) for job in jobs))
 
     try:
         async for chunk in chunks:
@@ -119,24 +134,26 @@ async def spool(
             batch.append(chunk)
             batch_len += len(chunk)
             if batch_len >= BATCH:
-                if inflight is not None:
-                    await inflight
-                inflight = submit(batch)
+                # The previous batch must be through before this one starts (each digest
+                # sees the bytes in order); meanwhile the loop went on receiving.
+                await settled()
+                submit(batch)
                 batch, batch_len = [], 0
-        if inflight is not None:
-            await inflight
-            inflight = None
+        await settled()
         if batch:
-            await submit(batch)
+            submit(batch)
+            await settled()
         found = {h.name: h.hash.hexdigest() for h in hashes}
         if check is not None:
             check(size, found)
-        await _run(target.finish, final_path)
+        finishing = True
+        jobs[:] = [_EXECUTOR.submit(target.finish, final_path)]
+        await settled()
     except BaseException:
-        if inflight is not None:
-            with contextlib.suppress(BaseException):
-                await inflight
-        await _run(target.abort)
+        # Shielded: a second cancellation must not skip the clean-up. Run on the default
+        # executor, as the jobs it waits for may still be queued on ours.
+        cleanup = asyncio.to_thread(_settle, list(jobs), target, final_path, finishing)
+        await asyncio.shield(cleanup)
         raise
     return Spooled(size=size, digests=found, head=head)
 

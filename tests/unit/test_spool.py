@@ -1,0 +1,99 @@
+"""kit/spool.py: the bytes and digests come out right whatever the chunking, and every way an
+upload can fail (over the limit, rejected by the check, broken stream, cancelled) leaves no
+file behind."""
+
+import asyncio
+import hashlib
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from stratus.kit import spool as spool_module
+from stratus.kit.spool import LimitExceeded, read_file, spool
+
+
+async def chunks(data: bytes, size: int) -> AsyncIterator[bytes]:
+    for i in range(0, len(data), size):
+        yield data[i : i + size]
+
+
+def files(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file()]
+
+
+@pytest.mark.parametrize("piece", [1, 4096, 65536 + 7, 5 << 20])
+async def test_bytes_and_digests(tmp_path: Path, piece: int, monkeypatch) -> None:
+    # Small batches so that many batches (and a short last one) go through the threads.
+    monkeypatch.setattr(spool_module, "BATCH", 100_000)
+    data = os.urandom(1_234_567 if piece > 1 else 5_000)
+    final = tmp_path / "final" / "blob"
+    done = await spool(
+        chunks(data, piece),
+        tmp_path / "tmp" / "x.part",
+        final,
+        digests=("md5", "sha512"),
+        head_bytes=10,
+    )
+    assert final.read_bytes() == data
+    assert done.size == len(data)
+    assert done.digests == {
+        "md5": hashlib.md5(data).hexdigest(),
+        "sha512": hashlib.sha512(data).hexdigest(),
+    }
+    assert done.head == data[:10]
+    assert files(tmp_path) == [final]
+    got = b"".join([part async for part in read_file(final, 5, 1000)])
+    assert got == data[5:1001]
+
+
+async def test_over_the_limit(tmp_path: Path) -> None:
+    with pytest.raises(LimitExceeded):
+        await spool(
+            chunks(b"x" * 10_000, 1000), tmp_path / "t.part", tmp_path / "f", max_bytes=9_999
+        )
+    assert files(tmp_path) == []
+
+
+async def test_rejected_by_the_check(tmp_path: Path) -> None:
+    def check(size: int, digests: dict[str, str]) -> None:
+        assert size == 3
+        raise ValueError(digests["md5"])
+
+    with pytest.raises(ValueError, match=hashlib.md5(b"abc").hexdigest()):
+        await spool(chunks(b"abc", 1), tmp_path / "t.part", tmp_path / "f", check=check)
+    assert files(tmp_path) == []
+
+
+async def test_broken_stream(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(spool_module, "BATCH", 1000)
+
+    async def broken() -> AsyncIterator[bytes]:
+        for _ in range(50):
+            yield b"y" * 700
+        raise ConnectionResetError
+
+    with pytest.raises(ConnectionResetError):
+        await spool(broken(), tmp_path / "t.part", tmp_path / "f")
+    assert files(tmp_path) == []
+
+
+async def test_cancelled_mid_stream(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(spool_module, "BATCH", 1000)
+    started = asyncio.Event()
+
+    async def endless() -> AsyncIterator[bytes]:
+        while True:
+            yield b"z" * 4000
+            started.set()
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(spool(endless(), tmp_path / "t.part", tmp_path / "f"))
+    await started.wait()
+    for _ in range(20):
+        await asyncio.sleep(0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert files(tmp_path) == []
