@@ -263,10 +263,10 @@ class AttachmentService:
             )
             existing = await repo.attachments_of(s, [v.id])
             if not existing:
-                if force:
+                # cinder's API casts the detach and answers 202 whatever the manager finds
+                if v.status in (st.DETACHING, st.ATTACHING, st.RESERVED) or force:
                     await self._volume_after(s, v)
-                    return
-                raise InvalidVolume("Volume must be attached in order to detach.")
+                return
             if attachment_id:
                 chosen = [a for a in existing if a.id == attachment_id]
                 if not chosen:

@@ -112,11 +112,14 @@ class Backends:
         extra_specs: Mapping[str, str],
         allocated: Mapping[str, int],
         multiattach: bool = False,
+        exclude: frozenset[str] | set[str] = frozenset(),
     ) -> Backend:
         candidates: list[tuple[float, Backend]] = []
         zones_spec = extra_specs.get("RESKEY:availability_zones")
         allowed_zones = {z.strip() for z in zones_spec.split(",")} if zones_spec else None
         for backend, stats in self.stats(allocated):
+            if backend.host in exclude:
+                continue
             if availability_zone and backend.availability_zone != availability_zone:
                 continue
             if allowed_zones is not None and backend.availability_zone not in allowed_zones:

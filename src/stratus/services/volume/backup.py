@@ -73,7 +73,7 @@ class BackupService:
         ctx.can(policies.BACKUP_GET_ALL, {"project_id": ctx.project_id})
         async with self.db.reader() as s:
             if listing.marker is not None and await repo.get_backup(s, listing.marker) is None:
-                raise InvalidInput(f"marker [{listing.marker}] not found")
+                raise NotFound(f"Marker {listing.marker} could not be found.")
             return await repo.list_backups(s, listing)
 
     async def has_dependents(self, backup_id: str) -> bool:

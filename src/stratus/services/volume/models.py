@@ -164,3 +164,26 @@ class Transfer(Base):
     accepted: Mapped[bool] = mapped_column(Boolean, default=False)
     destination_project_id: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class ServiceState(Base):
+    """An operator's change to a service (enable/disable, freeze): absent rows are enabled."""
+
+    __tablename__ = "volume_service_states"
+
+    binary: Mapped[str] = mapped_column(String(64), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    disabled_reason: Mapped[str | None] = mapped_column(String(255))
+    frozen: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class QuotaClass(Base):
+    """cinder's quota classes (``default`` sets the defaults every project starts from)."""
+
+    __tablename__ = "volume_quota_classes"
+
+    class_name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    resource: Mapped[str] = mapped_column(String(255), primary_key=True)
+    hard_limit: Mapped[int] = mapped_column(Integer)

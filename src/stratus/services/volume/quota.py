@@ -202,3 +202,44 @@ class QuotaService:
     async def reset(self, project_id: str) -> None:
         async with self.db.session() as s:
             await self.engine.reset(s, project_id, PREFIX)
+
+    # -- quota classes -----------------------------------------------------------------------
+
+    async def load_default_class(self) -> None:
+        """Make the stored ``default`` quota class the registered defaults."""
+        async with self.db.reader() as s:
+            stored = await repo.quota_class(s, "default")
+        self._apply_defaults(stored)
+
+    def _apply_defaults(self, values: Mapping[str, int]) -> None:
+        for name, limit in values.items():
+            try:
+                res = self.engine.resource(PREFIX + name)
+            except KeyError:
+                continue
+            self.engine.register(QuotaResource(res.name, limit, res.counter))
+
+    async def get_class(self, name: str) -> dict[str, int]:
+        async with self.db.reader() as s:
+            stored = await repo.quota_class(s, name)
+        return {**self.defaults(), **{k: v for k, v in stored.items() if k in self.names()}}
+
+    async def update_class(self, name: str, values: Mapping[str, Any]) -> dict[str, int]:
+        known = set(self.names())
+        clean: dict[str, int] = {}
+        for key, value in values.items():
+            if key not in known:
+                raise InvalidInput(f"Invalid quota class key {key}: it is not a known resource.")
+            try:
+                number = int(str(value)) if not isinstance(value, bool) else None
+            except ValueError:
+                number = None
+            if number is None or number < -1:
+                raise InvalidInput(f"Quota class value for {key} must be an integer >= -1.")
+            clean[key] = number
+        async with self.db.session() as s:
+            for key, number in clean.items():
+                await repo.set_quota_class(s, name, key, number)
+        if name == "default":
+            self._apply_defaults(clean)
+        return await self.get_class(name)

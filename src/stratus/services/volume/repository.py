@@ -12,6 +12,8 @@ from stratus.services.volume.models import (
     Attachment,
     Backup,
     QosSpecs,
+    QuotaClass,
+    ServiceState,
     Snapshot,
     Transfer,
     Volume,
@@ -356,3 +358,48 @@ async def transfers_of(session: AsyncSession, volume_id: str) -> list[Transfer]:
         select(Transfer).where(Transfer.volume_id == volume_id, Transfer.accepted.is_(False))
     )
     return list(result.scalars())
+
+
+# -- service states and quota classes ----------------------------------------------------
+
+
+async def service_states(session: AsyncSession) -> dict[tuple[str, str], ServiceState]:
+    result = await session.execute(select(ServiceState))
+    return {(r.binary, r.host): r for r in result.scalars()}
+
+
+async def service_state(session: AsyncSession, binary: str, host: str) -> ServiceState | None:
+    return await session.get(ServiceState, (binary, host))
+
+
+async def quota_class(session: AsyncSession, name: str) -> dict[str, int]:
+    result = await session.execute(select(QuotaClass).where(QuotaClass.class_name == name))
+    return {r.resource: r.hard_limit for r in result.scalars()}
+
+
+async def set_quota_class(session: AsyncSession, name: str, resource: str, limit: int) -> None:
+    row = await session.get(QuotaClass, (name, resource))
+    if row is None:
+        session.add(QuotaClass(class_name=name, resource=resource, hard_limit=limit))
+    else:
+        row.hard_limit = limit
+    await session.flush()
+
+
+async def host_usage(session: AsyncSession, host_prefix: str) -> list[tuple[str, int, int]]:
+    """(project_id, volume count, gigabytes) of the volumes on a backend host."""
+    result = await session.execute(
+        select(Volume.project_id, func.count(), func.coalesce(func.sum(Volume.size), 0))
+        .where(or_(Volume.host == host_prefix, Volume.host.like(f"{host_prefix}#%")))
+        .group_by(Volume.project_id)
+    )
+    return [(str(p), int(c), int(g)) for p, c, g in result.all()]
+
+
+async def disabled_volume_hosts(session: AsyncSession) -> set[str]:
+    result = await session.execute(
+        select(ServiceState.host).where(
+            ServiceState.binary == "cinder-volume", ServiceState.disabled.is_(True)
+        )
+    )
+    return set(result.scalars())

@@ -12,7 +12,12 @@ from stratus.services.volume import core as st
 from stratus.services.volume import policies, quota
 from stratus.services.volume import repository as repo
 from stratus.services.volume.core import Core, snapshot_spec, volume_spec
-from stratus.services.volume.errors import InvalidInput, InvalidSnapshot, InvalidVolume
+from stratus.services.volume.errors import (
+    InvalidInput,
+    InvalidSnapshot,
+    InvalidVolume,
+    VolumeNotFound,
+)
 from stratus.services.volume.models import Snapshot
 from stratus.services.volume.volume import check_metadata, check_text, parse_bool
 
@@ -32,13 +37,13 @@ class SnapshotService:
         ctx.can(policies.SNAPSHOT_GET_ALL, {"project_id": ctx.project_id})
         async with self.db.reader() as s:
             if listing.marker is not None and await repo.get_snapshot(s, listing.marker) is None:
-                raise InvalidInput(f"marker [{listing.marker}] not found")
+                raise NotFound(f"Marker {listing.marker} could not be found.")
             return await repo.list_snapshots(s, listing)
 
     async def create(self, ctx: RequestContext, body: Mapping[str, Any]) -> Snapshot:
         volume_id = body.get("volume_id")
         if not isinstance(volume_id, str) or not volume_id:
-            raise InvalidInput("'volume_id' is a required property")
+            raise VolumeNotFound(str(volume_id))
         force = parse_bool(body.get("force", False), "force")
         name = check_text(body.get("name", body.get("display_name")), "name")
         description = check_text(

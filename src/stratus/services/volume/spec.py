@@ -30,6 +30,7 @@ from stratus.services.volume.attachment import AttachmentService
 from stratus.services.volume.backend import Backends
 from stratus.services.volume.backup import BackupService
 from stratus.services.volume.core import Core
+from stratus.services.volume.host import HostService
 from stratus.services.volume.images import VolumeImages
 from stratus.services.volume.qos import QosService
 from stratus.services.volume.quota import QuotaService
@@ -70,6 +71,7 @@ def services(runtime: Runtime) -> VolumeServices:
         types=type_service,
         qos=QosService(runtime.db),
         quotas=QuotaService(runtime.db, runtime.quota),
+        hosts=HostService(core),
     )
     runtime.clients[_KEY] = built
     return built
@@ -104,6 +106,7 @@ def build(runtime: Runtime) -> ASGIApp:
 async def bootstrap(runtime: Runtime) -> None:
     built = services(runtime)
     await built.types.ensure_default()
+    await built.quotas.load_default_class()
 
 
 SPEC = ServiceSpec(

@@ -124,7 +124,7 @@ class VolumeService:
     async def list_volumes(self, ctx: RequestContext, listing: repo.Listing) -> list[VolumeData]:
         async with self.db.reader() as s:
             if listing.marker is not None and await repo.get_volume(s, listing.marker) is None:
-                raise InvalidInput(f"marker [{listing.marker}] not found")
+                raise NotFound(f"Marker {listing.marker} could not be found.")
             rows = await repo.list_volumes(s, listing)
             return await self._with_extras(s, rows)
 
@@ -283,6 +283,7 @@ class VolumeService:
                         extra_specs=vtype.extra_specs or {},
                         allocated=await repo.allocated_by_host(s),
                         multiattach=multiattach,
+                        exclude=await repo.disabled_volume_hosts(s),
                     )
             except NoValidBackend:
                 backend = None
@@ -637,6 +638,8 @@ class VolumeService:
                     f"but current status is: {row.status}."
                 )
             row.read_only = flag
+            # cinder keeps the flag in admin metadata, shown in the volume's metadata
+            row.metadata_ = {**(row.metadata_ or {}), "readonly": str(flag)}
             row.updated_at = utcnow()
 
     async def retype(

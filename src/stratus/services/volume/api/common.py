@@ -17,6 +17,7 @@ from stratus.services.volume.api.versions import MINIMUM
 from stratus.services.volume.attachment import AttachmentService
 from stratus.services.volume.backup import BackupService
 from stratus.services.volume.core import Core
+from stratus.services.volume.host import HostService
 from stratus.services.volume.qos import QosService
 from stratus.services.volume.quota import QuotaService
 from stratus.services.volume.snapshot import SnapshotService
@@ -37,6 +38,7 @@ class VolumeServices:
     types: TypeService
     qos: QosService
     quotas: QuotaService
+    hosts: HostService
 
 
 def services(request: Request) -> VolumeServices:

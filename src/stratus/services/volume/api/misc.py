@@ -6,11 +6,14 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from stratus.api.body import json_body
 from stratus.api.deps import Ctx
+from stratus.api.microversion import Version
 from stratus.kit.errors import BadRequest, Forbidden, NotFound, NotImplementedYet
 from stratus.kit.timeutil import isotime_plain, utcnow
 from stratus.services.volume import policies
 from stratus.services.volume.api.common import body_of, flag, reply, services, version
+from stratus.services.volume.host import ServiceRow
 
 router = APIRouter(prefix="/v3/{project_id}")
 
@@ -101,16 +104,16 @@ async def delete_quota_set(target: str, request: Request, ctx: Ctx) -> Response:
 @router.get("/os-quota-class-sets/{class_name}")
 async def get_quota_class(class_name: str, request: Request, ctx: Ctx) -> Response:
     ctx.can(policies.QUOTA_CLASS)
-    return reply({"quota_class_set": {"id": class_name, **services(request).quotas.defaults()}})
+    values = await services(request).quotas.get_class(class_name)
+    return reply({"quota_class_set": {"id": class_name, **values}})
 
 
 @router.put("/os-quota-class-sets/{class_name}")
-async def update_quota_class(class_name: str, ctx: Ctx) -> Response:
+async def update_quota_class(class_name: str, request: Request, ctx: Ctx) -> Response:
     ctx.can(policies.QUOTA_CLASS)
-    raise NotImplementedYet(
-        "Quota class updates are not implemented in Stratus: set defaults in the "
-        "block_storage.default_quotas setting, or per project with os-quota-sets."
-    )
+    body = await body_of(request, "quota_class_set")
+    values = await services(request).quotas.update_class(class_name, body)
+    return reply({"quota_class_set": values})
 
 
 # -- availability zones, services, pools -------------------------------------------------
@@ -125,44 +128,92 @@ async def list_availability_zones(request: Request, ctx: Ctx) -> Response:
     )
 
 
-def _service_list(request: Request) -> list[dict[str, Any]]:
-    core = services(request).core
-    now = isotime_plain(utcnow())
-    host = core.cfg.host
-    zone = core.cfg.default_availability_zone
-    out: list[dict[str, Any]] = [
-        {"binary": "cinder-scheduler", "host": host, "zone": zone},
-        *[
-            {"binary": "cinder-volume", "host": b.host, "zone": b.availability_zone}
-            for b in core.backends.by_name.values()
-        ],
-    ]
-    if "object-store" in core.runtime.settings.services:
-        out.append(
-            {"binary": "cinder-backup", "host": host, "zone": core.cfg.backup_availability_zone}
-        )
-    for s in out:
-        s.update(status="enabled", state="up", updated_at=now, disabled_reason=None)
+def _service_view(row: ServiceRow, version: Version) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "binary": row.binary,
+        "host": row.host,
+        "zone": row.zone,
+        "status": "disabled" if row.disabled else "enabled",
+        "state": "up",
+        "updated_at": isotime_plain(row.updated_at),
+        "disabled_reason": row.disabled_reason,
+    }
+    if row.binary == "cinder-volume":
+        out["frozen"] = row.frozen
+        out["replication_status"] = "disabled"
+        out["active_backend_id"] = None
+    if version.at_least("3.7"):
+        out["cluster"] = None
     return out
 
 
 @router.get("/os-services")
 async def list_services(request: Request, ctx: Ctx) -> Response:
     ctx.can(policies.SERVICES)
-    rows = _service_list(request)
-    host = request.query_params.get("host")
-    binary = request.query_params.get("binary")
-    if host:
-        rows = [r for r in rows if r["host"] == host]
-    if binary:
-        rows = [r for r in rows if r["binary"] == binary]
-    return reply({"services": rows})
+    rows = await services(request).hosts.list_services(
+        host=request.query_params.get("host"), binary=request.query_params.get("binary")
+    )
+    return reply({"services": [_service_view(r, version(ctx)) for r in rows]})
 
 
 @router.put("/os-services/{action}")
-async def update_service(action: str, ctx: Ctx) -> Response:
+async def update_service(action: str, request: Request, ctx: Ctx) -> Response:
     ctx.can(policies.SERVICES)
-    raise NotImplementedYet(f"os-services/{action} is not implemented in Stratus.")
+    body = await json_body(request)
+    if not isinstance(body, dict):
+        raise BadRequest("Malformed request body")
+    hosts = services(request).hosts
+    if action in ("enable", "disable", "disable-log-reason"):
+        reason = body.get("disabled_reason")
+        if action == "disable-log-reason" and (
+            not isinstance(reason, str) or not reason.strip() or len(reason) > 255
+        ):
+            raise BadRequest("Disabled reason contains invalid characters or is too long")
+        row = await hosts.set_enabled(
+            body.get("host"), body.get("binary"), enabled=action == "enable", reason=reason
+        )
+        out: dict[str, Any] = {
+            "host": row.host,
+            "binary": row.binary,
+            "status": "disabled" if row.disabled else "enabled",
+            "disabled": row.disabled,
+        }
+        if action == "disable-log-reason":
+            out["disabled_reason"] = row.disabled_reason
+        return reply(out)
+    if action in ("freeze", "thaw"):
+        await hosts.set_frozen(body.get("host"), frozen=action == "freeze")
+        return reply({})
+    if action == "failover_host" or action == "failover":
+        raise NotImplementedYet("Replication failover is not implemented in Stratus.")
+    raise NotFound(f"Unknown action {action}")
+
+
+@router.get("/os-hosts")
+async def list_hosts(request: Request, ctx: Ctx) -> Response:
+    ctx.can(policies.SERVICES)
+    rows = await services(request).hosts.list_services(host=None, binary=None)
+    return reply(
+        {
+            "hosts": [
+                {
+                    "service-status": "unavailable" if r.disabled else "available",
+                    "service": r.binary,
+                    "zone": r.zone,
+                    "service-state": "disabled" if r.disabled else "enabled",
+                    "host_name": r.host,
+                    "last-update": isotime_plain(r.updated_at),
+                }
+                for r in rows
+            ]
+        }
+    )
+
+
+@router.get("/os-hosts/{host}")
+async def get_host(host: str, request: Request, ctx: Ctx) -> Response:
+    ctx.can(policies.SERVICES)
+    return reply({"host": await services(request).hosts.host_resources(host)})
 
 
 @router.get("/scheduler-stats/get_pools")

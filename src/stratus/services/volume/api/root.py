@@ -37,8 +37,6 @@ _NOT_SERVED = (
     "messages",
     "workers",
     "clusters",
-    "os-hosts",
-    "os-quota-class-sets",
     "resource_filters",
     "manageable_snapshots",
     "os-backup-manage",

@@ -163,7 +163,7 @@ async def delete_snapshot_metadata(
     snapshot_id: str, key: str, request: Request, ctx: Ctx
 ) -> Response:
     await services(request).snapshots.delete_metadata(ctx, snapshot_id, key)
-    return reply({})
+    return Response(status_code=200)
 
 
 # -- manage ------------------------------------------------------------------------------

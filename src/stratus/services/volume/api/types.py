@@ -275,7 +275,9 @@ async def create_encryption(type_id: str, request: Request, ctx: Ctx) -> Respons
     ctx.can(policies.TYPE_ENCRYPTION)
     body = await _encryption_body(request)
     enc = await services(request).types.set_encryption(type_id, body, create=True)
-    return reply({"encryption": _encryption(type_id, enc)})
+    keys = ("volume_type_id", "encryption_id", "provider", "cipher", "key_size", "control_location")
+    view = _encryption(type_id, enc)
+    return reply({"encryption": {k: view[k] for k in keys}})
 
 
 @router.put("/types/{type_id}/encryption/{encryption_id}")

@@ -173,7 +173,7 @@ async def update_volume_metadata(volume_id: str, key: str, request: Request, ctx
 @router.delete("/volumes/{volume_id}/metadata/{key}")
 async def delete_volume_metadata(volume_id: str, key: str, request: Request, ctx: Ctx) -> Response:
     await services(request).volumes.delete_metadata(ctx, volume_id, key)
-    return reply({})
+    return Response(status_code=200)
 
 
 # -- actions -----------------------------------------------------------------------------
@@ -214,7 +214,7 @@ async def volume_action(project_id: str, volume_id: str, request: Request, ctx: 
         if "bootable" not in a:
             raise BadRequest("Must specify bootable in request.")
         await vols.set_bootable(ctx, volume_id, a["bootable"])
-        return reply({})
+        return Response(status_code=200)
     if action == "os-update_readonly_flag":
         if "readonly" not in a:
             raise BadRequest("Must specify readonly in request.")
@@ -247,7 +247,7 @@ async def volume_action(project_id: str, volume_id: str, request: Request, ctx: 
         return reply({"metadata": await vols.set_image_metadata(ctx, volume_id, meta)})
     if action == "os-unset_image_metadata":
         await vols.unset_image_metadata(ctx, volume_id, a.get("key"))
-        return reply({})
+        return Response(status_code=200)
     if action == "os-show_image_metadata":
         return reply({"metadata": await vols.image_metadata(ctx, volume_id)})
     if action == "os-unmanage":
