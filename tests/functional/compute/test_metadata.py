@@ -344,3 +344,63 @@ def test_dedicated_cpus_of_a_pinned_guest(
         not in _md(cloud, "/openstack/2018-08-27/meta_data.json", _signed(cloud, server)).json()
     )
     demo_api("DELETE", f"/servers/{server['id']}")
+
+
+def test_personality_lands_on_the_config_drive(
+    cloud: RunningCloud, demo_api: Caller, image: Any, network: Any
+) -> None:
+    files = [
+        {"path": "/etc/motd", "contents": base64.b64encode(b"hello\n").decode()},
+        {"path": "/root/.ssh/extra", "contents": base64.b64encode(b"\x00\x01").decode()},
+    ]
+    body = {"server": {"name": "md-files", "imageRef": image.id, "flavorRef": "1",
+                       "networks": [{"uuid": network.id}], "config_drive": True,
+                       "personality": files}}  # fmt: skip
+    resp = demo_api("POST", "/servers", json=body, version="2.56")
+    assert resp.status_code == 202, resp.text
+    server = _wait(demo_api, resp.json()["server"]["id"])
+    drive = config_drive.read_files(cloud.data_dir / "instances" / server["id"] / "disk.config")
+    md = json.loads(drive["openstack/latest/meta_data.json"])
+    assert md["files"] == [
+        {"path": "/etc/motd", "content_path": "/content/0000"},
+        {"path": "/root/.ssh/extra", "content_path": "/content/0001"},
+    ]
+    assert drive["openstack/content/0000"] == b"hello\n"
+    assert drive["openstack/content/0001"] == b"\x00\x01"
+    # as in nova, the metadata service does not serve them (they are not kept for it)
+    served = _md(cloud, "/openstack/latest/meta_data.json", _signed(cloud, server)).json()
+    assert "files" not in served
+
+    # a rebuild's files replace the old ones on the drive
+    rebuild = {"rebuild": {"imageRef": image.id, "personality": [
+        {"path": "/etc/issue", "contents": base64.b64encode(b"rebuilt").decode()}]}}  # fmt: skip
+    resp = demo_api("POST", f"/servers/{server['id']}/action", json=rebuild, version="2.56")
+    assert resp.status_code == 202, resp.text
+    _wait(demo_api, server["id"])
+    drive = config_drive.read_files(cloud.data_dir / "instances" / server["id"] / "disk.config")
+    md = json.loads(drive["openstack/latest/meta_data.json"])
+    assert md["files"] == [{"path": "/etc/issue", "content_path": "/content/0000"}]
+    assert drive["openstack/content/0000"] == b"rebuilt"
+    demo_api("DELETE", f"/servers/{server['id']}")
+
+
+def test_personality_is_checked(demo_api: Caller, image: Any) -> None:
+    def boot(files: Any, version: str = "2.56") -> Any:
+        body = {"server": {"name": "md-bad", "imageRef": image.id, "flavorRef": "1",
+                           "networks": "none", "personality": files}}  # fmt: skip
+        return demo_api("POST", "/servers", json=body, version=version)
+
+    before = len(demo_api("GET", "/servers").json()["servers"])
+    assert boot([{"path": "/a", "contents": "not base64!"}]).status_code == 400
+    assert boot([{"path": "/a", "contents": "aGk=", "mode": "0600"}]).status_code == 400
+    # nova's defaults: 5 files, paths up to 255 bytes, contents up to 10240 bytes
+    six = [{"path": f"/f{i}", "contents": "aGk="} for i in range(6)]
+    resp = boot(six)
+    assert resp.status_code == 403 and "Personality file limit exceeded" in resp.text
+    assert boot([{"path": "/" + "p" * 255, "contents": "aGk="}]).status_code == 403
+    big = base64.b64encode(b"x" * 10241).decode()
+    assert boot([{"path": "/big", "contents": big}]).status_code == 403
+    # gone at 2.57
+    assert boot([{"path": "/a", "contents": "aGk="}], version="2.57").status_code == 400
+    # nothing was created by the refused requests
+    assert len(demo_api("GET", "/servers").json()["servers"]) == before

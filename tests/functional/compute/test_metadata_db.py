@@ -1,5 +1,5 @@
-"""The metadata service's SQL on SQLite and PostgreSQL: guest passwords and finding an
-instance by one of its fixed addresses."""
+"""The metadata service's SQL on SQLite and PostgreSQL: guest passwords, injected files and
+finding an instance by one of its fixed addresses."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,7 +67,13 @@ async def test_passwords_and_addresses(db_url: str) -> None:
             assert await repo.instances_with_address(s, "10.0.0.6", project_id=None) == []
         async with db.session() as s:
             await repo.delete_password(s, "aaaa-1")
+            repo.add_files(s, "aaaa-1", [("/etc/b", b"\x00\xff"), ("/etc/a", b"a")])
         async with db.reader() as s:
             assert await repo.get_password(s, "aaaa-1") is None
+            assert await repo.get_files(s, "aaaa-1") == [("/etc/b", b"\x00\xff"), ("/etc/a", b"a")]
+        async with db.session() as s:
+            await repo.delete_files(s, "aaaa-1")
+        async with db.reader() as s:
+            assert await repo.get_files(s, "aaaa-1") == []
     finally:
         await db.dispose()

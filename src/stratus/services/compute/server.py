@@ -47,6 +47,7 @@ from stratus.services.compute.errors import (
 from stratus.services.compute.flavor import FlavorService
 from stratus.services.compute.host import HostService
 from stratus.services.compute.keypair import KeyPairService
+from stratus.services.compute.metadata import personality
 from stratus.services.compute.metadata.service import MetadataService
 from stratus.services.compute.models import (
     Flavor,
@@ -165,6 +166,8 @@ class BootRequest:
     disk_config: str = "MANUAL"
     admin_pass: str | None = None
     hints: dict[str, Any] = field(default_factory=dict)
+    # personality (up to 2.56): (path, contents) for the config drive
+    personality: list[tuple[str, bytes]] = field(default_factory=list)
 
 
 @dataclass
@@ -375,6 +378,7 @@ class ServerService:
                 raise Forbidden(
                     "Quota exceeded for metadata_items: the metadata has too many items."
                 )
+            await personality.check_quota(self.quota, s, project_id, req.personality)
             count = _fit(req, flavor, limits, usage)
             await self._claim(s, project_id, flavor, count)
             group = await self._group_for_boot(s, ctx, req.hints.get("group"), count, limits)
@@ -425,6 +429,7 @@ class ServerService:
                     deleted=False,
                 )
                 s.add(row)
+                personality.store(s, uuid, req.personality)
                 if group is not None:
                     s.add(ServerGroupMember(group_id=group.id, instance_uuid=uuid))
                 s.add(_action(row.uuid, "create", ctx, now))

@@ -23,6 +23,7 @@ from stratus.services.compute.api.common import (
     services,
     version,
 )
+from stratus.services.compute.metadata import personality
 from stratus.services.compute.models import Instance
 from stratus.services.compute.server import BootRequest, NetworkRequest, decode_user_data
 from stratus.services.compute.views import action_view, addresses, server_brief, server_detail
@@ -343,8 +344,7 @@ def parse_boot(data: Any, ctx: RequestContext) -> tuple[BootRequest, bool]:
             image_ref = image_ref or str(item.get("uuid") or "")
     if body.get("block_device_mapping"):
         raise NotImplementedYet("The legacy block_device_mapping is not implemented by Stratus.")
-    if body.get("personality"):
-        raise NotImplementedYet("File injection (personality) is not implemented by Stratus.")
+    files = personality.parse(body.get("personality"))
     networks_raw = body.get("networks")
     networks: str | list[NetworkRequest] | None
     if networks_raw is None:
@@ -440,6 +440,7 @@ def parse_boot(data: Any, ctx: RequestContext) -> tuple[BootRequest, bool]:
     if not isinstance(hints, dict):
         raise _bad("os:scheduler_hints", hints)
     req = BootRequest(
+        personality=files,
         name=name,
         flavor_ref=str(flavor_ref),
         image_ref=image_ref,
@@ -581,8 +582,7 @@ async def _rebuild(request: Request, ctx: RequestContext, server_id: str, args: 
             "Invalid input for field/attribute rebuild. Additional properties are not allowed "
             f"({', '.join(sorted(repr(e) for e in extra))} was unexpected)"
         )
-    if args.get("personality"):
-        raise NotImplementedYet("File injection (personality) is not implemented by Stratus.")
+    files = personality.parse(args.get("personality")) if "personality" in args else None
     changes = {k: v_ for k, v_ in args.items() if k not in ("imageRef", "personality")}
     if "name" in changes and (
         not isinstance(changes["name"], str) or not 1 <= len(changes["name"]) <= 255
@@ -604,7 +604,12 @@ async def _rebuild(request: Request, ctx: RequestContext, server_id: str, args: 
         changes["key_data"] = None
     if changes.get("user_data") is not None:
         decode_user_data(changes["user_data"])
+    metadata = services(request).metadata
+    if files is not None and metadata is not None:
+        await metadata.check_files((await svc.get(ctx, server_id)).project_id, files)
     inst, password = await svc.rebuild(ctx, server_id, args["imageRef"], changes)
+    if files is not None and metadata is not None:
+        await metadata.rebuilt(inst.uuid, files)
     groups = await svc.group_ids(inst.uuid)
     view = _reduced(_detail(request, ctx, inst, groups=groups), ctx)
     if v.at_least("2.54"):

@@ -21,6 +21,7 @@ def service(runtime: Runtime, network: Any) -> MetadataService:
         secret=config.shared_secret(cfg, runtime.settings.keys_dir),
         data_dir=runtime.settings.data_dir,
         network=network,
+        quota=runtime.quota,
     )
 
 

@@ -1,11 +1,12 @@
-"""All SQL of the metadata service: instances by uuid or fixed address, key pairs, passwords."""
+"""All SQL of the metadata service: instances by uuid or fixed address, key pairs, passwords,
+injected files."""
 
 import datetime as dt
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stratus.services.compute.metadata.models import InstancePassword
+from stratus.services.compute.metadata.models import InjectedFile, InstancePassword
 from stratus.services.compute.models import Instance, KeyPair
 
 
@@ -48,3 +49,23 @@ async def add_password(session: AsyncSession, uuid: str, password: str, now: dt.
 
 async def delete_password(session: AsyncSession, uuid: str) -> None:
     await session.execute(delete(InstancePassword).where(InstancePassword.instance_uuid == uuid))
+
+
+def add_files(session: AsyncSession, uuid: str, files: list[tuple[str, bytes]]) -> None:
+    for position, (path, contents) in enumerate(files):
+        session.add(
+            InjectedFile(instance_uuid=uuid, position=position, path=path, contents=contents)
+        )
+
+
+async def get_files(session: AsyncSession, uuid: str) -> list[tuple[str, bytes]]:
+    stmt = (
+        select(InjectedFile)
+        .where(InjectedFile.instance_uuid == uuid)
+        .order_by(InjectedFile.position)
+    )
+    return [(f.path, f.contents) for f in (await session.execute(stmt)).scalars()]
+
+
+async def delete_files(session: AsyncSession, uuid: str) -> None:
+    await session.execute(delete(InjectedFile).where(InjectedFile.instance_uuid == uuid))

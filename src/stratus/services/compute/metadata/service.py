@@ -10,13 +10,14 @@ import dataclasses
 import hashlib
 import hmac
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 from stratus.db import Database
 from stratus.kit.timeutil import utcnow
-from stratus.services.compute.metadata import config_drive
+from stratus.quota import QuotaEngine
+from stratus.services.compute.metadata import config_drive, personality
 from stratus.services.compute.metadata import repository as repo
 from stratus.services.compute.metadata.config import MetadataConfig
 from stratus.services.compute.metadata.tree import InstanceFacts, InstanceMetadata, KeyPairFacts
@@ -68,12 +69,14 @@ class MetadataService:
         secret: str,
         data_dir: Path,
         network: Any = None,
+        quota: QuotaEngine | None = None,
     ) -> None:
         self.db = db
         self.cfg = cfg
         self.secret = secret
         self.data_dir = data_dir
         self.network = network
+        self.quota = quota
         # The scheduler's record of an instance's NUMA placement (its pinned vCPUs), if any.
         self.topology: Callable[[str], Awaitable[dict[str, Any] | None]] | None = None
 
@@ -127,7 +130,11 @@ class MetadataService:
         return InstanceMetadata(await self.facts(inst, network_info), address=address)
 
     async def facts(
-        self, inst: Instance, network_info: list[dict[str, Any]] | None = None
+        self,
+        inst: Instance,
+        network_info: list[dict[str, Any]] | None = None,
+        *,
+        files: Sequence[tuple[str, bytes]] = (),
     ) -> InstanceFacts:
         async with self.db.reader() as s:
             password = await repo.get_password(s, inst.uuid)
@@ -163,6 +170,7 @@ class MetadataService:
             dedicated_cpus=await self._dedicated_cpus(inst.uuid),
             vendor_data=dict(self.cfg.vendor_data),
             dhcp_domain=self.cfg.dhcp_domain,
+            files=list(files),
         )
 
     async def _dedicated_cpus(self, uuid: str) -> list[int]:
@@ -216,16 +224,35 @@ class MetadataService:
         network_info: list[dict[str, Any]] | None = None
         if self.network is not None:
             network_info = [dataclasses.asdict(v) for v in await self.network.network_info(uuid)]
-        md = await self.metadata(inst, network_info=network_info)
+        # injected files reach the guest only on its config drive (as in nova)
+        async with self.db.reader() as s:
+            injected = await repo.get_files(s, uuid)
+        md = InstanceMetadata(await self.facts(inst, network_info, files=injected))
         files = list(md.config_drive_files())
         image = await asyncio.to_thread(config_drive.build_iso, files)
         path = self.config_drive_path(uuid)
         await asyncio.to_thread(config_drive.write_image, path, image)
         return path
 
+    async def check_files(self, project_id: str, files: list[tuple[str, bytes]]) -> None:
+        """403 when a rebuild's files break the project's injected file quotas."""
+        if self.quota is None:
+            return
+        async with self.db.reader() as s:
+            await personality.check_quota(self.quota, s, project_id, files)
+
+    async def rebuilt(self, uuid: str, files: list[tuple[str, bytes]]) -> None:
+        """A rebuild with ``personality``: its files replace the old ones, and the config drive
+        (when the server has one) is written again."""
+        async with self.db.session() as s:
+            await personality.replace(s, uuid, files)
+        await self.build_config_drive(uuid)
+
     async def forget(self, uuid: str) -> None:
         """Drop what was kept for a deleted instance: its config drive and password."""
         await self.clear_password(uuid)
+        async with self.db.session() as s:
+            await repo.delete_files(s, uuid)
         path = self.config_drive_path(uuid)
 
         def _remove() -> None:
