@@ -24,11 +24,12 @@ def probe_compute_servers(s: Session, facts: "Facts") -> None:
     image, flavor = compute.get("image_ref"), compute.get("flavor_ref")
     section = "compute-feature-enabled"
     if not image or not flavor:
-        for opt in ("enable_instance_password", "console_output"):
+        for opt in ("enable_instance_password", "console_output", "personality"):
             facts.flag(section, opt, False, "no image or flavor to boot a probe server")
         return
     body = {"server": {"name": "conformance-probe", "imageRef": image, "flavorRef": flavor,
                        "networks": "none"}}  # fmt: skip
+    _probe_personality(s, url, image, flavor, facts)
     made = s.call("POST", url + "/servers", body=body, headers=_V)
     if not made.ok:
         for opt in ("enable_instance_password", "console_output"):
@@ -71,5 +72,23 @@ def probe_compute_servers(s: Session, facts: "Facts") -> None:
         s.call("DELETE", f"{url}/servers/{server['id']}", headers=_V)
 
 
+def _probe_personality(s: Session, url: str, image: str, flavor: str, facts: "Facts") -> None:
+    """File injection (up to 2.56) works when a server with one file is accepted."""
+    body = {"server": {"name": "conformance-probe-files", "imageRef": image, "flavorRef": flavor,
+                       "networks": "none",
+                       "personality": [{"path": "/etc/probe", "contents": "cHJvYmU="}]}}  # fmt: skip
+    made = s.call(
+        "POST", url + "/servers", body=body, headers={"OpenStack-API-Version": "compute 2.56"}
+    )
+    if made.ok:
+        s.call("DELETE", f"{url}/servers/{made.body['server']['id']}", headers=_V)
+    facts.flag(
+        "compute-feature-enabled",
+        "personality",
+        made.ok,
+        f"POST /servers with a personality file at 2.56 → HTTP {made.status}",
+    )
+
+
 GUEST_SIDE = ("metadata_service", "config_drive")
-PROBED = ("enable_instance_password", "console_output", *GUEST_SIDE)
+PROBED = ("enable_instance_password", "console_output", "personality", *GUEST_SIDE)
