@@ -285,13 +285,19 @@ def main() -> None:
     parser.add_argument("--decisions", type=int, default=30)
     args = parser.parse_args()
     if args.part == "boots":
-        base = run_boots(2, args.servers, args.concurrency, args.watch)
-        big = run_boots(args.hosts, args.servers, args.concurrency, args.watch)
         print(f"servers={args.servers} concurrency={args.concurrency} watch={args.watch}")
-        for name, r in (("2 hosts (baseline)", base), (f"{args.hosts} hosts", big)):
+        base: dict[str, Any] = {}
+        big: dict[str, Any] = {}
+        for name, hosts, out in (
+            ("2 hosts (baseline)", 2, base),
+            (f"{args.hosts} hosts", args.hosts, big),
+        ):
+            r = run_boots(hosts, args.servers, args.concurrency, args.watch)
+            out.update(r)
             print(
                 f"{name:>20}: create->ACTIVE p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, "
-                f"{r['per_s']:.1f} boots/s, errors {r['errors']}"
+                f"{r['per_s']:.1f} boots/s, errors {r['errors']}",
+                flush=True,
             )
         print(
             f"p50 ratio {big['p50_ms'] / base['p50_ms']:.2f}, "
