@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from stratus.cmd.host import host_app
 from stratus.conf import Settings, load_settings
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ db_app = typer.Typer(help="Database schema.")
 app.add_typer(keys_app, name="keys")
 app.add_typer(policy_app, name="policy")
 app.add_typer(db_app, name="db")
+app.add_typer(host_app, name="host")
 console = Console()
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="State directory.")]

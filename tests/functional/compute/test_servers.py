@@ -313,7 +313,9 @@ def test_metadata_tags_update(demo: Any, image: Any, demo_api: Caller) -> None:
     assert resp.json()["server"]["description"] == "second"
     found = demo_api("GET", "/servers?name=^renam").json()["servers"]
     assert [s["id"] for s in found] == [server_id]
-    assert demo_api("POST", f"/servers/{server_id}/action", json={"addFixedIp": {}}).status_code == 501
+    assert (
+        demo_api("POST", f"/servers/{server_id}/action", json={"addFixedIp": {}}).status_code == 501
+    )
     assert demo_api("DELETE", f"/servers/{server_id}").status_code == 204
 
 

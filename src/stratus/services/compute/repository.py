@@ -448,3 +448,15 @@ async def instances_on_host(session: AsyncSession, host: str) -> list[Instance]:
         .order_by(Instance.created_at)
     )
     return list((await session.execute(stmt)).scalars())
+
+
+async def touch_services_except(
+    session: AsyncSession, now: dt.datetime, hosts: Sequence[str] | set[str]
+) -> None:
+    """Heartbeat every service but those of ``hosts`` (agents that stopped)."""
+    await session.execute(
+        update(ComputeService)
+        .where(ComputeService.host.not_in(list(hosts)))
+        .values(last_seen_up=now)
+        .execution_options(synchronize_session=False)
+    )

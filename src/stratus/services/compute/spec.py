@@ -178,7 +178,9 @@ async def bootstrap(runtime: Runtime) -> None:
 
     async def beat() -> None:
         while True:
-            await asyncio.sleep(HEARTBEAT_INTERVAL)
+            # nova's report_interval (10 s) against service_down_time (60 s): a shorter
+            # down time (tests, small labs) beats proportionally more often.
+            await asyncio.sleep(min(HEARTBEAT_INTERVAL, built.hosts.config.service_down_time / 4))
             try:
                 await built.hosts.heartbeat()
             except Exception:

@@ -107,6 +107,11 @@ class ComputeDriver(Protocol):
 
     def instances_on(self, host: str) -> list[str]: ...
 
+    def agent_running(self, host: str) -> bool:
+        """Whether the host's compute agent runs (and so heartbeats); a stopped one goes
+        down after service_down_time."""
+        ...
+
     # -- lifecycle operations beyond power -----------------------------------------------
 
     async def snapshot(self, host: str, uuid: str) -> bytes:

@@ -51,7 +51,11 @@ class FakeComputeDriver:
         return PowerState.RUNNING
 
     async def destroy(self, host: str, uuid: str) -> None:
-        self._running.get(host, {}).pop(uuid, None)
+        if self._running.get(host, {}).pop(uuid, None) is None:
+            return
+        if any(uuid in guests for guests in self._running.values()):
+            # A move left the guest running elsewhere: its state there stays.
+            return
         self._power.pop(uuid, None)
         self._boots.pop(uuid, None)
 
@@ -98,6 +102,17 @@ class FakeComputeDriver:
         return sorted(self._running.get(host, {}))
 
     # -- failure injection (tests) ---------------------------------------------------------
+
+    def agent_running(self, host: str) -> bool:
+        return host not in self._ops.stopped
+
+    def stop_agent(self, host: str) -> None:
+        """Simulate a host failure: its agent stops heartbeating and every operation on it
+        fails (its guests are left as they were, as on a host that lost power)."""
+        self._ops.stopped.add(host)
+
+    def start_agent(self, host: str) -> None:
+        self._ops.stopped.discard(host)
 
     def inject_failure(self, operation: str, *, host: str | None = None, times: int = 1) -> None:
         """Make the next ``times`` calls of ``operation`` (on ``host``, or any) fail."""
@@ -277,8 +292,11 @@ class FakeOperations:
         self.passwords: dict[str, str] = {}
         self.control: dict[str, _Control] = {}
         self.hold = False
+        self.stopped: set[str] = set()
 
     def check(self, operation: str, host: str) -> None:
+        if host in self.stopped:
+            raise DriverOperationFailed(f"the compute agent of {host} is not running")
         for entry in self.failures:
             op, on, left = entry
             if op == operation and on in (None, host) and isinstance(left, int) and left > 0:
