@@ -92,7 +92,7 @@ class MoveService:
         if marker is not None:
             ids = [r.uuid for r in rows]
             if marker not in ids:
-                raise NotFound(f"Marker {marker} could not be found.")
+                raise BadRequest(f"Marker {marker} could not be found.")
             rows = rows[ids.index(marker) + 1 :]
         return rows[:limit] if limit is not None else rows
 
@@ -668,14 +668,18 @@ class MoveService:
             str(migration.source_compute), "live_migration_force_complete", {"uuid": uuid}
         )
 
-    async def abort(self, ctx: RequestContext, uuid: str, ident: int) -> None:
+    async def abort(
+        self, ctx: RequestContext, uuid: str, ident: int, *, queued_too: bool = True
+    ) -> None:
+        """Abort a live migration: a running one (and, from 2.65, a queued or preparing one)."""
         inst = await self.servers.get(ctx, uuid)
         if inst.locked and not ctx.is_admin:
             raise Conflict(f"Instance {uuid} is locked")
         if inst.task_state != "migrating":
             raise InstanceInvalidState("abort live migration", uuid, "task_state", inst.task_state)
         migration = await self._live_of(uuid, ident)
-        if migration.status not in ("running", "queued", "preparing"):
+        abortable = ("running", "queued", "preparing") if queued_too else ("running",)
+        if migration.status not in abortable:
             raise BadRequest(
                 f"Migration {ident} state of instance {uuid} is {migration.status}. Cannot "
                 "abort live migration while the migration is in this state."

@@ -172,5 +172,7 @@ async def delete_server_migration(
 ) -> Response:
     _need(ctx, "2.24")
     ctx.can(policies.SERVER_MIGRATIONS_DELETE)
-    await _moves(request).abort(ctx, server_id, _migration_id(migration_id))
+    await _moves(request).abort(
+        ctx, server_id, _migration_id(migration_id), queued_too=version(ctx).at_least("2.65")
+    )
     return no_content(202)

@@ -19,27 +19,27 @@ VERSIONS = [
     "2.11",  # os-services forced_down
     "2.12",  # (os-virtual-interfaces: not served)
     "2.13",  # server groups show project_id/user_id (server groups not served yet)
-    "2.14",  # (evacuate without onSharedStorage: not served)
+    "2.14",  # evacuate drops onSharedStorage and answers no adminPass
     "2.15",  # soft-(anti-)affinity policies (server groups not served yet)
     "2.16",  # servers show host_status (policy)
-    "2.17",  # (trigger crash dump: not served)
+    "2.17",  # trigger_crash_dump action
     "2.18",  # project id optional in URLs (we never put it there)
     "2.19",  # servers carry "description"
     "2.20",  # (volume attach on shelved: not served)
     "2.21",  # instance actions of deleted servers are readable
-    "2.22",  # (live-migration force complete: not served)
-    "2.23",  # (os-migrations: not served)
-    "2.24",  # (abort live migration: not served)
-    "2.25",  # (live migration block_migration auto: not served)
+    "2.22",  # force_complete of a running live migration
+    "2.23",  # migration_type and links in os-migrations; /servers/{id}/migrations
+    "2.24",  # abort a live migration (DELETE /servers/{id}/migrations/{id})
+    "2.25",  # os-migrateLive: block_migration "auto", no disk_over_commit
     "2.26",  # server tags
     "2.27",  # OpenStack-API-Version header accepted
     "2.28",  # hypervisor cpu_info is an object
-    "2.29",  # (evacuate force: not served)
-    "2.30",  # (live migration force: not served)
+    "2.29",  # evacuate accepts force (destination still scheduled here)
+    "2.30",  # os-migrateLive accepts force (destination still scheduled here)
     "2.31",  # (serial console: not served)
     "2.32",  # device tags on networks in create (accepted, kept in requested networks)
     "2.33",  # hypervisors paging (limit / marker)
-    "2.34",  # (async live migration checks: not served)
+    "2.34",  # live migration checks run after the 202 (a failed one shows in the action)
     "2.35",  # keypairs paging (limit / marker)
     "2.36",  # quota sets and limits drop network quotas; proxy APIs gone
     "2.37",  # networks is required in create: "auto", "none" or a list
@@ -50,7 +50,7 @@ VERSIONS = [
     "2.42",  # device tags (again) in create
     "2.43",  # (os-hosts gone)
     "2.44",  # (addFixedIp etc. gone: not served)
-    "2.45",  # (createImage answers a body: not served)
+    "2.45",  # createImage/createBackup answer {"image_id"} instead of Location
     "2.46",  # request id of the action in actions is the same for all servers of a multi-create
     "2.47",  # server "flavor" embeds the flavor (vcpus, ram, disk, ephemeral, swap, name, specs)
     "2.48",  # diagnostics in one standard form (GET /servers/{id}/diagnostics)
@@ -61,19 +61,19 @@ VERSIONS = [
     "2.53",  # services and hypervisors addressed by uuid
     "2.54",  # (rebuild with key_name: not served)
     "2.55",  # flavor "description"; PUT /flavors/{id} updates it
-    "2.56",  # (cold migrate to host: not served)
+    "2.56",  # migrate takes a target host
     "2.57",  # personality gone; quota sets / limits drop injected file quotas
     "2.58",  # instance actions paging and changes-since
-    "2.59",  # (migrations paging: not served)
+    "2.59",  # migrations: uuid, limit/marker/changes-since
     "2.60",  # (multiattach: not served)
     "2.61",  # flavors show "extra_specs"
     "2.62",  # instance action events show host and hostId
     "2.63",  # trusted_image_certificates on servers (always null here)
     "2.64",  # (server group policy/rules: not served yet)
-    "2.65",  # (abort queued live migrations: not served)
+    "2.65",  # abort a queued or preparing live migration too
     "2.66",  # instance actions changes-before
     "2.67",  # (volume_type in block device mapping: volumes not served)
-    "2.68",  # (force evacuate gone: not served)
+    "2.68",  # evacuate and os-migrateLive lose force
     "2.69",  # (down-cell minimal views: one cell here, never shown)
     "2.70",  # interface and volume attachment "tag"
     "2.71",  # server show/update carry "server_groups"
@@ -81,11 +81,11 @@ VERSIONS = [
     "2.73",  # servers show "locked_reason"
     "2.74",  # create takes host / hypervisor_hostname (admin)
     "2.75",  # flavor swap is 0, not ""; unknown list query parameters answer 400
-    "2.76",  # (power-update event: not served)
-    "2.77",  # (unshelve to AZ: not served)
+    "2.76",  # power-update external event
+    "2.77",  # unshelve of an offloaded server to an availability zone
     "2.78",  # (topology: not served)
     "2.79",  # (delete_on_termination in volume attachments: not served)
-    "2.80",  # (migrations user/project filters: not served)
+    "2.80",  # migrations: user_id/project_id fields and filters
     "2.81",  # (image cache: not served)
     "2.82",  # (accelerator-request-bound event: not served)
     "2.83",  # non-admins may filter servers by more fields
