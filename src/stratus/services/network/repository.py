@@ -403,6 +403,20 @@ async def allocated_in_subnet(session: AsyncSession, subnet_id: str) -> list[str
     return list(rows.scalars())
 
 
+async def allocated_among(
+    session: AsyncSession, subnet_id: str, candidates: Sequence[str]
+) -> set[str]:
+    """Which of ``candidates`` are already allocated in the subnet (one indexed lookup)."""
+    if not candidates:
+        return set()
+    rows = await session.execute(
+        select(m.IPAllocation.ip_address).where(
+            m.IPAllocation.subnet_id == subnet_id, m.IPAllocation.ip_address.in_(candidates)
+        )
+    )
+    return set(rows.scalars())
+
+
 async def allocation_count(session: AsyncSession, subnet_id: str) -> int:
     return await count(session, m.IPAllocation, m.IPAllocation.subnet_id == subnet_id)
 

@@ -51,6 +51,10 @@ ROUTER_INTERFACE_OWNERS = (
 AUTO_ADDRESS_MODES = ("slaac", "dhcpv6-stateless")
 
 
+# Random addresses screened per allocation before the ordered near-full scan.
+RANDOM_BATCH = 64
+
+
 class NetworkService(Core):
     # ====================================================================== networks
 
@@ -1397,7 +1401,12 @@ class NetworkService(Core):
     async def _pick_ip(self, session: AsyncSession, subnet: m.Subnet, port: m.Port) -> str:
         await repo.get(session, m.Subnet, subnet.id, lock=True)
         pools = subnet.allocation_pools
-        for candidate in ipam.random_candidates(pools, 6, subnet.ip_version):
+        # One lookup screens a batch of random candidates, so a subnet three quarters full
+        # still almost never falls back to the scan below (0.75**64 ~ 1e-8), and the cost
+        # does not grow with the number of addresses in use.
+        batch = list(dict.fromkeys(ipam.random_candidates(pools, RANDOM_BATCH, subnet.ip_version)))
+        taken = await repo.allocated_among(session, subnet.id, batch)
+        for candidate in (c for c in batch if c not in taken):
             if await repo.try_allocate(
                 session,
                 subnet_id=subnet.id,
