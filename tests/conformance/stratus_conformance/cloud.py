@@ -25,6 +25,11 @@ CONFORMANCE_ENV = {
     "STRATUS_IDENTITY__SECURITY_COMPLIANCE__LOCKOUT_DURATION": "5",
     "STRATUS_IDENTITY__SECURITY_COMPLIANCE__UNIQUE_LAST_PASSWORD_COUNT": "2",
     "STRATUS_IDENTITY__PASSWORD_HASH_ROUNDS": "4",
+    # Network quotas as neutron-tempest-plugin's own gate jobs set them (zuul.d, [QUOTAS]):
+    # its test classes keep their routers and groups until the class ends.
+    "STRATUS_NETWORK__DEFAULT_QUOTAS": (
+        '{"router": 100, "floatingip": 500, "security_group": 150, "security_group_rule": 1000}'
+    ),
 }
 
 

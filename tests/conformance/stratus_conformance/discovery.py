@@ -274,6 +274,109 @@ def probe_network(s: Session, facts: Facts) -> None:
     if public:
         facts.set("network", "public_network_id", public[0]["id"], "external network")
         facts.set("network", "floating_network_name", public[0]["name"], "external network")
+    _probe_neutron_plugin_options(s, base, aliases, facts)
+    if "default-subnetpools" in aliases:
+        _ensure_default_subnetpool(s, base, facts)
+
+
+# Network types a probe tries; neutron-tempest-plugin reads the list from available_type_drivers.
+_TYPE_PROBES = ("flat", "vlan", "vxlan", "geneve", "gre", "local")
+
+
+def _probe_neutron_plugin_options(s: Session, base: str, aliases: list[str], facts: Facts) -> None:
+    """[neutron_plugin_options]: type drivers that really make a network, the VLAN physical
+    networks and their first id (segment ranges), and the agents' single availability zone."""
+    if "provider" not in aliases:
+        return
+    vlan_physnets: list[str] = []
+    first_vlan: int | None = None
+    if "network-segment-range" in aliases:
+        ranges = s.call("GET", base + "/network_segment_ranges?network_type=vlan")
+        for entry in (ranges.body or {}).get("network_segment_ranges", []) if ranges.ok else []:
+            physnet = entry.get("physical_network")
+            if physnet and physnet not in vlan_physnets:
+                vlan_physnets.append(physnet)
+                if first_vlan is None:
+                    first_vlan = int(entry["minimum"])
+    working: list[str] = []
+    for kind in _TYPE_PROBES:
+        provider: dict[str, Any] = {"provider:network_type": kind}
+        if kind == "flat":
+            provider["provider:physical_network"] = "conformance-probe-flat"
+        elif kind == "vlan":
+            if not vlan_physnets:
+                continue
+            provider["provider:physical_network"] = vlan_physnets[0]
+        made = s.call(
+            "POST",
+            base + "/networks",
+            body={"network": {"name": f"conformance-{kind}-probe", **provider}},
+        )
+        if made.ok:
+            working.append(kind)
+            s.call("DELETE", f"{base}/networks/{made.body['network']['id']}")
+    if working:
+        facts.set(
+            "neutron_plugin_options",
+            "available_type_drivers",
+            ",".join(working),
+            "an admin network of each type → HTTP 201 (others refused)",
+        )
+    if vlan_physnets and "vlan" in working:
+        facts.set(
+            "neutron_plugin_options",
+            "provider_vlans",
+            ",".join(vlan_physnets),
+            "VLAN segment ranges' physical networks",
+        )
+        facts.set(
+            "neutron_plugin_options",
+            "provider_net_base_segm_id",
+            str(first_vlan),
+            "first VLAN id of the first range",
+        )
+    agents = s.call("GET", base + "/agents")
+    zones = {
+        a["availability_zone"]
+        for a in (agents.body or {}).get("agents", [])
+        if agents.ok and a.get("availability_zone")
+    }
+    if len(zones) == 1:
+        facts.set(
+            "neutron_plugin_options",
+            "agent_availability_zone",
+            zones.pop(),
+            "every agent with a zone reports this one",
+        )
+
+
+def _ensure_default_subnetpool(s: Session, base: str, facts: Facts) -> None:
+    """A shared default IPv4 subnet pool, as DevStack makes one (auto-allocated topology needs
+    it): reused when the cloud has one."""
+    found = s.call("GET", base + "/subnetpools?is_default=true&ip_version=4")
+    pools = (found.body or {}).get("subnetpools", []) if found.ok else []
+    if pools:
+        facts.notes.append(f"default subnet pool: {pools[0]['name']} (already there)")
+        return
+    made = s.call(
+        "POST",
+        base + "/subnetpools",
+        body={
+            "subnetpool": {
+                "name": "conformance-default-subnetpool-v4",
+                "prefixes": ["10.128.0.0/16"],
+                "default_prefixlen": 26,
+                "shared": True,
+                "is_default": True,
+            }
+        },
+    )
+    if made.ok:
+        facts.notes.append(
+            "default subnet pool: conformance-default-subnetpool-v4 made (10.128.0.0/16)"
+        )
+    else:
+        facts.notes.append(f"could not create a default subnet pool: {_describe(made)}")
 
 
 def _probe_ipv6(s: Session, base: str, facts: Facts) -> None:
