@@ -24,7 +24,8 @@ from stratus.services.volume.errors import InvalidBackup, InvalidInput, InvalidV
 from stratus.services.volume.models import Backup, Volume
 from stratus.services.volume.volume import check_metadata, check_text, parse_bool
 
-BACKUP_SERVICE = "stratus.backup.drivers.object_store"
+# The record names the driver as cinder's do: backups go to the object storage (Swift) API.
+BACKUP_SERVICE = "cinder.backup.drivers.swift"
 
 
 def object_store(runtime: Runtime) -> Any:
@@ -170,6 +171,7 @@ class BackupService:
                 stream = backend.driver.read(volume_spec(vol), self.core.cfg.backup_chunk_size)
             parent_manifest = dict(parent.manifest or {}) if parent else None
             extras = {
+                "volume_metadata": dict(vol.metadata_ or {}),
                 "bootable": vol.bootable,
                 "volume_image_metadata": dict(vol.image_metadata or {}) or None,
             }
@@ -344,6 +346,8 @@ class BackupService:
             v2 = await repo.get_volume(s, volume_id)
             if v2 is not None:
                 v2.bootable = bool(manifest.get("bootable", v2.bootable))
+                # cinder restores the backed-up volume metadata over the target's
+                v2.metadata_ = {**(v2.metadata_ or {}), **(manifest.get("volume_metadata") or {})}
                 if manifest.get("volume_image_metadata"):
                     v2.image_metadata = dict(manifest["volume_image_metadata"])
 

@@ -172,9 +172,8 @@ async def delete_snapshot_metadata(
 async def _manage(project_id: str, request: Request, ctx: Ctx) -> Response:
     body = await body_of(request, "snapshot")
     row = await services(request).snapshots.manage(ctx, body)
-    return reply(
-        {"snapshot": snapshot_view(row, viewer(request, ctx, project_id), detail=True)}, 202
-    )
+    view = snapshot_view(row, viewer(request, ctx, project_id), detail=False)
+    return reply({"snapshot": view}, 202)
 
 
 @router.post("/os-snapshot-manage")
