@@ -67,7 +67,7 @@ class QuotaEngine:
         overrides = await repository.overrides(session, project_id)
         wanted = set(names) if names is not None else None
         out: dict[str, int] = {}
-        for name, res in self._resources.items():
+        for name, res in list(self._resources.items()):
             if not name.startswith(prefix) or (wanted is not None and name not in wanted):
                 continue
             if name in overrides:
@@ -84,7 +84,7 @@ class QuotaEngine:
     ) -> dict[str, int]:
         return {
             name: await res.counter(session, project_id)
-            for name, res in self._resources.items()
+            for name, res in list(self._resources.items())
             if name.startswith(prefix)
         }
 
