@@ -437,8 +437,80 @@ def probe_volume(s: Session, facts: Facts) -> None:
         ",".join(aliases) if aliases else "None",
         f"GET /extensions → {len(aliases)} aliases",
     )
-    for opt in ("backup", "manage_snapshot", "manage_volume", "extend_attached_volume"):
-        facts.flag("volume-feature-enabled", opt, False, "no probe shows it works yet")
+    pools = s.call("GET", url + "/scheduler-stats/get_pools?detail=true")
+    caps = ((pools.body or {}).get("pools") or [{}])[0].get("capabilities", {}) if pools.ok else {}
+    for key in ("vendor_name", "storage_protocol"):
+        if caps.get(key):
+            facts.set("volume", key, str(caps[key]), f"get_pools → {caps[key]}")
+    _probe_volume_features(s, url, facts)
+    facts.flag("volume-feature-enabled", "extend_attached_volume", False, "not probed")
+
+
+def _volume_wait(s: Session, url: str, want: str) -> dict[str, Any]:
+    """Poll a volume/snapshot/backup URL until its status is ``want`` (or an error)."""
+    import time
+
+    key = url.rstrip("/").rsplit("/", 2)[-2].rstrip("s")
+    for _ in range(300):
+        got = s.call("GET", url)
+        if got.status == 404:
+            return {"status": "deleted"}
+        item = (got.body or {}).get(key, {})
+        if item.get("status") in (want, "error", "error_managing"):
+            return dict(item)
+        time.sleep(0.1)
+    return {}
+
+
+def _probe_volume_features(s: Session, url: str, facts: Facts) -> None:
+    """Back up a volume, unmanage and manage it back, manage a snapshot: each flag is on only
+    when the round trip really worked."""
+    made = s.call("POST", url + "/volumes", body={"volume": {"size": 1, "name": "conformance"}})
+    vol_id = (made.body or {}).get("volume", {}).get("id", "") if made.status == 202 else ""
+    if not vol_id or _volume_wait(s, f"{url}/volumes/{vol_id}", "available").get("status") != "available":
+        for opt in ("backup", "manage_snapshot", "manage_volume"):
+            facts.flag("volume-feature-enabled", opt, False, "could not create a volume")
+        return
+    try:
+        b = s.call("POST", url + "/backups", body={"backup": {"volume_id": vol_id}})
+        b_id = (b.body or {}).get("backup", {}).get("id", "")
+        done = _volume_wait(s, f"{url}/backups/{b_id}", "available") if b_id else {}
+        facts.flag("volume-feature-enabled", "backup", done.get("status") == "available",
+                   f"backup of a volume → {done.get('status')}")
+        if b_id:
+            s.call("DELETE", f"{url}/backups/{b_id}")
+            _volume_wait(s, f"{url}/backups/{b_id}", "deleted")
+        host = s.call("GET", f"{url}/volumes/{vol_id}").body["volume"].get("os-vol-host-attr:host")
+        s.call("POST", f"{url}/volumes/{vol_id}/action", body={"os-unmanage": {}})
+        _volume_wait(s, f"{url}/volumes/{vol_id}", "deleted")
+        m = s.call("POST", url + "/os-volume-manage", body={"volume": {
+            "host": host, "ref": {"source-name": f"volume-{vol_id}"}}})
+        new_id = (m.body or {}).get("volume", {}).get("id", "")
+        state = _volume_wait(s, f"{url}/volumes/{new_id}", "available") if new_id else {}
+        facts.flag("volume-feature-enabled", "manage_volume", state.get("status") == "available",
+                   f"unmanage + manage back → {state.get('status')}")
+        if new_id:
+            vol_id = new_id
+        snap = s.call("POST", url + "/snapshots", body={"snapshot": {"volume_id": vol_id}})
+        snap_id = (snap.body or {}).get("snapshot", {}).get("id", "")
+        ok = False
+        if snap_id and _volume_wait(s, f"{url}/snapshots/{snap_id}", "available").get("status") == "available":
+            s.call("POST", f"{url}/snapshots/{snap_id}/action", body={"os-unmanage": {}})
+            _volume_wait(s, f"{url}/snapshots/{snap_id}", "deleted")
+            ms = s.call("POST", url + "/os-snapshot-manage", body={"snapshot": {
+                "volume_id": vol_id, "ref": {"source-name": f"snapshot-{snap_id}"}}})
+            ms_id = (ms.body or {}).get("snapshot", {}).get("id", "")
+            ok = bool(ms_id) and _volume_wait(s, f"{url}/snapshots/{ms_id}", "available").get("status") == "available"
+            if ms_id:
+                s.call("DELETE", f"{url}/snapshots/{ms_id}")
+                _volume_wait(s, f"{url}/snapshots/{ms_id}", "deleted")
+        facts.flag("volume-feature-enabled", "manage_snapshot", ok, "unmanage + manage a snapshot")
+        if ok:
+            facts.set("volume", "manage_snapshot_ref", "source-name,snapshot-%s", "file backend names")
+        facts.set("volume", "manage_volume_ref", "source-name,volume-%s", "file backend names")
+    finally:
+        s.call("DELETE", f"{url}/volumes/{vol_id}")
+
 
 
 def probe_image(s: Session, facts: Facts) -> None:
