@@ -291,3 +291,25 @@ def test_failed_resize_rolls_back_to_the_source(
     actions = demo_api("GET", f"/servers/{sid}/os-instance-actions").json()["instanceActions"]
     resize = actions[0]
     assert resize["action"] == "resize" and resize["message"] == "Error"
+
+
+def test_delete_while_verify_resize_frees_both_hosts(
+    admin: Any, demo_api: Caller, admin_api: Caller, image: Any
+) -> None:
+    body = {"name": "short-lived", "imageRef": image.id, "flavorRef": "1", "networks": "none"}
+    sid = demo_api("POST", "/servers", version="2.37", json={"server": body}).json()["server"]["id"]
+    _wait(demo_api, sid, "ACTIVE")
+    assert (
+        demo_api("POST", f"/servers/{sid}/action", json={"resize": {"flavorRef": "2"}}).status_code
+        == 202
+    )
+    _wait(demo_api, sid, "VERIFY_RESIZE")
+    (migration,) = _migrations(admin_api, sid)
+    assert _allocs(admin, migration["uuid"]) and _allocs(admin, sid)
+    assert demo_api("DELETE", f"/servers/{sid}").status_code == 204
+    for _ in range(200):
+        if demo_api("GET", f"/servers/{sid}").status_code == 404:
+            break
+        time.sleep(0.05)
+    assert _allocs(admin, sid) == {} and _allocs(admin, migration["uuid"]) == {}
+    assert _migrations(admin_api, sid)[0]["status"] == "confirmed"

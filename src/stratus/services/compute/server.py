@@ -105,7 +105,10 @@ _TASK_STATUS: dict[str, dict[str, str]] = {
         **dict.fromkeys(_REBUILD_TASKS, "REBUILD"),
         **dict.fromkeys(_RESIZE_TASKS, "RESIZE"),
     },
-    "stopped": {**dict.fromkeys(_REBUILD_TASKS, "REBUILD"), **dict.fromkeys(_RESIZE_TASKS, "RESIZE")},
+    "stopped": {
+        **dict.fromkeys(_REBUILD_TASKS, "REBUILD"),
+        **dict.fromkeys(_RESIZE_TASKS, "RESIZE"),
+    },
     "resized": {"resize_reverting": "REVERT_RESIZE"},
     "paused": {"migrating": "MIGRATING"},
     "error": dict.fromkeys(_REBUILD_TASKS, "REBUILD"),
@@ -958,6 +961,7 @@ class ServerService:
                     await self.network.unbind_port(port_id)
         if self.scheduler is not None:
             await self.scheduler.release(uuid)
+        await self._drop_moves(uuid)
         if self.config_drives is not None:
             await self.config_drives.forget(uuid)
         async with self.db.session() as s:
@@ -973,6 +977,24 @@ class ServerService:
             inst.deleted_at = now
             inst.terminated_at = now
             inst.updated_at = now
+
+    async def _drop_moves(self, uuid: str) -> None:
+        """A server deleted mid-move (VERIFY_RESIZE, say): nova confirms the move, so the
+        migration's claim on the source and the copy left there go too."""
+        async with self.db.session() as s:
+            moving = await repo.instance_migrations(s, uuid, statuses=MOVE_HOLDS_SOURCE)
+            for row in moving:
+                row.status = "confirmed" if row.status == "finished" else "error"
+                row.updated_at = utcnow()
+            held = [(row.uuid, row.source_compute) for row in moving]
+        for consumer, source in held:
+            if source:
+                with contextlib.suppress(Exception):
+                    await self.bus.call(
+                        Message(COMPUTE_TOPIC, "destroy", {"uuid": uuid}, server=source)
+                    )
+            if self.scheduler is not None:
+                await self.scheduler.release(consumer)
 
     # -- update, metadata, tags ------------------------------------------------------------
 
@@ -1271,6 +1293,20 @@ class ServerService:
         else:
             await asyncio.sleep(0)
 
+
+# Migration states in which the migration still holds the source host's allocations.
+MOVE_HOLDS_SOURCE = (
+    "pre-migrating",
+    "migrating",
+    "post-migrating",
+    "finished",
+    "confirming",
+    "reverting",
+    "accepted",
+    "queued",
+    "preparing",
+    "running",
+)
 
 # action -> (vm_states it is allowed in, task_state while it runs, vm_state afterwards)
 POWER_ACTIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
