@@ -4,7 +4,7 @@ type external networks get. Defaults are DevStack's ML2 ones: VXLAN tenant
 networks with VNIs 1-1000, VLANs 100-199 on ``physnet1``, flat networks on any physnet."""
 
 import re
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -50,7 +50,8 @@ class NetworkSettings(BaseModel):
     # ML2's external_network_type: the type an external network without provider attributes
     # gets (unset: the first tenant network type).
     external_network_type: str | None = None
-    driver: str = "fake"
+    # The mechanism driver; only "fake" exists yet (the Linux data plane is a later issue).
+    driver: Literal["fake"] = "fake"
     host: str = "stratus"
     max_fixed_ips_per_port: int = Field(5, ge=1)
 

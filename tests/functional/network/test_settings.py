@@ -99,6 +99,7 @@ def test_environment_sets_the_section(tmp_path: Path, monkeypatch: pytest.Monkey
         ({"external_network_type": "gre"}, "external_network_type"),
         ({"default_quotas": {"port": -5}}, "-1 (unlimited)"),
         ({"no_such_option": 1}, "no_such_option"),
+        ({"driver": "linuxbridge"}, "driver"),
     ],
 )
 def test_bad_values_are_refused_at_load(
