@@ -23,10 +23,13 @@ def files(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file()]
 
 
+@pytest.mark.parametrize("direct", [True, False], ids=["o_direct-if-possible", "buffered"])
 @pytest.mark.parametrize("piece", [1, 4096, 65536 + 7, 5 << 20])
-async def test_bytes_and_digests(tmp_path: Path, piece: int, monkeypatch) -> None:
+async def test_bytes_and_digests(tmp_path: Path, piece: int, direct: bool, monkeypatch) -> None:
     # Small batches so that many batches (and a short last one) go through the threads.
     monkeypatch.setattr(spool_module, "BATCH", 100_000)
+    if not direct:
+        monkeypatch.delattr(os, "O_DIRECT", raising=False)
     data = os.urandom(1_234_567 if piece > 1 else 5_000)
     final = tmp_path / "final" / "blob"
     done = await spool(
@@ -46,6 +49,28 @@ async def test_bytes_and_digests(tmp_path: Path, piece: int, monkeypatch) -> Non
     assert files(tmp_path) == [final]
     got = b"".join([part async for part in read_file(final, 5, 1000)])
     assert got == data[5:1001]
+
+
+async def test_direct_write_refused_falls_back(tmp_path: Path, monkeypatch) -> None:
+    """A filesystem that takes O_DIRECT at open but refuses the writes: plain writes go on."""
+    probe = spool_module._File(tmp_path / "probe")
+    probe.abort()
+    if not probe.direct:
+        pytest.skip("this filesystem refuses O_DIRECT at open")
+    real_write = os.write
+    refused = []
+
+    def picky(fd: int, data) -> int:
+        if not refused:
+            refused.append(True)
+            raise OSError(22, "Invalid argument")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(spool_module.os, "write", picky)
+    data = os.urandom(300_001)
+    final = tmp_path / "f"
+    done = await spool(chunks(data, 65536), tmp_path / "t.part", final)
+    assert final.read_bytes() == data and done.size == len(data)
 
 
 async def test_over_the_limit(tmp_path: Path) -> None:
