@@ -109,6 +109,8 @@ class HostService:
                     await self._report(res)
 
             await asyncio.gather(*(report(res) for res in hosts))
+        # Registering thousands of hosts can outlast service_down_time: they are up now.
+        await self.heartbeat()
 
     def _node_row(self, res: HostResources, now: dt.datetime) -> ComputeNode:
         return ComputeNode(
