@@ -26,6 +26,7 @@ MIGRATION_PACKAGES = (
     "stratus.services.volume",
     "stratus.scheduler",
     "stratus.services.compute.metadata",
+    "stratus.services.compute.bdm",
 )
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import compute_probes
+from . import compute_action_probes, compute_probes
 from .cloud import Credentials
 from .openstack_http import Response, Session, request
 
@@ -192,7 +192,8 @@ def probe_compute(s: Session, facts: Facts) -> None:
             facts.set("compute", "flavor_ref_alt", alt["id"], "second smallest flavor")
     # No compute feature has a cheap, honest probe yet: each stays off until a probe shows it.
     for opt in COMPUTE_FEATURES:
-        if opt not in compute_probes.PROBED:  # probed once an image exists (after the image probe)
+        # probed once an image exists (after the image probe)
+        if opt not in compute_probes.PROBED + compute_action_probes.PROBED:
             facts.flag("compute-feature-enabled", opt, False, "no probe shows it works yet")
 
 
@@ -646,4 +647,8 @@ def discover(creds: Credentials) -> Facts:
             compute_probes.probe_compute_servers(session, facts)
         except Exception as exc:
             facts.notes.append(f"probe compute servers failed: {exc!r}")
+        try:
+            compute_action_probes.probe_compute_actions(session, facts)
+        except Exception as exc:
+            facts.notes.append(f"probe compute actions failed: {exc!r}")
     return facts

@@ -145,7 +145,8 @@ class ActionService:
                 inst,
                 name=name,
                 action="createImage",
-                properties={**metadata, "image_type": "snapshot"},
+                # the caller's metadata wins over nova's own keys (image_type included)
+                properties={"image_type": "snapshot", **metadata},
             )
         finally:
             await self.life.update(uuid, task_state=None)
@@ -176,6 +177,7 @@ class ActionService:
                 inst,
                 name=name,
                 action="createBackup",
+                # rotation finds backups by these two keys: they win over the metadata
                 properties={**metadata, "image_type": "backup", "backup_type": backup_type},
             )
         finally:

@@ -171,6 +171,8 @@ class BootRequest:
     hints: dict[str, Any] = field(default_factory=dict)
     # personality (up to 2.56): (path, contents) for the config drive
     personality: list[tuple[str, bytes]] = field(default_factory=list)
+    # block storage (issue 8): the root disk is a volume (block_device_mapping_v2 boot_index 0)
+    boot_from_volume: bool = False
 
 
 @dataclass
@@ -321,7 +323,7 @@ class ServerService:
                 )
             except InvalidGuestTopology as err:
                 raise BadRequest(str(err)) from None
-        else:
+        elif not req.boot_from_volume:  # block storage (issue 8): root volume, no image
             raise BadRequest(
                 "Block device mapping is invalid: booting without an image "
                 "(from a volume) needs the block storage service."

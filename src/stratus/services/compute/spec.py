@@ -31,6 +31,7 @@ from stratus.services.compute.api import (
     server_password,
     servers,
     usage,
+    volume_attachments,  # block storage (issue 8)
 )
 from stratus.services.compute.api import migrations as migration_api
 from stratus.services.compute.api import proxies as proxy_api
@@ -48,6 +49,7 @@ from stratus.services.compute.migration import MoveService
 from stratus.services.compute.quota import QuotaService
 from stratus.services.compute.server import COMPUTE_TOPIC, CONDUCTOR_TOPIC, ServerService
 from stratus.services.compute.usage import UsageService
+from stratus.services.compute.volume_attachment import service_for as volume_attachment_service
 from stratus.services.image.client import ImageClient
 
 HEARTBEAT_INTERVAL = 10.0
@@ -148,6 +150,7 @@ def build(runtime: Runtime) -> ASGIApp:
             action_api.router,
             migration_api.router,
             *proxy_api.ROUTERS,
+            volume_attachments.router,  # block storage (issue 8)
             root.router,
         ],
         formatter=compute_error,
@@ -158,6 +161,7 @@ def build(runtime: Runtime) -> ASGIApp:
     while hasattr(inner, "app") and not hasattr(inner, "state"):
         inner = inner.app
     inner.state.compute = built
+    inner.state.volume_attachments = volume_attachment_service(runtime)  # block storage
     assert built.metadata is not None
     return metadata_mount.MetadataMount(root.LegacyV2(app), MetadataApp(built.metadata))
 

@@ -198,7 +198,8 @@ def server_detail(
     }
     if status not in ("BUILD", "ACTIVE"):
         del out["progress"]
-    if not inst.network_info and status != "ACTIVE":
+    if (not inst.network_info and status != "ACTIVE") or not inst.security_groups:
+        # nova leaves the key out when the ports carry no group at all
         out.pop("security_groups")
     if admin_attrs:
         out["OS-EXT-SRV-ATTR:host"] = inst.host

@@ -13,7 +13,7 @@ from stratus.api.context import RequestContext
 from stratus.api.deps import Ctx
 from stratus.kit.errors import BadRequest, NotFound, NotImplementedYet
 from stratus.kit.ids import is_uuid_like
-from stratus.services.compute import policies
+from stratus.services.compute import policies, volume_attachment  # (block storage)
 from stratus.services.compute.api import actions, consoles, floating_ip_actions
 from stratus.services.compute.api.common import (
     int_param,
@@ -332,6 +332,8 @@ def parse_boot(data: Any, ctx: RequestContext) -> tuple[BootRequest, bool]:
         if not isinstance(bdm, list):
             raise _bad("block_device_mapping_v2", bdm, "is not of type 'array'")
         for item in bdm:
+            if isinstance(item, dict) and item.get("destination_type") == "volume":
+                continue  # block storage (issue 8): compute/volume_attachment.py takes these
             if not (
                 isinstance(item, dict)
                 and item.get("source_type") == "image"
@@ -469,14 +471,30 @@ def parse_boot(data: Any, ctx: RequestContext) -> tuple[BootRequest, bool]:
 @router.post("/servers")
 async def create_server(request: Request, ctx: Ctx) -> Response:
     ctx.can(policies.SERVERS_CREATE, {"project_id": ctx.project_id})
-    req, want_reservation = parse_boot(await json_body(request), ctx)
+    raw_body = await json_body(request)
+    req, want_reservation = parse_boot(raw_body, ctx)
     if isinstance(req.networks, list) and req.networks:
         ctx.can(policies.SERVERS_CREATE_ATTACH_NETWORK, {"project_id": ctx.project_id})
     if req.availability_zone and ":" in req.availability_zone:
         ctx.can(policies.SERVERS_CREATE_FORCED_HOST, {"project_id": ctx.project_id})
     if req.host or req.hypervisor_hostname:
         ctx.can(policies.SERVERS_CREATE_REQUESTED_DESTINATION, {"project_id": ctx.project_id})
-    result = await services(request).servers.boot(ctx, req)
+    # block storage (issue 8): volumes of block_device_mapping_v2 are made before the server
+    vols = volume_attachment.service_for(request.app.state.runtime)
+    boot_volumes = volume_attachment.parse_block_devices(
+        raw_body["server"].get("block_device_mapping_v2")
+    )
+    req.boot_from_volume = any(b.boot_index == 0 for b in boot_volumes)
+    if boot_volumes and req.max_count > 1:
+        raise BadRequest("Booting several servers with volume block devices is not supported.")
+    await vols.prepare_boot(ctx, boot_volumes)
+    try:
+        result = await services(request).servers.boot(ctx, req)
+    except BaseException:
+        await vols.abandon_boot(ctx, boot_volumes)
+        raise
+    if boot_volumes:
+        await vols.attach_boot(ctx, result.instances[0], boot_volumes)
     if want_reservation:
         return reply({"reservation_id": result.reservation_id}, 202)
     first = result.instances[0]
@@ -628,6 +646,8 @@ async def delete_server(server_id: str, request: Request, ctx: Ctx) -> Response:
     inst = await svc.get(ctx, server_id)
     ctx.can(policies.SERVERS_DELETE, _target(inst))
     await svc.delete(ctx, server_id)
+    # block storage (issue 8): detach volumes, delete those with delete_on_termination
+    await volume_attachment.service_for(request.app.state.runtime).server_deleted(ctx, server_id)
     return no_content(204)
 
 

@@ -1,0 +1,364 @@
+"""Volumes on servers: attach, detach, list and show (``os-volume_attachments``) and boot
+from volume (``block_device_mapping_v2`` with destination ``volume``), through the block
+storage service's client and its attachments API."""
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from stratus.api.context import RequestContext
+from stratus.api.policy import Rule, register
+from stratus.db import Database
+from stratus.kit.errors import BadRequest, Conflict, NotFound
+from stratus.kit.ids import is_uuid_like, uuid_str
+from stratus.kit.timeutil import utcnow
+from stratus.services.compute.bdm import repository as repo
+from stratus.services.compute.bdm.models import VolumeMapping
+from stratus.services.compute.models import Instance
+
+POLICY_INDEX = "os_compute_api:os-volumes-attachments:index"
+POLICY_CREATE = "os_compute_api:os-volumes-attachments:create"
+POLICY_SHOW = "os_compute_api:os-volumes-attachments:show"
+POLICY_UPDATE = "os_compute_api:os-volumes-attachments:update"
+POLICY_SWAP = "os_compute_api:os-volumes-attachments:swap"
+POLICY_DELETE = "os_compute_api:os-volumes-attachments:delete"
+_OWNER = "role:admin or project_id:%(project_id)s"
+register(
+    [
+        Rule(POLICY_INDEX, _OWNER, "List volume attachments of a server"),
+        Rule(POLICY_CREATE, _OWNER, "Attach a volume to a server"),
+        Rule(POLICY_SHOW, _OWNER, "Show a volume attachment of a server"),
+        Rule(POLICY_UPDATE, _OWNER, "Update a volume attachment (delete_on_termination)"),
+        Rule(POLICY_SWAP, "role:admin", "Swap the volume of an attachment"),
+        Rule(POLICY_DELETE, _OWNER, "Detach a volume from a server"),
+    ]
+)
+
+# vm_states in which nova attaches and detaches volumes.
+_ATTACHABLE = ("active", "paused", "stopped", "suspended", "resized", "soft-delete")
+_DEVICE = re.compile(r"^/dev/[a-z]+[a-z0-9]*$")
+
+
+class VolumeMappingNotFound(NotFound):
+    def __init__(self, volume_id: str) -> None:
+        super().__init__(f"volume_id not found: {volume_id}")
+
+
+@dataclass
+class BootVolume:
+    """One ``block_device_mapping_v2`` entry with destination ``volume``, validated."""
+
+    source_type: str  # image | volume | snapshot | blank
+    uuid: str | None
+    volume_size: int | None
+    boot_index: int | None
+    delete_on_termination: bool
+    device_name: str | None
+    tag: str | None
+    volume_type: str | None
+    volume_id: str | None = None  # filled once prepared
+
+
+def _bad(field: str, value: Any, why: str = "") -> BadRequest:
+    return BadRequest(f"Invalid input for field/attribute {field}. Value: {value}. {why}".strip())
+
+
+def parse_block_devices(items: Any) -> list[BootVolume]:
+    """The volume entries of ``block_device_mapping_v2`` (image → local entries are left to
+    the image boot path)."""
+    if not items:
+        return []
+    if not isinstance(items, list):
+        raise _bad("block_device_mapping_v2", items, "is not of type 'array'")
+    out: list[BootVolume] = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise _bad("block_device_mapping_v2", item, "is not of type 'object'")
+        if item.get("destination_type") != "volume":
+            continue
+        source = item.get("source_type")
+        if source not in ("image", "volume", "snapshot", "blank"):
+            raise BadRequest(f"Block Device Mapping is Invalid: source_type {source} is invalid.")
+        uuid = item.get("uuid")
+        if source != "blank" and (not isinstance(uuid, str) or not is_uuid_like(uuid)):
+            raise BadRequest("Block Device Mapping is Invalid: uuid must be a valid UUID.")
+        size_raw = item.get("volume_size")
+        size: int | None = None
+        if size_raw is not None:
+            try:
+                size = int(size_raw)
+            except (TypeError, ValueError):
+                raise _bad("volume_size", size_raw, "is not of type 'integer'") from None
+            if size < 1:
+                raise BadRequest("Block Device Mapping is Invalid: volume_size must be >= 1.")
+        if source in ("image", "blank") and size is None:
+            raise BadRequest(
+                f"Block Device Mapping is Invalid: volume_size is required for source_type {source}."
+            )
+        boot_index = item.get("boot_index")
+        if boot_index is not None:
+            try:
+                boot_index = int(boot_index)
+            except (TypeError, ValueError):
+                raise _bad("boot_index", boot_index, "is not of type 'integer'") from None
+        device = item.get("device_name")
+        if device is not None and (not isinstance(device, str) or not _DEVICE.match(device)):
+            raise BadRequest(f"Block Device Mapping is Invalid: device name {device} is invalid.")
+        dot = item.get("delete_on_termination", False)
+        if isinstance(dot, str):
+            dot = dot.strip().lower() in ("true", "1", "yes")
+        out.append(
+            BootVolume(
+                source_type=source,
+                uuid=uuid if isinstance(uuid, str) else None,
+                volume_size=size,
+                boot_index=boot_index if boot_index is None or boot_index >= 0 else None,
+                delete_on_termination=bool(dot),
+                device_name=device,
+                tag=item.get("tag") if isinstance(item.get("tag"), str) else None,
+                volume_type=item.get("volume_type")
+                if isinstance(item.get("volume_type"), str)
+                else None,
+            )
+        )
+    roots = [b for b in out if b.boot_index == 0]
+    if len(roots) > 1:
+        raise BadRequest(
+            "Block Device Mapping is Invalid: Boot sequence for the instance and "
+            "image/block device mapping combination is not valid."
+        )
+    return out
+
+
+def _next_device(used: set[str], prefix: str = "/dev/vd") -> str:
+    for letter in "abcdefghijklmnopqrstuvwxyz":
+        name = f"{prefix}{letter}"
+        if name not in used:
+            return name
+    raise BadRequest("No free disk device names for prefix 'vd'")
+
+
+class VolumeAttachmentService:
+    def __init__(self, db: Database, volumes: Any) -> None:
+        self.db = db
+        # services/volume/client.py VolumeClient, or None when block storage is disabled
+        self.volumes = volumes
+
+    def _client(self) -> Any:
+        if self.volumes is None:
+            raise BadRequest("The block storage service is not enabled.")
+        return self.volumes
+
+    async def mappings(self, server_id: str) -> list[VolumeMapping]:
+        async with self.db.reader() as s:
+            return await repo.of_server(s, server_id)
+
+    async def mappings_of(self, server_ids: list[str]) -> dict[str, list[VolumeMapping]]:
+        async with self.db.reader() as s:
+            return await repo.of_servers(s, server_ids)
+
+    async def get(self, server_id: str, volume_id: str) -> VolumeMapping:
+        async with self.db.reader() as s:
+            row = await repo.find(s, server_id, volume_id)
+        if row is None:
+            raise VolumeMappingNotFound(volume_id)
+        return row
+
+    # -- attach / detach -------------------------------------------------------------------
+
+    async def attach(
+        self,
+        ctx: RequestContext,
+        inst: Instance,
+        volume_id: str,
+        *,
+        device: str | None,
+        tag: str | None,
+        delete_on_termination: bool,
+    ) -> VolumeMapping:
+        client = self._client()
+        if inst.vm_state not in _ATTACHABLE or inst.task_state is not None:
+            raise Conflict(
+                f"Cannot 'attach_volume' instance {inst.uuid} while it is in vm_state "
+                f"{inst.vm_state}"
+            )
+        if device is not None and not _DEVICE.match(device):
+            raise BadRequest(f"The supplied device path ({device}) is invalid.")
+        volume = await client.get(ctx, volume_id)
+        if volume is None:
+            raise NotFound(f"Volume {volume_id} could not be found.")
+        existing = await self.mappings(inst.uuid)
+        if any(m.volume_id == volume_id for m in existing):
+            raise BadRequest(
+                f"Invalid volume: volume {volume_id} is already attached to the instance."
+            )
+        used = {m.device_name for m in existing}
+        if not any(m.boot_index == 0 for m in existing):
+            used.add("/dev/vda")  # the image's root disk
+        if device is not None and device in used:
+            raise BadRequest(f"The supplied device path ({device}) is in use.")
+        name = device or _next_device(used)
+        attachment_id = await client.attach(
+            ctx, volume_id, instance_id=inst.uuid, host=inst.host, device=name
+        )
+        row = VolumeMapping(
+            id=uuid_str(),
+            instance_uuid=inst.uuid,
+            volume_id=volume_id,
+            attachment_id=attachment_id,
+            device_name=name,
+            tag=tag,
+            source_type="volume",
+            boot_index=None,
+            delete_on_termination=delete_on_termination,
+            created_at=utcnow(),
+        )
+        try:
+            async with self.db.session() as s:
+                await repo.add(s, row)
+        except BaseException:
+            await client.detach(ctx, attachment_id)
+            raise
+        return row
+
+    async def detach(self, ctx: RequestContext, inst: Instance, volume_id: str) -> None:
+        client = self._client()
+        if inst.vm_state not in _ATTACHABLE or inst.task_state is not None:
+            raise Conflict(
+                f"Cannot 'detach_volume' instance {inst.uuid} while it is in vm_state "
+                f"{inst.vm_state}"
+            )
+        async with self.db.session() as s:
+            row = await repo.find(s, inst.uuid, volume_id)
+            if row is None:
+                raise VolumeMappingNotFound(volume_id)
+            if row.boot_index == 0:
+                raise BadRequest("Cannot detach a root device volume")
+            attachment_id = row.attachment_id
+            await repo.remove(s, row)
+        if attachment_id:
+            await client.detach(ctx, attachment_id)
+
+    async def update(
+        self, inst: Instance, volume_id: str, *, delete_on_termination: bool | None
+    ) -> VolumeMapping:
+        async with self.db.session() as s:
+            row = await repo.find(s, inst.uuid, volume_id)
+            if row is None:
+                raise VolumeMappingNotFound(volume_id)
+            if delete_on_termination is not None:
+                row.delete_on_termination = delete_on_termination
+            return row
+
+    # -- boot from volume ------------------------------------------------------------------
+
+    async def prepare_boot(self, ctx: RequestContext, devices: list[BootVolume]) -> None:
+        """Check and create the volumes of a boot request before the server exists (so a
+        bad mapping changes nothing); each entry gets its ``volume_id``."""
+        if not devices:
+            return
+        client = self._client()
+        created: list[str] = []
+        try:
+            for d in devices:
+                if d.source_type == "volume":
+                    assert d.uuid is not None
+                    vol = await client.get(ctx, d.uuid)
+                    if vol is None:
+                        raise BadRequest(
+                            f"Block Device Mapping is Invalid: failed to get volume {d.uuid}."
+                        )
+                    if vol.status != "available" and not (
+                        vol.multiattach and vol.status == "in-use"
+                    ):
+                        raise BadRequest(
+                            f"Block Device Mapping is Invalid: volume {d.uuid} status must be "
+                            f"'available', but is '{vol.status}'."
+                        )
+                    d.volume_id = vol.id
+                    continue
+                vid = await client.create(
+                    ctx,
+                    size=d.volume_size,
+                    name="",
+                    image_id=d.uuid if d.source_type == "image" else None,
+                    snapshot_id=d.uuid if d.source_type == "snapshot" else None,
+                    volume_type=d.volume_type,
+                )
+                created.append(vid)
+                d.volume_id = vid
+            for vid in created:
+                await client.wait(ctx, vid)
+        except BaseException:
+            for vid in created:
+                await client.delete(ctx, vid)
+            raise
+
+    async def abandon_boot(self, ctx: RequestContext, devices: list[BootVolume]) -> None:
+        """The server was not created: remove the volumes made for it."""
+        client = self._client()
+        for d in devices:
+            if d.source_type != "volume" and d.volume_id:
+                await client.delete(ctx, d.volume_id)
+
+    async def attach_boot(
+        self, ctx: RequestContext, inst: Instance, devices: list[BootVolume]
+    ) -> None:
+        client = self._client()
+        used: set[str] = set() if any(d.boot_index == 0 for d in devices) else {"/dev/vda"}
+        ordered = sorted(devices, key=lambda d: (d.boot_index is None, d.boot_index or 0))
+        for d in ordered:
+            assert d.volume_id is not None
+            name = d.device_name or ("/dev/vda" if d.boot_index == 0 else _next_device(used))
+            used.add(name)
+            attachment_id = await client.attach(
+                ctx, d.volume_id, instance_id=inst.uuid, host=inst.host, device=name
+            )
+            async with self.db.session() as s:
+                await repo.add(
+                    s,
+                    VolumeMapping(
+                        id=uuid_str(),
+                        instance_uuid=inst.uuid,
+                        volume_id=d.volume_id,
+                        attachment_id=attachment_id,
+                        device_name=name,
+                        tag=d.tag,
+                        source_type=d.source_type,
+                        boot_index=d.boot_index,
+                        delete_on_termination=d.delete_on_termination,
+                        created_at=utcnow(),
+                    ),
+                )
+
+    async def server_deleted(self, ctx: RequestContext, server_id: str) -> None:
+        """Detach the server's volumes; delete those marked ``delete_on_termination``."""
+        if self.volumes is None:
+            return
+        async with self.db.session() as s:
+            rows = await repo.of_server(s, server_id)
+            for row in rows:
+                await repo.remove(s, row)
+        for row in rows:
+            if row.attachment_id:
+                await self.volumes.detach(ctx, row.attachment_id)
+            if row.delete_on_termination:
+                await self.volumes.delete(ctx, row.volume_id)
+
+
+_KEY = "compute.volume_attachments"
+
+
+def service_for(runtime: Any) -> VolumeAttachmentService:
+    """The one service of a runtime (the compute app and its handlers share it)."""
+    existing = runtime.clients.get(_KEY)
+    if isinstance(existing, VolumeAttachmentService):
+        return existing
+    client = None
+    if "block-storage" in runtime.settings.services:
+        from stratus.services.volume.client import VolumeClient
+
+        client = VolumeClient(runtime)
+    built = VolumeAttachmentService(runtime.db, client)
+    runtime.clients[_KEY] = built
+    return built

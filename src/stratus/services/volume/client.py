@@ -1,0 +1,149 @@
+"""What other services (compute) may do with block storage, in-process and as the calling
+user: read a volume, create one (blank, from an image, snapshot or volume), wait for it,
+attach it to an instance through the attachments API and detach it, delete it."""
+
+import asyncio
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from stratus.api.context import RequestContext
+from stratus.api.runtime import Runtime
+from stratus.kit.errors import NotFound
+from stratus.services.volume.errors import VolumeNotFound
+
+KEY = "block-storage.services"
+
+
+@dataclass(frozen=True)
+class VolumeInfo:
+    id: str
+    name: str | None
+    status: str
+    size: int
+    multiattach: bool
+    bootable: bool
+    availability_zone: str
+    image_metadata: dict[str, str] = field(default_factory=dict)
+    attached_to: tuple[str, ...] = ()
+
+
+class VolumeUnavailable(Exception):
+    """A volume did not reach the wanted status (it went to error, or took too long)."""
+
+
+class VolumeClient:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    def _svc(self) -> Any:
+        built = self.runtime.clients.get(KEY)
+        if built is None:
+            from stratus.services.volume import spec
+
+            built = spec.services(self.runtime)
+        return built
+
+    async def get(self, ctx: RequestContext, volume_id: str) -> VolumeInfo | None:
+        try:
+            data = await self._svc().volumes.get(ctx, volume_id)
+        except NotFound:
+            return None
+        v = data.volume
+        return VolumeInfo(
+            id=v.id,
+            name=v.name,
+            status=v.status,
+            size=v.size,
+            multiattach=v.multiattach,
+            bootable=v.bootable,
+            availability_zone=v.availability_zone,
+            image_metadata=dict(v.image_metadata or {}),
+            attached_to=tuple(
+                a.instance_uuid for a in data.attachments if a.instance_uuid is not None
+            ),
+        )
+
+    async def create(
+        self,
+        ctx: RequestContext,
+        *,
+        size: int | None,
+        name: str | None = None,
+        image_id: str | None = None,
+        snapshot_id: str | None = None,
+        volume_type: str | None = None,
+        availability_zone: str | None = None,
+    ) -> str:
+        body: dict[str, Any] = {"name": name}
+        if size is not None:
+            body["size"] = size
+        if image_id:
+            body["imageRef"] = image_id
+        if snapshot_id:
+            body["snapshot_id"] = snapshot_id
+        if volume_type:
+            body["volume_type"] = volume_type
+        if availability_zone:
+            body["availability_zone"] = availability_zone
+        data = await self._svc().volumes.create(ctx, body)
+        return str(data.volume.id)
+
+    async def wait(
+        self, ctx: RequestContext, volume_id: str, status: str = "available", timeout: float = 600
+    ) -> VolumeInfo:
+        deadline = time.monotonic() + timeout
+        while True:
+            info = await self.get(ctx, volume_id)
+            if info is None:
+                raise VolumeUnavailable(f"Volume {volume_id} is gone.")
+            if info.status == status:
+                return info
+            if info.status.startswith("error"):
+                raise VolumeUnavailable(f"Volume {volume_id} went to {info.status}.")
+            if time.monotonic() > deadline:
+                raise VolumeUnavailable(f"Volume {volume_id} is still {info.status}.")
+            await asyncio.sleep(0.05)
+
+    async def attach(
+        self,
+        ctx: RequestContext,
+        volume_id: str,
+        *,
+        instance_id: str,
+        host: str | None,
+        device: str,
+        mode: str = "rw",
+    ) -> str:
+        """Reserve, connect and complete an attachment (what nova does through cinder's
+        attachments API); the volume ends ``in-use``."""
+        svc = self._svc()
+        connector: Mapping[str, Any] = {
+            "host": host or "",
+            "mountpoint": device,
+            "initiator": f"iqn.1993-08.org.debian:01:{instance_id[:12]}",
+            "multipath": False,
+        }
+        row = await svc.attachments.create(
+            ctx, volume_id=volume_id, instance_id=instance_id, connector=None, mode=mode
+        )
+        try:
+            await svc.attachments.update(ctx, row.id, connector)
+            await svc.attachments.complete(ctx, row.id)
+        except BaseException:
+            await svc.attachments.delete(ctx, row.id)
+            raise
+        return str(row.id)
+
+    async def detach(self, ctx: RequestContext, attachment_id: str) -> None:
+        try:
+            await self._svc().attachments.delete(ctx, attachment_id)
+        except NotFound:
+            return
+
+    async def delete(self, ctx: RequestContext, volume_id: str) -> None:
+        try:
+            await self._svc().volumes.delete(ctx, volume_id)
+        except VolumeNotFound:
+            return

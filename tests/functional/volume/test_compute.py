@@ -1,0 +1,163 @@
+"""Volumes on servers: `openstack server add volume` / `remove volume`, the
+os-volume_attachments API, boot from volume (`server create --boot-from-volume` and
+block_device_mapping_v2 sources), and the refusals the issue names."""
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from stratus.testing import RunningCloud, running_cloud
+from tests.functional.volume.conftest import Caller
+from tests.functional.volume.test_cli import osc, osc_fails
+
+SERVICES = ("identity", "placement", "network", "image", "object-store", "compute", "block-storage")
+
+
+@pytest.fixture(scope="module")
+def ccloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCloud]:
+    with running_cloud(tmp_path_factory.mktemp("volume-compute"), services=SERVICES) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def conn(ccloud: RunningCloud) -> Any:
+    return ccloud.connection("stratus")
+
+
+@pytest.fixture(scope="module")
+def vapi(ccloud: RunningCloud, conn: Any) -> Caller:
+    return Caller(ccloud, conn.auth_token, conn.current_project_id)
+
+
+def napi(ccloud: RunningCloud, conn: Any, method: str, path: str, **kw: Any) -> httpx.Response:
+    headers = {"X-Auth-Token": conn.auth_token, "OpenStack-API-Version": "compute 2.79"}
+    return httpx.request(method, f"{ccloud.url}/compute/v2.1{path}", headers=headers, timeout=60, **kw)
+
+
+@pytest.fixture(scope="module")
+def boot(ccloud: RunningCloud, conn: Any) -> dict[str, str]:
+    image = conn.image.create_image(
+        name="bfv-image", disk_format="raw", container_format="bare", data=b"\x7fELF" + bytes(8192)
+    )
+    net = conn.network.create_network(name="vol-net")
+    conn.network.create_subnet(network_id=net.id, cidr="10.31.0.0/24", ip_version=4)
+    flavor = next(iter(conn.compute.flavors()))
+    return {"image": image.id, "network": net.id, "flavor": flavor.name}
+
+
+def _server(ccloud: RunningCloud, boot: dict[str, str], name: str, *extra: str) -> dict[str, Any]:
+    return osc(
+        ccloud, "server", "create", "--flavor", boot["flavor"], "--network", boot["network"],
+        "--wait", *extra, name, name="stratus",
+    )
+
+
+def _wait_volume(vapi: Caller, vid: str, status: str) -> dict[str, Any]:
+    return vapi.wait(f"/volumes/{vid}", "volume", status)
+
+
+def test_add_and_remove_volume(ccloud: RunningCloud, conn: Any, vapi: Caller, boot: dict[str, str]) -> None:
+    server = _server(ccloud, boot, "vm-attach", "--image", boot["image"])
+    vol = osc(ccloud, "volume", "create", "--size", "1", "data-1", name="stratus")
+    _wait_volume(vapi, vol["id"], "available")
+    osc(ccloud, "server", "add", "volume", server["id"], vol["id"], name="stratus")
+    shown = _wait_volume(vapi, vol["id"], "in-use")
+    assert shown["attachments"][0]["server_id"] == server["id"]
+    assert shown["attachments"][0]["device"] == "/dev/vdb"
+    listed = napi(ccloud, conn, "GET", f"/servers/{server['id']}/os-volume_attachments").json()
+    assert listed["volumeAttachments"] == [
+        {"id": vol["id"], "serverId": server["id"], "volumeId": vol["id"], "device": "/dev/vdb",
+         "tag": None, "delete_on_termination": False}
+    ]
+    # an in-use volume cannot be deleted; a non-multiattach volume cannot be attached twice
+    resp = vapi("DELETE", f"/volumes/{vol['id']}")
+    assert resp.status_code == 400 and "attached" in resp.json()["badRequest"]["message"]
+    other = _server(ccloud, boot, "vm-other", "--image", boot["image"])
+    resp = napi(ccloud, conn, "POST", f"/servers/{other['id']}/os-volume_attachments",
+                json={"volumeAttachment": {"volumeId": vol["id"]}})
+    assert resp.status_code == 400, resp.text
+    assert _wait_volume(vapi, vol["id"], "in-use")["attachments"][0]["server_id"] == server["id"]
+    # extend while attached (3.42)
+    resp = vapi("POST", f"/volumes/{vol['id']}/action", json={"os-extend": {"new_size": 2}}, version="3.42")
+    assert resp.status_code == 202
+    assert _wait_volume(vapi, vol["id"], "in-use")["size"] == 2
+    osc(ccloud, "server", "remove", "volume", server["id"], vol["id"], name="stratus", fmt=False)
+    after = _wait_volume(vapi, vol["id"], "available")
+    assert after["attachments"] == []
+    assert napi(ccloud, conn, "GET", f"/servers/{server['id']}/os-volume_attachments/{vol['id']}").status_code == 404
+    for sid in (server["id"], other["id"]):
+        osc(ccloud, "server", "delete", "--wait", sid, name="stratus", fmt=False)
+    osc(ccloud, "volume", "delete", vol["id"], name="stratus", fmt=False)
+
+
+def test_boot_from_volume_cli(ccloud: RunningCloud, conn: Any, vapi: Caller, boot: dict[str, str]) -> None:
+    server = _server(ccloud, boot, "vm-bfv", "--image", boot["image"], "--boot-from-volume", "1")
+    assert server["status"] == "ACTIVE"
+    attached = napi(ccloud, conn, "GET", f"/servers/{server['id']}/os-volume_attachments").json()
+    (root,) = attached["volumeAttachments"]
+    assert root["device"] == "/dev/vda"
+    vol = _wait_volume(vapi, root["volumeId"], "in-use")
+    assert vol["bootable"] == "true"
+    assert vol["volume_image_metadata"]["image_id"] == boot["image"]
+    # the root volume cannot be detached
+    resp = napi(ccloud, conn, "DELETE", f"/servers/{server['id']}/os-volume_attachments/{root['volumeId']}")
+    assert resp.status_code == 400
+    osc(ccloud, "server", "delete", "--wait", server["id"], name="stratus", fmt=False)
+    # openstackclient asks for delete_on_termination=False by default: the volume stays
+    _wait_volume(vapi, root["volumeId"], "available")
+    vapi("DELETE", f"/volumes/{root['volumeId']}")
+
+
+def test_bdm_sources(ccloud: RunningCloud, conn: Any, vapi: Caller, boot: dict[str, str]) -> None:
+    resp = vapi("POST", "/volumes", json={"volume": {"size": 1, "imageRef": boot["image"]}})
+    src = _wait_volume(vapi, resp.json()["volume"]["id"], "available")
+    resp = vapi("POST", "/snapshots", json={"snapshot": {"volume_id": src["id"]}})
+    snap = vapi.wait(f"/snapshots/{resp.json()['snapshot']['id']}", "snapshot", "available")
+    body = {
+        "server": {
+            "name": "vm-bdm",
+            "flavorRef": next(iter(conn.compute.flavors())).id,
+            "imageRef": "",
+            "networks": [{"uuid": boot["network"]}],
+            "block_device_mapping_v2": [
+                {"source_type": "volume", "destination_type": "volume", "uuid": src["id"],
+                 "boot_index": 0, "delete_on_termination": False},
+                {"source_type": "snapshot", "destination_type": "volume", "uuid": snap["id"],
+                 "boot_index": 1, "delete_on_termination": True},
+                {"source_type": "blank", "destination_type": "volume", "volume_size": 1,
+                 "delete_on_termination": True},
+            ],
+        }
+    }
+    resp = napi(ccloud, conn, "POST", "/servers", json=body)
+    assert resp.status_code == 202, resp.text
+    sid = resp.json()["server"]["id"]
+    atts = napi(ccloud, conn, "GET", f"/servers/{sid}/os-volume_attachments").json()["volumeAttachments"]
+    assert [a["device"] for a in atts] == ["/dev/vda", "/dev/vdb", "/dev/vdc"]
+    assert atts[0]["volumeId"] == src["id"] and atts[0]["delete_on_termination"] is False
+    made = [a["volumeId"] for a in atts[1:]]
+    for vid in made:
+        assert _wait_volume(vapi, vid, "in-use")
+    assert napi(ccloud, conn, "DELETE", f"/servers/{sid}").status_code == 204
+    deadline = time.monotonic() + 60
+    while napi(ccloud, conn, "GET", f"/servers/{sid}").status_code != 404:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    _wait_volume(vapi, src["id"], "available")
+    for vid in made:  # delete_on_termination
+        vapi.wait(f"/volumes/{vid}", "volume", "deleted")
+    # a bad mapping creates nothing
+    before = len(vapi("GET", "/volumes").json()["volumes"])
+    body["server"]["block_device_mapping_v2"] = [
+        {"source_type": "blank", "destination_type": "volume", "volume_size": 1, "boot_index": 0},
+        {"source_type": "volume", "destination_type": "volume",
+         "uuid": "8f5ab0e3-0c2e-4a36-a0e4-1e3d2c8b5f00", "boot_index": 1},
+    ]
+    resp = napi(ccloud, conn, "POST", "/servers", json=body)
+    assert resp.status_code == 400, resp.text
+    time.sleep(0.5)
+    assert len(vapi("GET", "/volumes").json()["volumes"]) == before
+    vapi("DELETE", f"/volumes/{src['id']}?cascade=true")
