@@ -1,5 +1,5 @@
 """The metadata service's SQL on SQLite and PostgreSQL: guest passwords, injected files and
-finding an instance by one of its fixed addresses."""
+the live instances among candidates."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,12 +59,13 @@ async def test_passwords_and_addresses(db_url: str) -> None:
             await repo.add_password(s, "aaaa-1", "c2VjcmV0", utcnow())
         async with db.reader() as s:
             assert await repo.get_password(s, "aaaa-1") == "c2VjcmV0"
-            both = await repo.instances_with_address(s, "10.0.0.5", project_id=None)
+            both = await repo.live_instances(s, ["aaaa-1", "bbbb-2"], project_id=None)
             assert sorted(i.uuid for i in both) == ["aaaa-1", "bbbb-2"]
-            mine = await repo.instances_with_address(s, "10.0.0.5", project_id="p2")
+            mine = await repo.live_instances(s, ["aaaa-1", "bbbb-2"], project_id="p2")
             assert [i.uuid for i in mine] == ["bbbb-2"]
-            # deleted instances hold no address
-            assert await repo.instances_with_address(s, "10.0.0.6", project_id=None) == []
+            # deleted instances are not live
+            assert await repo.live_instances(s, ["cccc-3"], project_id=None) == []
+            assert await repo.live_instances(s, [], project_id=None) == []
         async with db.session() as s:
             await repo.delete_password(s, "aaaa-1")
             repo.add_files(s, "aaaa-1", [("/etc/b", b"\x00\xff"), ("/etc/a", b"a")])

@@ -373,3 +373,14 @@ class NetworkClient:
             _service_context(self.runtime, project_id), project_id
         )
         return str(view["id"])
+
+    async def devices_with_fixed_ip(self, address: str) -> list[tuple[str, str]]:
+        """(device_id, project_id) of each compute port holding ``address`` as a fixed IP
+        (how the metadata service finds an instance by its source address)."""
+        async with self.runtime.db.reader() as session:
+            ports = await repo.ports_holding_ip(session, address)
+        return [
+            (p.device_id, p.project_id)
+            for p in ports
+            if p.device_id and p.device_owner.startswith("compute:")
+        ]

@@ -231,6 +231,12 @@ def ports_with_fixed_ip(
     return m.Port.id.in_(sub)
 
 
+async def ports_holding_ip(session: AsyncSession, ip_address: str) -> list[m.Port]:
+    """The ports with ``ip_address`` among their fixed IPs (one per network at most)."""
+    stmt = select(m.Port).where(ports_with_fixed_ip([ip_address], [], []))
+    return list((await session.execute(stmt)).scalars())
+
+
 def ports_in_security_groups(group_ids: Sequence[str]) -> ColumnElement[bool]:
     sub = select(m.PortSecurityGroup.port_id).where(
         m.PortSecurityGroup.security_group_id.in_(group_ids)

@@ -15,21 +15,16 @@ async def get_instance(session: AsyncSession, uuid: str) -> Instance | None:
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def instances_with_address(
-    session: AsyncSession, address: str, *, project_id: str | None
+async def live_instances(
+    session: AsyncSession, uuids: list[str], *, project_id: str | None
 ) -> list[Instance]:
-    """Live instances that hold ``address`` as a fixed IP (read from the network info
-    cache, which is JSON: filtered here rather than in SQL, portable across databases)."""
-    stmt = select(Instance).where(Instance.deleted.is_(False), Instance.host.is_not(None))
+    """The live (not deleted) instances among ``uuids``, in ``project_id`` when given."""
+    if not uuids:
+        return []
+    stmt = select(Instance).where(Instance.uuid.in_(uuids), Instance.deleted.is_(False))
     if project_id is not None:
         stmt = stmt.where(Instance.project_id == project_id)
-    found = []
-    for inst in (await session.execute(stmt)).scalars():
-        for vif in inst.network_info:
-            if any(address in s.get("ips", ()) for s in vif.get("subnets", ())):
-                found.append(inst)
-                break
-    return found
+    return list((await session.execute(stmt)).scalars())
 
 
 async def get_keypair(session: AsyncSession, user_id: str, name: str) -> KeyPair | None:

@@ -109,10 +109,12 @@ class MetadataService:
 
     async def for_address(self, address: str | None, tenant_id: str | None) -> InstanceMetadata:
         """The instance holding ``address`` as a fixed IP (in ``tenant_id`` when given)."""
-        if not address:
+        if not address or self.network is None:
             raise InstanceUnknown("The resource could not be found.")
+        devices = await self.network.devices_with_fixed_ip(address)
+        uuids = sorted({d for d, _project in devices})
         async with self.db.reader() as s:
-            found = await repo.instances_with_address(s, address, project_id=tenant_id)
+            found = await repo.live_instances(s, uuids, project_id=tenant_id)
         if len(found) != 1:
             # none, or an address that overlapping networks of several projects share
             raise InstanceUnknown("The resource could not be found.")
