@@ -532,8 +532,7 @@ class ServerService:
                         ]
                     except StratusError:
                         raise BadRequest(
-                            f"Unable to automatically allocate a network for project "
-                            f"{project_id}"
+                            f"Unable to automatically allocate a network for project {project_id}"
                         ) from None
                 return []
             return [NetworkRequest(network_id=str(visible[0]["id"]))]
