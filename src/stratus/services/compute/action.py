@@ -431,6 +431,13 @@ class ActionService:
     # -- small actions -------------------------------------------------------------------
 
     async def trigger_crash_dump(self, ctx: RequestContext, uuid: str) -> None:
+        current = await self.servers.get(ctx, uuid)
+        if (
+            current.vm_state in ("active", "paused", "rescued", "resized", "error")
+            and current.task_state is None
+            and (current.power_state != int(PowerState.RUNNING) or not current.host)
+        ):
+            raise Conflict(f"Instance {uuid} is not running.")
         inst = await self.life.begin(
             ctx,
             uuid,
@@ -439,10 +446,8 @@ class ActionService:
             task_state=None,
             record="trigger_crash_dump",
         )
-        if inst.power_state != int(PowerState.RUNNING) or not inst.host:
-            raise Conflict(f"Instance {uuid} is not running.")
         start = utcnow()
-        await self.life.call(inst.host, "trigger_crash_dump", {"uuid": uuid})
+        await self.life.call(str(inst.host), "trigger_crash_dump", {"uuid": uuid})
         await self.life.event(
             uuid, "trigger_crash_dump", "compute_trigger_crash_dump", start, host=inst.host
         )
