@@ -34,7 +34,9 @@ def vapi(ccloud: RunningCloud, conn: Any) -> Caller:
 
 def napi(ccloud: RunningCloud, conn: Any, method: str, path: str, **kw: Any) -> httpx.Response:
     headers = {"X-Auth-Token": conn.auth_token, "OpenStack-API-Version": "compute 2.79"}
-    return httpx.request(method, f"{ccloud.url}/compute/v2.1{path}", headers=headers, timeout=60, **kw)
+    return httpx.request(
+        method, f"{ccloud.url}/compute/v2.1{path}", headers=headers, timeout=60, **kw
+    )
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +52,17 @@ def boot(ccloud: RunningCloud, conn: Any) -> dict[str, str]:
 
 def _server(ccloud: RunningCloud, boot: dict[str, str], name: str, *extra: str) -> dict[str, Any]:
     return osc(
-        ccloud, "server", "create", "--flavor", boot["flavor"], "--network", boot["network"],
-        "--wait", *extra, name, name="stratus",
+        ccloud,
+        "server",
+        "create",
+        "--flavor",
+        boot["flavor"],
+        "--network",
+        boot["network"],
+        "--wait",
+        *extra,
+        name,
+        name="stratus",
     )
 
 
@@ -59,7 +70,9 @@ def _wait_volume(vapi: Caller, vid: str, status: str) -> dict[str, Any]:
     return vapi.wait(f"/volumes/{vid}", "volume", status)
 
 
-def test_add_and_remove_volume(ccloud: RunningCloud, conn: Any, vapi: Caller, boot: dict[str, str]) -> None:
+def test_add_and_remove_volume(
+    ccloud: RunningCloud, conn: Any, vapi: Caller, boot: dict[str, str]
+) -> None:
     server = _server(ccloud, boot, "vm-attach", "--image", boot["image"])
     vol = osc(ccloud, "volume", "create", "--size", "1", "data-1", name="stratus")
     _wait_volume(vapi, vol["id"], "available")
@@ -69,31 +82,51 @@ def test_add_and_remove_volume(ccloud: RunningCloud, conn: Any, vapi: Caller, bo
     assert shown["attachments"][0]["device"] == "/dev/vdb"
     listed = napi(ccloud, conn, "GET", f"/servers/{server['id']}/os-volume_attachments").json()
     assert listed["volumeAttachments"] == [
-        {"id": vol["id"], "serverId": server["id"], "volumeId": vol["id"], "device": "/dev/vdb",
-         "tag": None, "delete_on_termination": False}
+        {
+            "id": vol["id"],
+            "serverId": server["id"],
+            "volumeId": vol["id"],
+            "device": "/dev/vdb",
+            "tag": None,
+            "delete_on_termination": False,
+        }
     ]
     # an in-use volume cannot be deleted; a non-multiattach volume cannot be attached twice
     resp = vapi("DELETE", f"/volumes/{vol['id']}")
     assert resp.status_code == 400 and "attached" in resp.json()["badRequest"]["message"]
     other = _server(ccloud, boot, "vm-other", "--image", boot["image"])
-    resp = napi(ccloud, conn, "POST", f"/servers/{other['id']}/os-volume_attachments",
-                json={"volumeAttachment": {"volumeId": vol["id"]}})
+    resp = napi(
+        ccloud,
+        conn,
+        "POST",
+        f"/servers/{other['id']}/os-volume_attachments",
+        json={"volumeAttachment": {"volumeId": vol["id"]}},
+    )
     assert resp.status_code == 400, resp.text
     assert _wait_volume(vapi, vol["id"], "in-use")["attachments"][0]["server_id"] == server["id"]
     # extend while attached (3.42)
-    resp = vapi("POST", f"/volumes/{vol['id']}/action", json={"os-extend": {"new_size": 2}}, version="3.42")
+    resp = vapi(
+        "POST", f"/volumes/{vol['id']}/action", json={"os-extend": {"new_size": 2}}, version="3.42"
+    )
     assert resp.status_code == 202
     assert _wait_volume(vapi, vol["id"], "in-use")["size"] == 2
     osc(ccloud, "server", "remove", "volume", server["id"], vol["id"], name="stratus", fmt=False)
     after = _wait_volume(vapi, vol["id"], "available")
     assert after["attachments"] == []
-    assert napi(ccloud, conn, "GET", f"/servers/{server['id']}/os-volume_attachments/{vol['id']}").status_code == 404
+    assert (
+        napi(
+            ccloud, conn, "GET", f"/servers/{server['id']}/os-volume_attachments/{vol['id']}"
+        ).status_code
+        == 404
+    )
     for sid in (server["id"], other["id"]):
         osc(ccloud, "server", "delete", "--wait", sid, name="stratus", fmt=False)
     osc(ccloud, "volume", "delete", vol["id"], name="stratus", fmt=False)
 
 
-def test_boot_from_volume_cli(ccloud: RunningCloud, conn: Any, vapi: Caller, boot: dict[str, str]) -> None:
+def test_boot_from_volume_cli(
+    ccloud: RunningCloud, conn: Any, vapi: Caller, boot: dict[str, str]
+) -> None:
     server = _server(ccloud, boot, "vm-bfv", "--image", boot["image"], "--boot-from-volume", "1")
     assert server["status"] == "ACTIVE"
     attached = napi(ccloud, conn, "GET", f"/servers/{server['id']}/os-volume_attachments").json()
@@ -103,7 +136,9 @@ def test_boot_from_volume_cli(ccloud: RunningCloud, conn: Any, vapi: Caller, boo
     assert vol["bootable"] == "true"
     assert vol["volume_image_metadata"]["image_id"] == boot["image"]
     # the root volume cannot be detached
-    resp = napi(ccloud, conn, "DELETE", f"/servers/{server['id']}/os-volume_attachments/{root['volumeId']}")
+    resp = napi(
+        ccloud, conn, "DELETE", f"/servers/{server['id']}/os-volume_attachments/{root['volumeId']}"
+    )
     assert resp.status_code == 400
     osc(ccloud, "server", "delete", "--wait", server["id"], name="stratus", fmt=False)
     # openstackclient asks for delete_on_termination=False by default: the volume stays
@@ -123,19 +158,35 @@ def test_bdm_sources(ccloud: RunningCloud, conn: Any, vapi: Caller, boot: dict[s
             "imageRef": "",
             "networks": [{"uuid": boot["network"]}],
             "block_device_mapping_v2": [
-                {"source_type": "volume", "destination_type": "volume", "uuid": src["id"],
-                 "boot_index": 0, "delete_on_termination": False},
-                {"source_type": "snapshot", "destination_type": "volume", "uuid": snap["id"],
-                 "boot_index": 1, "delete_on_termination": True},
-                {"source_type": "blank", "destination_type": "volume", "volume_size": 1,
-                 "delete_on_termination": True},
+                {
+                    "source_type": "volume",
+                    "destination_type": "volume",
+                    "uuid": src["id"],
+                    "boot_index": 0,
+                    "delete_on_termination": False,
+                },
+                {
+                    "source_type": "snapshot",
+                    "destination_type": "volume",
+                    "uuid": snap["id"],
+                    "boot_index": 1,
+                    "delete_on_termination": True,
+                },
+                {
+                    "source_type": "blank",
+                    "destination_type": "volume",
+                    "volume_size": 1,
+                    "delete_on_termination": True,
+                },
             ],
         }
     }
     resp = napi(ccloud, conn, "POST", "/servers", json=body)
     assert resp.status_code == 202, resp.text
     sid = resp.json()["server"]["id"]
-    atts = napi(ccloud, conn, "GET", f"/servers/{sid}/os-volume_attachments").json()["volumeAttachments"]
+    atts = napi(ccloud, conn, "GET", f"/servers/{sid}/os-volume_attachments").json()[
+        "volumeAttachments"
+    ]
     assert [a["device"] for a in atts] == ["/dev/vda", "/dev/vdb", "/dev/vdc"]
     assert atts[0]["volumeId"] == src["id"] and atts[0]["delete_on_termination"] is False
     made = [a["volumeId"] for a in atts[1:]]
@@ -153,11 +204,43 @@ def test_bdm_sources(ccloud: RunningCloud, conn: Any, vapi: Caller, boot: dict[s
     before = len(vapi("GET", "/volumes").json()["volumes"])
     body["server"]["block_device_mapping_v2"] = [
         {"source_type": "blank", "destination_type": "volume", "volume_size": 1, "boot_index": 0},
-        {"source_type": "volume", "destination_type": "volume",
-         "uuid": "8f5ab0e3-0c2e-4a36-a0e4-1e3d2c8b5f00", "boot_index": 1},
+        {
+            "source_type": "volume",
+            "destination_type": "volume",
+            "uuid": "8f5ab0e3-0c2e-4a36-a0e4-1e3d2c8b5f00",
+            "boot_index": 1,
+        },
     ]
     resp = napi(ccloud, conn, "POST", "/servers", json=body)
     assert resp.status_code == 400, resp.text
     time.sleep(0.5)
     assert len(vapi("GET", "/volumes").json()["volumes"]) == before
     vapi("DELETE", f"/volumes/{src['id']}?cascade=true")
+
+
+def test_nova_volume_proxies(ccloud: RunningCloud, conn: Any, vapi: Caller) -> None:
+    def nova(method: str, path: str, version: str = "2.35", **kw: Any) -> httpx.Response:
+        headers = {"X-Auth-Token": conn.auth_token, "OpenStack-API-Version": f"compute {version}"}
+        return httpx.request(
+            method, f"{ccloud.url}/compute/v2.1{path}", headers=headers, timeout=60, **kw
+        )
+
+    resp = nova("POST", "/os-volumes", json={"volume": {"size": 1, "display_name": "proxied"}})
+    assert resp.status_code == 200, resp.text
+    vol = resp.json()["volume"]
+    assert vol["displayName"] == "proxied" and vol["attachments"] == [{}]
+    _wait_volume(vapi, vol["id"], "available")
+    assert nova("GET", f"/os-volumes/{vol['id']}").json()["volume"]["status"] == "available"
+    assert any(v["id"] == vol["id"] for v in nova("GET", "/os-volumes/detail").json()["volumes"])
+    assert nova("POST", "/os-volumes", json={"volume": {"size": 0}}).status_code == 400
+    resp = nova("POST", "/os-snapshots", json={"snapshot": {"volume_id": vol["id"]}})
+    assert resp.status_code == 200, resp.text
+    snap = resp.json()["snapshot"]
+    vapi.wait(f"/snapshots/{snap['id']}", "snapshot", "available")
+    assert nova("GET", f"/os-snapshots/{snap['id']}").json()["snapshot"]["volumeId"] == vol["id"]
+    assert nova("DELETE", f"/os-snapshots/{snap['id']}").status_code == 202
+    vapi.wait(f"/snapshots/{snap['id']}", "snapshot", "deleted")
+    assert nova("GET", "/os-volumes", version="2.36").status_code == 404
+    assert nova("DELETE", f"/os-volumes/{vol['id']}").status_code == 202
+    _wait_volume(vapi, vol["id"], "deleted")
+    assert nova("DELETE", f"/os-volumes/{vol['id']}").status_code == 404

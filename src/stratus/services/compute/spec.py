@@ -32,6 +32,7 @@ from stratus.services.compute.api import (
     servers,
     usage,
     volume_attachments,  # block storage (issue 8)
+    volumes_proxy,  # block storage (issue 8)
 )
 from stratus.services.compute.api import migrations as migration_api
 from stratus.services.compute.api import proxies as proxy_api
@@ -151,6 +152,7 @@ def build(runtime: Runtime) -> ASGIApp:
             migration_api.router,
             *proxy_api.ROUTERS,
             volume_attachments.router,  # block storage (issue 8)
+            volumes_proxy.router,  # block storage (issue 8)
             root.router,
         ],
         formatter=compute_error,

@@ -17,6 +17,13 @@ KEY = "block-storage.services"
 
 
 @dataclass(frozen=True)
+class AttachmentInfo:
+    id: str
+    server_id: str | None
+    device: str | None
+
+
+@dataclass(frozen=True)
 class VolumeInfo:
     id: str
     name: str | None
@@ -27,6 +34,57 @@ class VolumeInfo:
     availability_zone: str
     image_metadata: dict[str, str] = field(default_factory=dict)
     attached_to: tuple[str, ...] = ()
+    description: str | None = None
+    volume_type: str | None = None
+    snapshot_id: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    created_at: Any = None
+    attachments: tuple[AttachmentInfo, ...] = ()
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    id: str
+    volume_id: str
+    status: str
+    size: int
+    name: str | None
+    description: str | None
+    created_at: Any
+
+
+def _info(data: Any) -> VolumeInfo:
+    v = data.volume
+    attached = [a for a in data.attachments if a.attach_status == "attached"]
+    return VolumeInfo(
+        id=v.id,
+        name=v.name,
+        status=v.status,
+        size=v.size,
+        multiattach=v.multiattach,
+        bootable=v.bootable,
+        availability_zone=v.availability_zone,
+        image_metadata=dict(v.image_metadata or {}),
+        attached_to=tuple(a.instance_uuid for a in attached if a.instance_uuid is not None),
+        description=v.description,
+        volume_type=data.type.name if data.type else None,
+        snapshot_id=v.snapshot_id,
+        metadata=dict(v.metadata_ or {}),
+        created_at=v.created_at,
+        attachments=tuple(AttachmentInfo(a.id, a.instance_uuid, a.mountpoint) for a in attached),
+    )
+
+
+def _snap(row: Any) -> SnapshotInfo:
+    return SnapshotInfo(
+        id=row.id,
+        volume_id=row.volume_id,
+        status=row.status,
+        size=row.size,
+        name=row.name,
+        description=row.description,
+        created_at=row.created_at,
+    )
 
 
 class VolumeUnavailable(Exception):
@@ -50,20 +108,47 @@ class VolumeClient:
             data = await self._svc().volumes.get(ctx, volume_id)
         except NotFound:
             return None
-        v = data.volume
-        return VolumeInfo(
-            id=v.id,
-            name=v.name,
-            status=v.status,
-            size=v.size,
-            multiattach=v.multiattach,
-            bootable=v.bootable,
-            availability_zone=v.availability_zone,
-            image_metadata=dict(v.image_metadata or {}),
-            attached_to=tuple(
-                a.instance_uuid for a in data.attachments if a.instance_uuid is not None
-            ),
+        return _info(data)
+
+    async def list_volumes(
+        self, ctx: RequestContext, *, limit: int | None = None, offset: int | None = None
+    ) -> list[VolumeInfo]:
+        from stratus.services.volume.repository import Listing
+
+        listing = Listing(project_id=ctx.project_id, limit=limit, offset=offset)
+        return [_info(d) for d in await self._svc().volumes.list_volumes(ctx, listing)]
+
+    async def create_snapshot(
+        self,
+        ctx: RequestContext,
+        volume_id: str,
+        *,
+        force: bool = False,
+        name: str | None = None,
+        description: str | None = None,
+    ) -> SnapshotInfo:
+        row = await self._svc().snapshots.create(
+            ctx,
+            {"volume_id": volume_id, "force": force, "name": name, "description": description},
         )
+        return _snap(row)
+
+    async def get_snapshot(self, ctx: RequestContext, snapshot_id: str) -> SnapshotInfo | None:
+        try:
+            return _snap(await self._svc().snapshots.get(ctx, snapshot_id))
+        except NotFound:
+            return None
+
+    async def list_snapshots(
+        self, ctx: RequestContext, *, limit: int | None = None, offset: int | None = None
+    ) -> list[SnapshotInfo]:
+        from stratus.services.volume.repository import Listing
+
+        listing = Listing(project_id=ctx.project_id, limit=limit, offset=offset)
+        return [_snap(r) for r in await self._svc().snapshots.list_snapshots(ctx, listing)]
+
+    async def delete_snapshot(self, ctx: RequestContext, snapshot_id: str) -> None:
+        await self._svc().snapshots.delete(ctx, snapshot_id)
 
     async def create(
         self,
@@ -75,8 +160,12 @@ class VolumeClient:
         snapshot_id: str | None = None,
         volume_type: str | None = None,
         availability_zone: str | None = None,
+        description: str | None = None,
+        metadata: Mapping[str, str] | None = None,
     ) -> str:
-        body: dict[str, Any] = {"name": name}
+        body: dict[str, Any] = {"name": name, "description": description}
+        if metadata:
+            body["metadata"] = dict(metadata)
         if size is not None:
             body["size"] = size
         if image_id:
@@ -142,8 +231,10 @@ class VolumeClient:
         except NotFound:
             return
 
-    async def delete(self, ctx: RequestContext, volume_id: str) -> None:
+    async def delete(self, ctx: RequestContext, volume_id: str, *, strict: bool = False) -> None:
+        """Delete a volume (``strict``: a missing volume raises, as the proxy API wants)."""
         try:
             await self._svc().volumes.delete(ctx, volume_id)
         except VolumeNotFound:
-            return
+            if strict:
+                raise
