@@ -296,6 +296,8 @@ class VolumeAttachmentService:
 
     async def abandon_boot(self, ctx: RequestContext, devices: list[BootVolume]) -> None:
         """The server was not created: remove the volumes made for it."""
+        if not devices:
+            return
         client = self._client()
         for d in devices:
             if d.source_type != "volume" and d.volume_id:
