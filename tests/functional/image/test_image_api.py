@@ -342,6 +342,17 @@ async def test_list_filters_sort_and_pagination(image_api):
         assert body["first"].startswith("/v2/images")
         url = body.get("next")
     assert seen == [f"img-{i}" for i in range(5)]
+    # Time filters with Glance's operators.
+    five = [f"img-{i}" for i in range(5)]
+    first = (await image_api.demo.get(f"/v2/images/{ids[0]}")).json()
+    assert await names("created_at=lt:2000-01-01T00:00:00Z&sort=name:asc") == []
+    assert await names("created_at=gt:2000-01-01T00:00:00Z&sort=name:asc") == five
+    assert await names("updated_at=lte:2999-01-01T00:00:00Z&sort=name:asc") == five
+    assert "img-0" in await names(f"created_at=eq:{first['created_at']}")
+    assert "img-0" not in await names(f"created_at=neq:{first['created_at']}")
+    assert "img-0" in await names(f"updated_at=gte:{first['updated_at']}")
+    for bad in ("created_at=bogus:2000-01-01T00:00:00Z", "updated_at=gt:yesterday"):
+        assert (await image_api.demo.get(f"/v2/images?{bad}")).status_code == 400
 
 
 async def test_property_filter(image_api):

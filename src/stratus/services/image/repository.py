@@ -151,14 +151,18 @@ def _filter_clauses(filters: ImageFilters) -> list[ColumnElement[bool]]:
         out.append(Image.size <= filters.size_max)
     for column, op, when in filters.times:
         col = getattr(Image, column)
+        # The API shows whole seconds (as Glance stores them): a time given matches the
+        # whole second it names, so eq: finds the image a client just read.
+        start = when.replace(microsecond=0)
+        end = start + dt.timedelta(seconds=1)
         out.append(
             {
-                "gt": col > when,
-                "gte": col >= when,
-                "lt": col < when,
-                "lte": col <= when,
-                "eq": col == when,
-                "neq": col != when,
+                "gt": col >= end,
+                "gte": col >= start,
+                "lt": col < start,
+                "lte": col < end,
+                "eq": and_(col >= start, col < end),
+                "neq": or_(col < start, col >= end),
             }[op]
         )
     out.append(Image.os_hidden == filters.os_hidden if filters.os_hidden else not_(Image.os_hidden))
