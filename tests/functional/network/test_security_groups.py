@@ -166,3 +166,90 @@ async def test_upstream_wording_of_rule_errors(net: Net) -> None:
         f"/v2.0/security-groups/{sg['id']}", json={"security_group": {"name": "default"}}
     )
     assert r.status_code == 409
+
+
+async def test_default_rule_templates(net: Net) -> None:
+    r = await net.admin.get("/v2.0/default-security-group-rules")
+    assert r.status_code == 200, r.text
+    legacy = r.json()["default_security_group_rules"]
+    shape = sorted(
+        (
+            t["direction"],
+            t["ethertype"],
+            t["remote_group_id"],
+            t["used_in_default_sg"],
+            t["used_in_non_default_sg"],
+        )
+        for t in legacy
+    )
+    assert shape == [
+        ("egress", "IPv4", None, True, True),
+        ("egress", "IPv6", None, True, True),
+        ("ingress", "IPv4", "PARENT", True, False),
+        ("ingress", "IPv6", "PARENT", True, False),
+    ]
+    # members may read the templates but not change them
+    assert (await net.demo.get("/v2.0/default-security-group-rules")).status_code == 200
+    ssh = {
+        "direction": "ingress",
+        "protocol": "tcp",
+        "port_range_min": 22,
+        "port_range_max": 22,
+        "used_in_default_sg": False,
+        "used_in_non_default_sg": True,
+    }
+    r = await net.demo.post(
+        "/v2.0/default-security-group-rules", json={"default_security_group_rule": ssh}
+    )
+    assert r.status_code == 403
+    made = (
+        await net.admin.post(
+            "/v2.0/default-security-group-rules", json={"default_security_group_rule": ssh}
+        )
+    ).json()["default_security_group_rule"]
+    assert made["ethertype"] == "IPv4" and made["remote_group_id"] is None
+    # the same rule for the same kind of group is a conflict; for the other kind it is not
+    r = await net.admin.post(
+        "/v2.0/default-security-group-rules",
+        json={"default_security_group_rule": {**ssh, "used_in_default_sg": True}},
+    )
+    assert r.status_code == 409, r.text
+    other = await create(
+        net.admin,
+        "default-security-group-rules",
+        "default_security_group_rule",
+        **{**ssh, "used_in_default_sg": True, "used_in_non_default_sg": False},
+    )
+    # bad rules are refused as group rules are
+    r = await net.admin.post(
+        "/v2.0/default-security-group-rules",
+        json={"default_security_group_rule": {**ssh, "protocol": None}},
+    )
+    assert r.status_code == 400
+    # new groups start from the templates: alt's default group gets PARENT as itself
+    groups = (await net.alt.get("/v2.0/security-groups")).json()["security_groups"]
+    default = next(g for g in groups if g["name"] == "default")
+    rules = {
+        (x["direction"], x["ethertype"], x["protocol"], x["remote_group_id"])
+        for x in default["security_group_rules"]
+    }
+    assert ("ingress", "IPv4", None, default["id"]) in rules
+    assert ("ingress", "IPv4", "tcp", None) in rules  # the default-only ssh template
+    web = await create(net.alt, "security-groups", "security_group", name="web")
+    rules = {
+        (x["direction"], x["ethertype"], x["protocol"], x["port_range_min"])
+        for x in web["security_group_rules"]
+    }
+    assert rules == {
+        ("egress", "IPv4", None, None),
+        ("egress", "IPv6", None, None),
+        ("ingress", "IPv4", "tcp", 22),
+    }
+    # an admin listing another project's groups makes that project's default group, as neutron
+    r = await net.admin.get("/v2.0/security-groups", params={"project_id": "p-fresh"})
+    assert [g["name"] for g in r.json()["security_groups"]] == ["default"]
+    for rule_id in (made["id"], other["id"]):
+        r = await net.admin.delete(f"/v2.0/default-security-group-rules/{rule_id}")
+        assert r.status_code == 204
+    r = await net.admin.get(f"/v2.0/default-security-group-rules/{made['id']}")
+    assert r.status_code == 404 and error_type(r) == "DefaultSecurityGroupRuleNotFound"

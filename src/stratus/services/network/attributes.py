@@ -551,6 +551,28 @@ SECURITY_GROUP_RULE = standard(
 )
 
 
+# security-groups-default-rules: rule templates; nothing is updatable, both flags required.
+DEFAULT_SG_RULE = {
+    a.name: a
+    for a in (
+        Attr("id", uuid, **_RO),
+        Attr("tenant_id", string(255), put=False, default=None, filter=False, sort=False),
+        Attr("project_id", string(255), put=False, default=None, filter=False, sort=False),
+        Attr("description", string(255), put=False, default="", sort=False),
+        Attr("direction", one_of(*DIRECTIONS), put=False),
+        Attr("ethertype", string(16), put=False, default="IPv4"),
+        Attr("protocol", _protocol, put=False, default=None),
+        Attr("port_range_min", _port_value, put=False, default=None),
+        Attr("port_range_max", _port_value, put=False, default=None),
+        Attr("remote_ip_prefix", cidr_as_given, put=False, default=None),
+        Attr("remote_group_id", string(255, nullable=True), put=False, default=None),
+        Attr("remote_address_group_id", uuid_or_none, put=False, default=None),
+        Attr("used_in_default_sg", to_bool, put=False),
+        Attr("used_in_non_default_sg", to_bool, put=False),
+    )
+}
+
+
 def _gateway_info(value: Any) -> Any:
     if value is None:
         return None

@@ -242,6 +242,11 @@ EXTENSIONS: dict[str, tuple[str, str, str]] = {
         "Allows the DNS domain to be specified for a network port.",
         "2017-04-24T10:00:00-00:00",
     ),
+    "security-groups-default-rules": (
+        "Default rules for security groups",
+        "Configure set of security group rules used as default rules for every new security group",
+        "2022-12-19T10:00:00-00:00",
+    ),
     "port-trusted-vif": (
         "Port trusted vif",
         "Expose port 'trusted' attribute in the API",

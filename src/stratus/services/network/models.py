@@ -181,6 +181,26 @@ class SecurityGroupRule(StandardAttrs, Base):
     remote_address_group_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
 
 
+class DefaultSecurityGroupRule(Base):
+    """A rule template (security-groups-default-rules): copied into every new ``default``
+    group and/or every other new group; ``remote_group_id`` "PARENT" is the new group."""
+
+    __tablename__ = "network_default_sg_rules"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    description: Mapped[str] = mapped_column(String(255), default="")
+    direction: Mapped[str] = mapped_column(String(16))
+    ethertype: Mapped[str] = mapped_column(String(16))
+    protocol: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    port_range_min: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    port_range_max: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    remote_ip_prefix: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    remote_group_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    remote_address_group_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    used_in_default_sg: Mapped[bool] = mapped_column(Boolean, default=False)
+    used_in_non_default_sg: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
 class PortSecurityGroup(Base):
     __tablename__ = "network_port_security_groups"
 

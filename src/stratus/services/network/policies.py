@@ -193,6 +193,9 @@ RULES = [
         "Create a security group rule",
     ),
     Rule("get_security_group_rule", ADMIN_OR_READER, "Get a security group rule"),
+    Rule("create_default_security_group_rule", ADMIN, "Create a default rule template"),
+    Rule("get_default_security_group_rule", ADMIN_OR_READER, "Get default rule templates"),
+    Rule("delete_default_security_group_rule", ADMIN, "Delete a default rule template"),
     Rule("update_security_group_rule", ADMIN_OR_MEMBER, "Update a security group rule"),
     Rule(
         "delete_security_group_rule",

@@ -409,6 +409,19 @@ async def allocated_in_subnet(session: AsyncSession, subnet_id: str) -> list[str
     return list(rows.scalars())
 
 
+async def default_sg_rules(
+    session: AsyncSession, *, default: bool | None = None
+) -> list[m.DefaultSecurityGroupRule]:
+    """Rule templates: all, or those for default (True) / other (False) groups."""
+    query = select(m.DefaultSecurityGroupRule)
+    if default is True:
+        query = query.where(m.DefaultSecurityGroupRule.used_in_default_sg.is_(True))
+    elif default is False:
+        query = query.where(m.DefaultSecurityGroupRule.used_in_non_default_sg.is_(True))
+    rows = await session.execute(query.order_by(m.DefaultSecurityGroupRule.id))
+    return list(rows.scalars())
+
+
 async def allocated_among(
     session: AsyncSession, subnet_id: str, candidates: Sequence[str]
 ) -> set[str]:

@@ -26,6 +26,8 @@ from stratus.services.network.errors import (
 from stratus.services.network.query import Query
 
 DEFAULT_NAME = "default"
+# A rule template's remote_group_id that stands for the group being created.
+PARENT = "PARENT"
 
 # IANA numbers of the protocol names neutron accepts.
 PROTOCOLS = {
@@ -89,8 +91,33 @@ def _now_row(model: type[Any], **values: Any) -> Any:
     return model(id=uuid_str(), revision_number=0, created_at=now, updated_at=now, **values)
 
 
+async def add_template_rules(
+    session: AsyncSession, group: m.SecurityGroup, *, default: bool
+) -> int:
+    """Copy the default rule templates for this kind of group into ``group``."""
+    templates = await repo.default_sg_rules(session, default=default)
+    for t in templates:
+        session.add(
+            _now_row(
+                m.SecurityGroupRule,
+                security_group_id=group.id,
+                project_id=group.project_id,
+                direction=t.direction,
+                ethertype=t.ethertype,
+                protocol=t.protocol,
+                port_range_min=t.port_range_min,
+                port_range_max=t.port_range_max,
+                remote_ip_prefix=t.remote_ip_prefix,
+                remote_group_id=group.id if t.remote_group_id == PARENT else t.remote_group_id,
+                remote_address_group_id=t.remote_address_group_id,
+            )
+        )
+    return len(templates)
+
+
 async def ensure_default_group(session: AsyncSession, project_id: str) -> str:
-    """The project's ``default`` group, created (with its four rules) on first use. The
+    """The project's ``default`` group, created on first use with the rule templates marked
+    ``used_in_default_sg`` (neutron's four legacy rules unless an admin changed them). The
     one-row-per-project table settles concurrent first uses."""
     existing = await repo.default_group(session, project_id)
     if existing is not None:
@@ -112,26 +139,7 @@ async def ensure_default_group(session: AsyncSession, project_id: str) -> str:
         winner = await repo.default_group(session, project_id)
         assert winner is not None
         return winner
-    for ethertype in ("IPv4", "IPv6"):
-        session.add(
-            _now_row(
-                m.SecurityGroupRule,
-                security_group_id=group.id,
-                project_id=project_id,
-                direction="egress",
-                ethertype=ethertype,
-            )
-        )
-        session.add(
-            _now_row(
-                m.SecurityGroupRule,
-                security_group_id=group.id,
-                project_id=project_id,
-                direction="ingress",
-                ethertype=ethertype,
-                remote_group_id=group.id,
-            )
-        )
+    await add_template_rules(session, group, default=True)
     await session.flush()
     return str(group.id)
 
@@ -215,8 +223,15 @@ class SecurityGroupService(Core):
         return view
 
     async def list_groups(self, ctx: RequestContext, query: Query) -> list[dict[str, Any]]:
-        await self._ensure_default(ctx)
         admin = self.is_admin(ctx)
+        # As neutron: listing ensures the default group of the project filtered on (an
+        # admin's "project_id=X"), else of the caller's project.
+        named = query.filters.get("project_id") or query.filters.get("tenant_id") or []
+        if admin and len(named) == 1 and named[0]:
+            async with self.db.session() as session:
+                await ensure_default_group(session, named[0])
+        else:
+            await self._ensure_default(ctx)
         async with self.db.reader() as session:
             rows = await self.list_rows(
                 session,
@@ -245,7 +260,8 @@ class SecurityGroupService(Core):
             # Neutron reserves quota in its API layer before the plugin makes the project's
             # default group, so that group never counts against the first create.
             await self.claim(session, owner, "security_group")
-            await self.claim(session, owner, "security_group_rule", 2)
+            templates = await repo.default_sg_rules(session, default=False)
+            await self.claim(session, owner, "security_group_rule", len(templates))
             await ensure_default_group(session, owner)
             if data["name"] == DEFAULT_NAME:
                 raise SecurityGroupDefaultAlreadyExists()
@@ -259,17 +275,7 @@ class SecurityGroupService(Core):
             )
             session.add(group)
             await session.flush()
-            for ethertype in ("IPv4", "IPv6"):
-                session.add(
-                    self.new_std(
-                        m.SecurityGroupRule,
-                        uuid_str(),
-                        security_group_id=group.id,
-                        project_id=owner,
-                        direction="egress",
-                        ethertype=ethertype,
-                    )
-                )
+            await add_template_rules(session, group, default=False)
             if data.get("tags"):
                 await repo.set_tags(session, "security_group", group.id, data["tags"])
             await session.flush()
@@ -399,7 +405,7 @@ class SecurityGroupService(Core):
     async def create_rule(self, ctx: RequestContext, body: Mapping[str, Any]) -> dict[str, Any]:
         data = attrs.prepare_create(attrs.SECURITY_GROUP_RULE, body)
         owner = self.owner_of(ctx, data)
-        _validate_rule(data)
+        validate_rule(data)
         async with self.db.session() as session:
             group = await self._group(session, ctx, data["security_group_id"])
             self.enforce(
@@ -419,7 +425,7 @@ class SecurityGroupService(Core):
                 await self._group(session, ctx, data["remote_group_id"])
             existing = (await repo.rules_for(session, [group.id])).get(group.id, [])
             for other in existing:
-                if _same_rule(other, data):
+                if same_rule(other, data):
                     raise SecurityGroupRuleExists(other.id)
             await self.claim(session, owner, "security_group_rule")
             rule = self.new_std(
@@ -494,7 +500,7 @@ class SecurityGroupService(Core):
             return self.rule_view(rule, {}, defaults)
 
 
-def _validate_rule(data: dict[str, Any]) -> None:
+def validate_rule(data: dict[str, Any]) -> None:
     ethertype = str(data["ethertype"])
     match = {"ipv4": "IPv4", "ipv6": "IPv6"}.get(ethertype.lower())
     if match is None:
@@ -554,7 +560,9 @@ def _validate_rule(data: dict[str, Any]) -> None:
             )
 
 
-def _same_rule(rule: m.SecurityGroupRule, data: Mapping[str, Any]) -> bool:
+def same_rule(rule: Any, data: Mapping[str, Any]) -> bool:
+    """``rule`` is a group rule or a default rule template (the same columns)."""
+
     def proto(value: str | None) -> str | None:
         if value is None:
             return None

@@ -20,6 +20,7 @@ from stratus.services.network.admin import AdminService
 from stratus.services.network.autotopo import AutoTopologyService
 from stratus.services.network.bindings import BindingService
 from stratus.services.network.core import QUOTA_DEFAULTS
+from stratus.services.network.default_rules import DefaultRuleService
 from stratus.services.network.drivers.base import MechanismDriver
 from stratus.services.network.drivers.fake import FakeMechanismDriver
 from stratus.services.network.flavors import FlavorService
@@ -55,6 +56,7 @@ class NetworkServices:
     forwarding: PortForwardingService
     bindings: BindingService
     flavors: FlavorService
+    default_rules: DefaultRuleService
     driver: MechanismDriver
 
 
@@ -118,6 +120,7 @@ def services(runtime: Runtime) -> NetworkServices:
         forwarding=PortForwardingService(l2=l2, **common),
         bindings=BindingService(**common),
         flavors=FlavorService(**common),
+        default_rules=DefaultRuleService(**common),
         driver=driver,
     )
     runtime.clients["network.services"] = built

@@ -54,7 +54,6 @@ NOT_IMPLEMENTED = {
     "fwaas",
     "vpn",
     "lbaas",
-    "default-security-group-rules",
 }
 
 
@@ -235,6 +234,16 @@ COLLECTIONS = [
         creator=lambda r: svc(r).sg.create_rule,
         updater=lambda r: svc(r).sg.update_rule,
         deleter=lambda r: svc(r).sg.delete_rule,
+    ),
+    Collection(
+        "default-security-group-rules",
+        "default_security_group_rule",
+        "default_security_group_rules",
+        lister=lambda r: svc(r).default_rules.list_rules,
+        getter=lambda r: svc(r).default_rules.get_rule,
+        creator=lambda r: svc(r).default_rules.create_rule,
+        deleter=lambda r: svc(r).default_rules.delete_rule,
+        revisioned=False,
     ),
     Collection(
         "routers",
