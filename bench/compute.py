@@ -256,12 +256,14 @@ async def _memory_child(hosts: int) -> dict[str, Any]:
 
 
 def _memory(hosts: int) -> dict[str, Any]:
-    out = subprocess.run(
+    done = subprocess.run(
         [sys.executable, __file__, "_memory_child", str(hosts)],
         capture_output=True,
         text=True,
-        check=True,
-    ).stdout
+    )
+    if done.returncode:
+        raise RuntimeError(f"memory run at {hosts} hosts failed:\n{done.stderr[-3000:]}")
+    out = done.stdout
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     return result
 
