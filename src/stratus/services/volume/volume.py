@@ -248,6 +248,9 @@ class VolumeService:
                     )
             # type
             type_ref = body.get("volume_type")
+            if not type_ref and image is not None:
+                # cinder honours the image's cinder_img_volume_type property
+                type_ref = image.properties.get("cinder_img_volume_type")
             if type_ref:
                 vtype = await self.core.types.find(s, str(type_ref), ctx=ctx)
             elif source_volume is not None:
