@@ -81,6 +81,10 @@ def test_add_and_remove_volume(
     assert shown["attachments"][0]["server_id"] == server["id"]
     assert shown["attachments"][0]["device"] == "/dev/vdb"
     listed = napi(ccloud, conn, "GET", f"/servers/{server['id']}/os-volume_attachments").json()
+    shown_server = napi(ccloud, conn, "GET", f"/servers/{server['id']}").json()["server"]
+    assert shown_server["os-extended-volumes:volumes_attached"] == [
+        {"id": vol["id"], "delete_on_termination": False}
+    ]
     assert listed["volumeAttachments"] == [
         {
             "id": vol["id"],

@@ -364,3 +364,22 @@ def service_for(runtime: Any) -> VolumeAttachmentService:
     built = VolumeAttachmentService(runtime.db, client)
     runtime.clients[_KEY] = built
     return built
+
+
+async def show_volumes_attached(runtime: Any, views: list[dict[str, Any]], version: Any) -> None:
+    """Fill ``os-extended-volumes:volumes_attached`` of server views (``delete_on_termination``
+    from 2.3, as nova)."""
+    key = "os-extended-volumes:volumes_attached"
+    wanted = [v["id"] for v in views if key in v]
+    if not wanted:
+        return
+    found = await service_for(runtime).mappings_of(wanted)
+    for view in views:
+        if key not in view:
+            continue
+        view[key] = [
+            {"id": m.volume_id, "delete_on_termination": m.delete_on_termination}
+            if version.at_least("2.3")
+            else {"id": m.volume_id}
+            for m in found.get(view["id"], [])
+        ]

@@ -218,6 +218,10 @@ async def _list(request: Request, ctx: RequestContext, *, detail: bool) -> Respo
     )
     lk = links(request)
     items = [_detail(request, ctx, r) if detail else server_brief(r, lk) for r in rows]
+    if detail:  # block storage (issue 8): os-extended-volumes:volumes_attached
+        await volume_attachment.show_volumes_attached(
+            request.app.state.runtime, items, version(ctx)
+        )
     body: dict[str, Any] = {"servers": items}
     if limit and len(rows) == limit:
         path = "servers/detail" if detail else "servers"
@@ -244,7 +248,10 @@ async def get_server(server_id: str, request: Request, ctx: Ctx) -> Response:
     groups = None
     if version(ctx).at_least("2.71"):  # server_groups shows from 2.71 only: no query before
         groups = await services(request).servers.group_ids(inst.uuid)
-    return reply({"server": _detail(request, ctx, inst, groups=groups)})
+    view = _detail(request, ctx, inst, groups=groups)
+    # block storage (issue 8): os-extended-volumes:volumes_attached
+    await volume_attachment.show_volumes_attached(request.app.state.runtime, [view], version(ctx))
+    return reply({"server": view})
 
 
 def _bad(field: str, value: Any, why: str = "") -> BadRequest:
