@@ -25,6 +25,7 @@ PROBED = (
     "live_migration",
     "interface_attach",
     "block_migration_for_live_migration",
+    "disk_config",
 )
 
 
@@ -152,6 +153,19 @@ def _round_trips(server: _Server, facts: "Facts", alt: str | None, nodes: int) -
         ])  # fmt: skip
     else:
         facts.flag(_SECTION, "resize", False, "no second flavor to resize to")
+    image = facts.options.get("compute", {}).get("image_ref")
+    rebuild = {"rebuild": {"imageRef": image, "OS-DCF:diskConfig": "AUTO"}}
+    resize = {"resize": {"flavorRef": alt, "OS-DCF:diskConfig": "MANUAL"}}
+    _check(facts, "disk_config", [
+        (lambda: act(rebuild), lambda c: c == 202, "rebuild with AUTO 202"),
+        (lambda: server.wait("ACTIVE").get("OS-DCF:diskConfig"), lambda d: d == "AUTO",
+         "ACTIVE with AUTO"),
+        (lambda: act(resize), lambda c: c == 202, "resize with MANUAL 202"),
+        (lambda: server.wait("VERIFY_RESIZE").get("OS-DCF:diskConfig"), lambda d: d == "MANUAL",
+         "VERIFY_RESIZE with MANUAL"),
+        (lambda: act({"revertResize": None}), lambda c: c == 202, "revertResize 202"),
+        (_status(server, "ACTIVE"), lambda st: st == "ACTIVE", "ACTIVE"),
+    ])  # fmt: skip
     if nodes < 2:
         for opt in ("cold_migration", "live_migration", "block_migration_for_live_migration"):
             facts.flag(_SECTION, opt, False, f"{nodes} usable compute node(s): nowhere to move")

@@ -313,3 +313,13 @@ def test_delete_while_verify_resize_frees_both_hosts(
         time.sleep(0.05)
     assert _allocs(admin, sid) == {} and _allocs(admin, migration["uuid"]) == {}
     assert _migrations(admin_api, sid)[0]["status"] == "confirmed"
+
+
+def test_resize_sets_disk_config(server: dict[str, Any], demo_api: Caller) -> None:
+    sid = server["id"]
+    assert server["OS-DCF:diskConfig"] == "MANUAL"
+    bad = {"resize": {"flavorRef": "2", "OS-DCF:diskConfig": "SOMETIMES"}}
+    assert demo_api("POST", f"/servers/{sid}/action", json=bad).status_code == 400
+    body = {"resize": {"flavorRef": "2", "OS-DCF:diskConfig": "AUTO"}}
+    assert demo_api("POST", f"/servers/{sid}/action", json=body).status_code == 202
+    assert _wait(demo_api, sid, "VERIFY_RESIZE")["OS-DCF:diskConfig"] == "AUTO"

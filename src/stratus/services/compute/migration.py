@@ -261,7 +261,9 @@ class MoveService:
 
     # -- resize and cold migration -----------------------------------------------------
 
-    async def resize(self, ctx: RequestContext, uuid: str, flavor_ref: str) -> None:
+    async def resize(
+        self, ctx: RequestContext, uuid: str, flavor_ref: str, *, disk_config: str | None = None
+    ) -> None:
         inst = await self.servers.get(ctx, uuid)
         flavorid = flavor_ref.rstrip("/").rsplit("/", 1)[-1]
         try:
@@ -277,7 +279,9 @@ class MoveService:
         if flavor.disabled:
             raise BadRequest("Unable to locate requested flavor.")
         new = _flavor_snapshot(flavor)
-        await self._cold_move(ctx, inst, "resize", new_flavor=new, target=None)
+        await self._cold_move(
+            ctx, inst, "resize", new_flavor=new, target=None, disk_config=disk_config
+        )
 
     async def migrate(self, ctx: RequestContext, uuid: str, host: str | None) -> None:
         inst = await self.servers.get(ctx, uuid)
@@ -294,8 +298,10 @@ class MoveService:
         *,
         new_flavor: dict[str, Any] | None,
         target: str | None,
+        disk_config: str | None = None,
     ) -> None:
         uuid = inst.uuid
+        previous_disk_config = inst.disk_config
         deltas = {}
         if new_flavor is not None:
             deltas = {
@@ -318,6 +324,8 @@ class MoveService:
             vm_states=("active", "stopped"),
             task_state="resize_prep",
             record=action,
+            # the disk is partitioned anew on the destination the way the caller asked
+            values={"disk_config": disk_config} if disk_config else None,
         )
         start = utcnow()
         kind = "resize" if new_flavor is not None else "migration"
@@ -330,7 +338,7 @@ class MoveService:
         except BaseException as err:
             await self._set_migration(migration.id, status="error")
             await self.life.event(uuid, action, "conductor_migrate_server", start, err)
-            await self.life.update(uuid, task_state=None)
+            await self.life.update(uuid, task_state=None, disk_config=previous_disk_config)
             raise
         await self.life.event(uuid, action, "conductor_migrate_server", start)
         await self._set_migration(

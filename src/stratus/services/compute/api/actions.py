@@ -112,7 +112,10 @@ async def dispatch(
             ref = str(ref)
         if not isinstance(ref, str) or not ref:
             raise _bad("flavorRef", f"Value: {ref}.")
-        await _moves(request).resize(ctx, uuid, ref)
+        disk_config = body.get("OS-DCF:diskConfig")
+        if disk_config is not None and disk_config not in ("AUTO", "MANUAL"):
+            raise _bad("OS-DCF:diskConfig", f"Value: {disk_config}.")
+        await _moves(request).resize(ctx, uuid, ref, disk_config=disk_config)
         return no_content(202)
     if name in ("confirmResize", "revertResize"):
         ctx.can(
