@@ -4,6 +4,7 @@ live migration with its progress bytes (64-bit), os-migrations paging by uuid.""
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -48,10 +49,19 @@ def test_moves_on_postgresql(pg_cloud: RunningCloud) -> None:
     body = {"name": "pg", "imageRef": image.id, "flavorRef": "4", "networks": "none"}
     sid = api("POST", "/servers", json={"server": body}).json()["server"]["id"]
     source = settle(sid, "ACTIVE")["OS-EXT-SRV-ATTR:host"]
-    assert (
-        api("POST", f"/servers/{sid}/action", json={"resize": {"flavorRef": "5"}}).status_code
-        == 202
-    )
+    # Two resizes at once: the row lock lets exactly one through, the other sees its task.
+    with ThreadPoolExecutor(2) as pool:
+        codes = sorted(
+            pool.map(
+                lambda _: (
+                    api(
+                        "POST", f"/servers/{sid}/action", json={"resize": {"flavorRef": "5"}}
+                    ).status_code
+                ),
+                range(2),
+            )
+        )
+    assert codes == [202, 409]
     assert settle(sid, "VERIFY_RESIZE")["OS-EXT-SRV-ATTR:host"] != source
     assert api("POST", f"/servers/{sid}/action", json={"confirmResize": None}).status_code == 204
     settle(sid, "ACTIVE")

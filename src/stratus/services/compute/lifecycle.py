@@ -47,7 +47,7 @@ class Lifecycle:
         task_state; set ``task_state`` and record the instance action ``record``."""
         now = utcnow()
         async with self.db.session() as s:
-            inst = await repo.get_instance(s, uuid)
+            inst = await repo.lock_instance(s, uuid)
             if inst is None or not (ctx.is_admin or inst.project_id == ctx.project_id):
                 raise ServerNotFound(uuid)
             if check_lock and inst.locked and not ctx.is_admin:

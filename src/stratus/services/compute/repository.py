@@ -460,3 +460,12 @@ async def touch_services_except(
         .values(last_seen_up=now)
         .execution_options(synchronize_session=False)
     )
+
+
+async def lock_instance(session: AsyncSession, uuid: str) -> Instance | None:
+    """The live instance, its row locked for this transaction (two actions racing on one
+    server: the second waits, then sees the first one's task_state)."""
+    stmt = (
+        select(Instance).where(Instance.uuid == uuid, Instance.deleted.is_(False)).with_for_update()
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
