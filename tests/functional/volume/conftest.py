@@ -11,13 +11,23 @@ import httpx
 import pytest
 
 from stratus.testing import RunningCloud, running_cloud
+from tests.conftest import postgres_database, postgres_reachable
 
 SERVICES = ("identity", "image", "object-store", "block-storage")
 
 
-@pytest.fixture(scope="package")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCloud]:
-    with running_cloud(tmp_path_factory.mktemp("volume"), services=SERVICES) as c:
+@pytest.fixture(scope="package", params=["sqlite", "postgresql"])
+def cloud(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningCloud]:
+    data_dir = tmp_path_factory.mktemp(f"volume-{request.param}")
+    if request.param == "sqlite":
+        with running_cloud(data_dir, services=SERVICES) as c:
+            yield c
+        return
+    if not postgres_reachable():
+        pytest.skip("no PostgreSQL reachable at 127.0.0.1:5432")
+    with postgres_database() as url, running_cloud(data_dir, db_url=url, services=SERVICES) as c:
         yield c
 
 
