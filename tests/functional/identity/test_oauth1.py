@@ -1,6 +1,7 @@
 """OS-OAUTH1 end to end: requests signed by oauthlib (an independent RFC 5849 implementation)
 and keystoneauth's own OAuth1 plugin authenticating with the access token."""
 
+import uuid
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -204,10 +205,24 @@ def test_another_user_cannot_read_my_access_tokens(
     verifier = _authorize(cloud, demo, request_token["oauth_token"], ["member"])
     access = _form(_access_token(cloud, consumer, request_token, verifier))
     admin = admin_token(cloud)
-    admin_id = _api(cloud, "GET", "/auth/tokens", admin, headers={"X-Subject-Token": admin}).json()[
-        "token"
-    ]["user"]["id"]
-    # demo asking for the admin's tokens: forbidden; the admin may read demo's.
-    assert _api(cloud, "GET", f"/users/{admin_id}/OS-OAUTH1/access_tokens", demo).status_code == 403
-    listed = _api(cloud, "GET", f"/users/{user_id}/OS-OAUTH1/access_tokens", admin)
+    # A second member of the same project (the shared cloud's demo may hold other roles by now).
+    name = f"oauth-peer-{uuid.uuid4().hex[:8]}"
+    password = uuid.uuid4().hex
+    user = {"name": name, "password": password, "domain_id": "default"}
+    made = _api(cloud, "POST", "/users", admin, json={"user": user})
+    assert made.status_code == 201, made.text
+    peer_id = made.json()["user"]["id"]
+    roles = _api(cloud, "GET", "/roles?name=member", admin).json()["roles"]
+    grant = f"/projects/{project_id}/users/{peer_id}/roles/{roles[0]['id']}"
+    assert _api(cloud, "PUT", grant, admin).status_code == 204
+    resp = token_for(cloud, name, password, project="demo")
+    assert resp.status_code == 201, resp.text
+    peer = resp.headers["X-Subject-Token"]
+
+    mine = f"/users/{user_id}/OS-OAUTH1/access_tokens"
+    assert _api(cloud, "GET", mine, peer).status_code == 403
+    assert _api(cloud, "GET", f"{mine}/{access['oauth_token']}", peer).status_code == 403
+    assert _api(cloud, "DELETE", f"{mine}/{access['oauth_token']}", peer).status_code == 403
+    # The owner and the admin still see it: the refused revoke changed nothing.
+    listed = _api(cloud, "GET", mine, admin)
     assert access["oauth_token"] in {a["id"] for a in listed.json()["access_tokens"]}
