@@ -5,6 +5,13 @@ import socket
 import uuid
 from collections.abc import Iterator
 
+from hypothesis import settings
+
+# Property tests judge behaviour, never speed: a loaded 2-core CI machine must not turn a slow
+# example into a failure (hypothesis' default deadline is 200 ms per example).
+settings.register_profile("stratus", deadline=None)
+settings.load_profile("stratus")
+
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 
 
