@@ -193,3 +193,22 @@ def test_backup_export_import(admin_api: Caller) -> None:
     resp = admin_api("POST", "/backups/import_record", json={"backup-record": record})
     assert resp.status_code == 400
     admin_api("DELETE", f"/volumes/{vol['id']}")
+
+
+def test_backups_belong_to_their_creator(admin_api: Caller, demo_api: Caller) -> None:
+    vol = _create(demo_api)
+    resp = admin_api("POST", "/backups", json={"backup": {"volume_id": vol["id"]}})
+    assert resp.status_code == 202, resp.text
+    bid = resp.json()["backup"]["id"]
+    admin_api.wait(f"/backups/{bid}", "backup", "available")
+    demo_api.wait(f"/volumes/{vol['id']}", "volume", "available")
+    # the admin's backup is not the demo project's: no parent for an incremental, not visible
+    resp = demo_api(
+        "POST", "/backups", json={"backup": {"volume_id": vol["id"], "incremental": True}}
+    )
+    assert resp.status_code == 400
+    assert "No backups available" in resp.json()["badRequest"]["message"]
+    assert demo_api("GET", f"/backups/{bid}").status_code == 404
+    assert admin_api("DELETE", f"/backups/{bid}").status_code == 202
+    admin_api.wait(f"/backups/{bid}", "backup", "deleted")
+    demo_api("DELETE", f"/volumes/{vol['id']}")

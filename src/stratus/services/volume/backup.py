@@ -97,6 +97,9 @@ class BackupService:
         async with self.db.session() as s:
             vol = await self.core.volume(s, ctx, volume_id)
             ctx.can(policies.BACKUP_CREATE, {"project_id": vol.project_id})
+            # the backup belongs to the project that makes it (an admin's backup of a user's
+            # volume is the admin project's), as in cinder
+            owner = ctx.project_id or vol.project_id
             snap = None
             if snapshot_id:
                 snap = await self.core.snapshot(s, ctx, str(snapshot_id))
@@ -125,18 +128,19 @@ class BackupService:
             parent: Backup | None = None
             if incremental:
                 candidates = [
-                    b for b in await repo.backups_of(s, vol.id) if b.status == "available"
+                    b
+                    for b in await repo.backups_of(s, vol.id)
+                    # a backup is its creator's: incrementals chain within one project
+                    if b.status == "available" and b.project_id == owner
                 ]
                 if not candidates:
                     raise InvalidBackup("No backups available to do an incremental backup.")
                 parent = max(candidates, key=lambda b: (b.data_timestamp, b.created_at))
-            await quota.claim(
-                self.core.quota, s, vol.project_id, backups=1, backup_gigabytes=vol.size
-            )
+            await quota.claim(self.core.quota, s, owner, backups=1, backup_gigabytes=vol.size)
             now = utcnow()
             row = Backup(
                 id=uuid_str(),
-                project_id=vol.project_id,
+                project_id=owner,
                 user_id=ctx.user_id,
                 volume_id=vol.id,
                 snapshot_id=snap.id if snap else None,
@@ -175,7 +179,7 @@ class BackupService:
                 "bootable": vol.bootable,
                 "volume_image_metadata": dict(vol.image_metadata or {}) or None,
             }
-            account = f"AUTH_{vol.project_id}"
+            account = f"AUTH_{owner}"
         bid = row.id
         sid = snap.id if snap else None
 
