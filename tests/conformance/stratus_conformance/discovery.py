@@ -506,12 +506,27 @@ def _probe_volume_features(s: Session, url: str, facts: Facts) -> None:
                 s.call("DELETE", f"{url}/snapshots/{ms_id}")
                 _volume_wait(s, f"{url}/snapshots/{ms_id}", "deleted")
         facts.flag("volume-feature-enabled", "manage_snapshot", ok, "unmanage + manage a snapshot")
+        rs = s.call("POST", url + "/snapshots", body={"snapshot": {"volume_id": vol_id}})
+        rs_id = (rs.body or {}).get("snapshot", {}).get("id", "")
+        reverted = False
+        if rs_id and _volume_wait(s, f"{url}/snapshots/{rs_id}", "available").get("status") == "available":
+            rv = s.call(
+                "POST",
+                f"{url}/volumes/{vol_id}/action",
+                body={"revert": {"snapshot_id": rs_id}},
+                headers={"OpenStack-API-Version": "volume 3.40"},
+            )
+            reverted = rv.status == 202 and (
+                _volume_wait(s, f"{url}/volumes/{vol_id}", "available").get("status") == "available"
+            )
+            s.call("DELETE", f"{url}/snapshots/{rs_id}")
+            _volume_wait(s, f"{url}/snapshots/{rs_id}", "deleted")
+        facts.flag("volume-feature-enabled", "volume_revert", reverted, "revert to a snapshot (3.40)")
         if ok:
             facts.set("volume", "manage_snapshot_ref", "source-name,snapshot-%s", "file backend names")
         facts.set("volume", "manage_volume_ref", "source-name,volume-%s", "file backend names")
     finally:
         s.call("DELETE", f"{url}/volumes/{vol_id}")
-
 
 
 def probe_image(s: Session, facts: Facts) -> None:
