@@ -122,3 +122,30 @@ async def test_cancelled_mid_stream(tmp_path: Path, monkeypatch) -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert files(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [(0, None), (1, None), (4095, 4096), (4096, 8191), (12345, 3 * 100_000 + 7), (0, 10 << 20)],
+)
+async def test_large_reads_by_range(tmp_path: Path, monkeypatch, start: int, end) -> None:
+    monkeypatch.setattr(spool_module, "READ_CHUNK", 16384)
+    data = os.urandom(1_000_003)
+    path = tmp_path / "blob"
+    path.write_bytes(data)
+    got = b"".join([piece async for piece in read_file(path, start, end)])
+    stop = len(data) if end is None else min(end + 1, len(data))
+    assert got == data[start:stop]
+
+
+async def test_reader_closed_early(tmp_path: Path, monkeypatch) -> None:
+    """A client that goes away mid-download: the reader stops and frees its file."""
+    monkeypatch.setattr(spool_module, "READ_CHUNK", 16384)
+    path = tmp_path / "blob"
+    path.write_bytes(os.urandom(500_000))
+    opened = len(os.listdir("/proc/self/fd"))
+    stream = read_file(path)
+    first = await stream.__anext__()
+    assert first
+    await stream.aclose()
+    assert len(os.listdir("/proc/self/fd")) == opened
