@@ -112,3 +112,125 @@ def test_microversion_negotiation(demo_api: Caller) -> None:
     old = demo_api("GET", f"/volumes/{vol['id']}").json()["volume"]
     assert "volume_type_id" not in old
     demo_api("DELETE", f"/volumes/{vol['id']}")
+
+
+def test_attachments_api_and_multiattach(admin_api: Caller, demo_api: Caller) -> None:
+    server_a, server_b = str(uuid.uuid4()), str(uuid.uuid4())
+    vol = _create(demo_api)
+    resp = demo_api(
+        "POST",
+        "/attachments",
+        json={"attachment": {"volume_uuid": vol["id"], "instance_uuid": server_a}},
+        version="3.27",
+    )
+    assert resp.status_code == 200, resp.text
+    att = resp.json()["attachment"]
+    assert att["status"] == "reserved"
+    assert demo_api("GET", f"/volumes/{vol['id']}").json()["volume"]["status"] == "reserved"
+    connector = {"host": "compute-1", "initiator": "iqn.test", "mountpoint": "/dev/vdb"}
+    resp = demo_api(
+        "PUT",
+        f"/attachments/{att['id']}",
+        json={"attachment": {"connector": connector}},
+        version="3.27",
+    )
+    assert resp.status_code == 200 and resp.json()["attachment"]["connection_info"]
+    resp = demo_api(
+        "POST", f"/attachments/{att['id']}/action", json={"os-complete": None}, version="3.44"
+    )
+    assert resp.status_code == 204
+    shown = demo_api("GET", f"/volumes/{vol['id']}").json()["volume"]
+    assert shown["status"] == "in-use" and shown["attachments"][0]["server_id"] == server_a
+    # not multiattach: a second attachment is refused, nothing changes
+    resp = demo_api(
+        "POST",
+        "/attachments",
+        json={"attachment": {"volume_uuid": vol["id"], "instance_uuid": server_b}},
+        version="3.27",
+    )
+    assert resp.status_code == 400
+    assert len(demo_api("GET", "/attachments", version="3.27").json()["attachments"]) == 1
+    assert demo_api("GET", "/attachments", version="3.26").status_code == 404
+    assert demo_api("DELETE", f"/attachments/{att['id']}", version="3.27").status_code == 200
+    assert demo_api("GET", f"/volumes/{vol['id']}").json()["volume"]["status"] == "available"
+    demo_api("DELETE", f"/volumes/{vol['id']}")
+    # a multiattach type lets two servers attach the same volume
+    resp = admin_api(
+        "POST",
+        "/types",
+        json={"volume_type": {"name": "multi", "extra_specs": {"multiattach": "<is> True"}}},
+    )
+    assert resp.status_code == 200, resp.text
+    vol = _create(demo_api, volume_type="multi")
+    assert vol["multiattach"] is True
+    for server in (server_a, server_b):
+        resp = demo_api(
+            "POST",
+            f"/volumes/{vol['id']}/action",
+            json={"os-attach": {"instance_uuid": server, "mountpoint": "/dev/vdc"}},
+        )
+        assert resp.status_code == 202, resp.text
+    shown = demo_api("GET", f"/volumes/{vol['id']}").json()["volume"]
+    assert {a["server_id"] for a in shown["attachments"]} == {server_a, server_b}
+    for a in shown["attachments"]:
+        demo_api(
+            "POST",
+            f"/volumes/{vol['id']}/action",
+            json={"os-detach": {"attachment_id": a["attachment_id"]}},
+        )
+    assert demo_api("GET", f"/volumes/{vol['id']}").json()["volume"]["status"] == "available"
+    demo_api("DELETE", f"/volumes/{vol['id']}")
+
+
+def test_quota_is_enforced(admin_api: Caller, demo_api: Caller) -> None:
+    project = demo_api.project_id
+    resp = admin_api("PUT", f"/os-quota-sets/{project}", json={"quota_set": {"gigabytes": 3}})
+    assert resp.status_code == 200 and resp.json()["quota_set"]["gigabytes"] == 3
+    try:
+        before = demo_api("GET", f"/os-quota-sets/{project}?usage=True").json()["quota_set"]
+        room = 3 - before["gigabytes"]["in_use"]
+        resp = demo_api("POST", "/volumes", json={"volume": {"size": room + 1}})
+        assert resp.status_code == 413
+        assert "VolumeSizeExceedsAvailableQuota" in resp.json()["overLimit"]["message"]
+        after = demo_api("GET", f"/os-quota-sets/{project}?usage=True").json()["quota_set"]
+        assert after["volumes"]["in_use"] == before["volumes"]["in_use"]
+        limits = demo_api("GET", "/limits").json()["limits"]["absolute"]
+        assert limits["maxTotalVolumeGigabytes"] == 3
+    finally:
+        admin_api("DELETE", f"/os-quota-sets/{project}")
+
+
+def test_types_qos_and_pools(admin_api: Caller, demo_api: Caller) -> None:
+    resp = admin_api(
+        "POST",
+        "/qos-specs",
+        json={"qos_specs": {"name": "silver", "consumer": "front-end", "total_iops_sec": "1000"}},
+    )
+    assert resp.status_code == 200, resp.text
+    qos = resp.json()["qos_specs"]
+    assert qos["specs"] == {"total_iops_sec": "1000"}
+    bad = admin_api("POST", "/qos-specs", json={"qos_specs": {"name": "x", "read_iops_sec": "-1"}})
+    assert bad.status_code == 400
+    t = admin_api("POST", "/types", json={"volume_type": {"name": "silver-type"}}).json()[
+        "volume_type"
+    ]
+    assert (
+        admin_api("GET", f"/qos-specs/{qos['id']}/associate?vol_type_id={t['id']}").status_code
+        == 202
+    )
+    assert admin_api("GET", f"/types/{t['id']}").json()["volume_type"]["qos_specs_id"] == qos["id"]
+    assert admin_api("DELETE", f"/qos-specs/{qos['id']}").status_code == 400  # in use
+    assert admin_api("DELETE", f"/qos-specs/{qos['id']}?force=True").status_code == 202
+    # scheduler: a type asking for a backend that does not exist gives an error volume
+    admin_api(
+        "POST",
+        f"/types/{t['id']}/extra_specs",
+        json={"extra_specs": {"volume_backend_name": "nope"}},
+    )
+    vol = _create(demo_api, volume_type="silver-type")
+    assert vol["status"] == "error"
+    demo_api("DELETE", f"/volumes/{vol['id']}")
+    pools = admin_api("GET", "/scheduler-stats/get_pools?detail=True").json()["pools"]
+    assert pools[0]["name"] == "stratus@file#file"
+    assert pools[0]["capabilities"]["thin_provisioning_support"] is True
+    assert demo_api("GET", "/scheduler-stats/get_pools").status_code == 403
