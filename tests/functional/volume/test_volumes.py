@@ -234,3 +234,24 @@ def test_types_qos_and_pools(admin_api: Caller, demo_api: Caller) -> None:
     assert pools[0]["name"] == "stratus@file#file"
     assert pools[0]["capabilities"]["thin_provisioning_support"] is True
     assert demo_api("GET", "/scheduler-stats/get_pools").status_code == 403
+
+
+def test_retype_in_place_and_refusals(admin_api: Caller, demo_api: Caller) -> None:
+    admin_api("POST", "/types", json={"volume_type": {"name": "gold"}})
+    admin_api(
+        "POST",
+        "/types",
+        json={
+            "volume_type": {"name": "elsewhere", "extra_specs": {"volume_backend_name": "other"}}
+        },
+    )
+    vol = _create(demo_api)
+    retype = {"os-retype": {"new_type": "gold", "migration_policy": "never"}}
+    assert demo_api("POST", f"/volumes/{vol['id']}/action", json=retype).status_code == 202
+    assert demo_api.wait(f"/volumes/{vol['id']}", "volume", "available")["volume_type"] == "gold"
+    # same type again, or a type no backend can serve: 400, nothing changes
+    assert demo_api("POST", f"/volumes/{vol['id']}/action", json=retype).status_code == 400
+    other = {"os-retype": {"new_type": "elsewhere", "migration_policy": "on-demand"}}
+    assert demo_api("POST", f"/volumes/{vol['id']}/action", json=other).status_code == 400
+    assert demo_api("GET", f"/volumes/{vol['id']}").json()["volume"]["volume_type"] == "gold"
+    demo_api("DELETE", f"/volumes/{vol['id']}")
