@@ -35,7 +35,16 @@ register(
 )
 
 # vm_states in which nova attaches and detaches volumes.
-_ATTACHABLE = ("active", "paused", "stopped", "suspended", "resized", "soft-delete")
+_ATTACHABLE = (
+    "active",
+    "paused",
+    "stopped",
+    "suspended",
+    "resized",
+    "soft-delete",
+    "shelved",
+    "shelved_offloaded",
+)
 _DEVICE = re.compile(r"^/dev/[a-z]+[a-z0-9]*$")
 
 
@@ -267,6 +276,10 @@ class VolumeAttachmentService:
                     if vol is None:
                         raise BadRequest(
                             f"Block Device Mapping is Invalid: failed to get volume {d.uuid}."
+                        )
+                    if d.boot_index == 0 and not vol.bootable:
+                        raise BadRequest(
+                            f"Block Device Mapping is Invalid: Volume {d.uuid} is not bootable."
                         )
                     if vol.status != "available" and not (
                         vol.multiattach and vol.status == "in-use"

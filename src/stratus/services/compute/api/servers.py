@@ -341,6 +341,8 @@ def parse_boot(data: Any, ctx: RequestContext) -> tuple[BootRequest, bool]:
         for item in bdm:
             if isinstance(item, dict) and item.get("destination_type") == "volume":
                 continue  # block storage (issue 8): compute/volume_attachment.py takes these
+            if isinstance(item, dict) and item.get("destination_type") not in (None, "local"):
+                raise _bad("destination_type", item.get("destination_type"), "is not valid")
             if not (
                 isinstance(item, dict)
                 and item.get("source_type") == "image"

@@ -121,6 +121,7 @@ async def update_volume_attachment(
         raise BadRequest(
             "Invalid input for field/attribute volumeAttachment. 'volumeId' is a required property"
         )
+    await attachments(request).get(server_id, volume_id)  # 404 before anything else
     if body["volumeId"] != volume_id:
         ctx.can(va.POLICY_SWAP, _target(inst))
         raise NotImplementedYet("Swapping the volume of an attachment is not implemented.")

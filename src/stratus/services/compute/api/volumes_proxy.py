@@ -79,6 +79,8 @@ async def list_proxy_volumes(request: Request, ctx: Ctx) -> Response:
 
 @router.get("/os-volumes/")
 @router.get("/os-snapshots/")
+@router.delete("/os-volumes/")
+@router.delete("/os-snapshots/")
 async def no_proxy_id(request: Request, ctx: Ctx) -> Response:
     _client(request, ctx)
     raise NotFound("The resource could not be found.")
