@@ -184,6 +184,7 @@ class VolumeAttachmentService:
         device: str | None,
         tag: str | None,
         delete_on_termination: bool,
+        multiattach_ok: bool = True,
     ) -> VolumeMapping:
         client = self._client()
         if inst.vm_state not in _ATTACHABLE or inst.task_state is not None:
@@ -196,6 +197,10 @@ class VolumeAttachmentService:
         volume = await client.get(ctx, volume_id)
         if volume is None:
             raise NotFound(f"Volume {volume_id} could not be found.")
+        if volume.multiattach and not multiattach_ok:
+            raise BadRequest(
+                "Multiattach volumes are only supported starting with compute API version 2.60."
+            )
         existing = await self.mappings(inst.uuid)
         if any(m.volume_id == volume_id for m in existing):
             raise BadRequest(

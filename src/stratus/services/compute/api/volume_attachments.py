@@ -106,7 +106,13 @@ async def attach_volume(server_id: str, request: Request, ctx: Ctx) -> Response:
     if tag is not None and (not isinstance(tag, str) or not 0 < len(tag) <= 60):
         raise BadRequest(f"Invalid input for field/attribute tag. Value: {tag}.")
     row = await attachments(request).attach(
-        ctx, inst, volume_id, device=device, tag=tag, delete_on_termination=dot
+        ctx,
+        inst,
+        volume_id,
+        device=device,
+        tag=tag,
+        delete_on_termination=dot,
+        multiattach_ok=v.at_least("2.60"),
     )
     return reply({"volumeAttachment": _view(row, ctx)})
 
