@@ -11,7 +11,7 @@ import pytest
 
 from stratus.testing import RunningCloud, running_cloud
 from tests.functional.volume.conftest import Caller
-from tests.functional.volume.test_cli import osc, osc_fails
+from tests.functional.volume.test_cli import osc
 
 SERVICES = ("identity", "placement", "network", "image", "object-store", "compute", "block-storage")
 
