@@ -113,6 +113,22 @@ def load_settings(**overrides: Any) -> Settings:
     merged: dict[str, Any] = {**file_values}
     for name in Settings.model_fields:
         if name in env_only.model_fields_set:
-            merged[name] = getattr(env_only, name)
-    merged.update(clean)
+            value = getattr(env_only, name)
+            if isinstance(value, BaseModel):
+                # Only the fields the environment named: STRATUS_IDENTITY__TOKEN_EXPIRATION
+                # must not wipe the rest of the file's identity section.
+                value = value.model_dump(exclude_unset=True)
+            merged[name] = _deep_merge(merged.get(name), value)
+    for name, value in clean.items():
+        merged[name] = _deep_merge(merged.get(name), value)
     return Settings(**merged)
+
+
+def _deep_merge(base: Any, top: Any) -> Any:
+    """``top`` over ``base``; mappings merge key by key, anything else is replaced."""
+    if isinstance(base, dict) and isinstance(top, dict):
+        out = dict(base)
+        for key, value in top.items():
+            out[key] = _deep_merge(base.get(key), value)
+        return out
+    return top
