@@ -577,10 +577,12 @@ class MoveService:
         source, dest = inst.host, migration.dest_compute
         start = utcnow()
         try:
+            await self._cancelled(migration_id)
             await self._set_migration(migration_id, status="preparing")
             await self.life.call(
                 dest, "pre_live_migration", {"spec": spec_payload(instance_spec(inst))}
             )
+            await self._cancelled(migration_id)
             await self._set_migration(migration_id, status="running")
 
             if source:
@@ -620,6 +622,13 @@ class MoveService:
         )
         await self._set_migration(migration_id, status="completed")
         await self.life.event(uuid, "live-migration", "compute_live_migration", start, host=source)
+
+    async def _cancelled(self, migration_id: int) -> None:
+        """Raise LiveMigrationAborted when the migration was aborted while queued."""
+        async with self.db.reader() as s:
+            row = await repo.get_migration(s, migration_id)
+        if row is not None and row.status == "cancelled":
+            raise LiveMigrationAborted(f"live migration {migration_id} aborted before it ran")
 
     async def _rollback_live(
         self, inst: Instance, migration: Migration, status: str, err: Exception, start: Any
@@ -701,7 +710,13 @@ class MoveService:
             task_states=("migrating",),
             record="live_migration_abort",
         )
-        await self.life.call(str(migration.source_compute), "live_migration_abort", {"uuid": uuid})
+        if migration.status == "running":
+            await self.life.call(
+                str(migration.source_compute), "live_migration_abort", {"uuid": uuid}
+            )
+        else:
+            # Not copying yet: the conductor sees the cancel before it starts the copy.
+            await self._set_migration(migration.id, status="cancelled")
 
     async def _live_of(self, uuid: str, ident: int) -> Migration:
         async with self.db.reader() as s:
