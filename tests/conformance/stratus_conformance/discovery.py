@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import compute_action_probes, compute_probes
+from . import compute_action_probes, compute_probes, volume_probes
 from .cloud import Credentials
 from .openstack_http import Response, Session, request
 
@@ -666,4 +666,9 @@ def discover(creds: Credentials) -> Facts:
             compute_action_probes.probe_compute_actions(session, facts)
         except Exception as exc:
             facts.notes.append(f"probe compute actions failed: {exc!r}")
+        if "block-storage" in facts.endpoints:
+            try:
+                volume_probes.probe_volume_multiattach(session, facts)
+            except Exception as exc:
+                facts.notes.append(f"probe volume multiattach failed: {exc!r}")
     return facts
