@@ -493,6 +493,16 @@ async def test_glance_direct_import(image_api):
     assert shown["checksum"] == hashlib.md5(b"staged!").hexdigest()
     assert (await image_api.demo.get(f"{url}/file")).content == b"staged!"
     assert blobs(image_api.data_dir) == [image["id"]]
+    # One api_image_import task: the refused attempts (409, 400) recorded none.
+    tasks = (await image_api.demo.get(f"{url}/tasks")).json()["tasks"]
+    assert [(t["type"], t["status"], t["image_id"]) for t in tasks] == [
+        ("api_image_import", "success", image["id"])
+    ]
+    assert tasks[0]["input"]["import_req"] == {"method": {"name": "glance-direct"}}
+    assert tasks[0]["result"] == {"image_id": image["id"]}
+    assert tasks[0]["user_id"] and tasks[0]["request_id"]
+    # Another project cannot see the image, nor its tasks.
+    assert (await image_api.alt.get(f"{url}/tasks")).status_code == 404
 
 
 async def test_schemas_and_versions(image_api):

@@ -74,6 +74,9 @@ async def test_web_download_failure_returns_image_to_queued(image_api, web):
     shown = (await image_api.demo.get(url)).json()
     assert shown["status"] == "queued"
     assert shown["os_glance_failed_import"] == "file"
+    tasks = (await image_api.demo.get(f"{url}/tasks")).json()["tasks"]
+    assert [(t["type"], t["status"]) for t in tasks] == [("api_image_import", "failure")]
+    assert "missing.raw" in tasks[0]["message"]
 
 
 async def test_tasks_import(image_api, web):

@@ -111,7 +111,8 @@ class MetadefResourceType(Base):
 
 
 class ImageTask(Base):
-    """An asynchronous image task (the tasks API's ``import``)."""
+    """An asynchronous image task: the deprecated tasks API's ``import``, and one
+    ``api_image_import`` per interoperable import (``GET /v2/images/{id}/tasks``)."""
 
     __tablename__ = "image_tasks"
 
@@ -119,6 +120,9 @@ class ImageTask(Base):
     type: Mapped[str] = mapped_column(String(30))
     status: Mapped[str] = mapped_column(String(30))
     owner: Mapped[str | None] = mapped_column(String(255), index=True)
+    image_id: Mapped[str | None] = mapped_column(String(36), index=True, nullable=True)
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    user_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     input: Mapped[dict[str, Any]] = mapped_column(JSONType)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     message: Mapped[str] = mapped_column(Text, default="")

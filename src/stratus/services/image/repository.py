@@ -411,6 +411,15 @@ async def tasks(session: AsyncSession, viewer: Viewer) -> list[ImageTask]:
     return list((await session.execute(stmt)).scalars())
 
 
+async def image_tasks(session: AsyncSession, image_id: str) -> list[ImageTask]:
+    stmt = (
+        select(ImageTask)
+        .where(ImageTask.image_id == image_id)
+        .order_by(ImageTask.created_at, ImageTask.id)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
 async def add_task(session: AsyncSession, row: ImageTask) -> None:
     session.add(row)
     await session.flush()

@@ -687,6 +687,7 @@ class ImageService:
             image.status = "importing"
             image.updated_at = utcnow()
             await self._mark_import(session, image_id, importing=targets)
+            task_id = await self._import_task(session, ctx, image_id, body, targets)
         # The copies happen outside any transaction (another store may need the database).
         copied: list[str] = []
         try:
@@ -713,13 +714,15 @@ class ImageService:
                     staged["virtual_size"],
                     stores=targets,
                 )
-        except BaseException:
+        except BaseException as err:
             for store_id in copied:
                 await self.stores[store_id].delete(image_id)
             await self._set_status(image_id, "importing", "uploading")
+            await self._finish_task(task_id, image_id, f"{type(err).__name__}: {err}")
             raise
         if self.store.id not in targets:
             await self.store.delete(staged["key"])
+        await self._finish_task(task_id, image_id, None)
 
     async def _mark_import(
         self,
@@ -767,6 +770,9 @@ class ImageService:
         done: list[str] = []
         async with self.db.session() as session:
             await self._mark_import(session, image_id, importing=missing)
+            task_id = await self._import_task(
+                session, ctx, image_id, {"method": {"name": "copy-image"}}, missing
+            )
         try:
             for store_id in missing:
                 written = await self.stores[store_id].write(
@@ -783,7 +789,8 @@ class ImageService:
                 row.store = ",".join([*self._image_stores(row), *done])
                 row.updated_at = utcnow()
                 await self._mark_import(session, image_id, importing=[])
-        except BaseException:
+        except BaseException as err:
+            await self._finish_task(task_id, image_id, f"{type(err).__name__}: {err}")
             for store_id in done:
                 await self.stores[store_id].delete(image.location)
             async with self.db.session() as session:
@@ -795,6 +802,7 @@ class ImageService:
                         failed=[t for t in missing if t not in done],
                     )
             raise
+        await self._finish_task(task_id, image_id, None)
 
     async def delete_from_store(self, ctx: RequestContext, store_id: str, image_id: str) -> None:
         """Drop an image's data from one store (never its last one)."""
@@ -831,10 +839,14 @@ class ImageService:
             image.status = "importing"
             image.updated_at = utcnow()
             await self._mark_import(session, image_id, importing=[self.store.id])
-        self._spawn(self._download_job(image_id, str(uri)))
+            task_id = await self._import_task(
+                session, ctx, image_id, {"method": method}, [self.store.id]
+            )
+        self._spawn(self._download_job(image_id, str(uri), task_id))
 
-    async def _download_job(self, image_id: str, uri: str) -> None:
-        await self._web_download(image_id, uri)
+    async def _download_job(self, image_id: str, uri: str, task_id: str) -> None:
+        error = await self._web_download(image_id, uri)
+        await self._finish_task(task_id, image_id, error)
 
     async def _web_download(self, image_id: str, uri: str) -> str | None:
         """Fetch ``uri`` into the store and activate the image; on failure the image goes
@@ -882,6 +894,55 @@ class ImageService:
                 image.updated_at = utcnow()
                 await self._mark_import(session, image_id, importing=[], failed=[self.store.id])
         return reason
+
+    # -- an image's import tasks (GET /v2/images/{id}/tasks, API 2.12) ---------------------
+
+    async def _import_task(
+        self,
+        session: AsyncSession,
+        ctx: RequestContext,
+        image_id: str,
+        request: dict[str, Any],
+        stores: list[str],
+    ) -> str:
+        """Record an ``api_image_import`` task, in the transaction that starts the import."""
+        now = utcnow()
+        row = ImageTask(
+            id=uuid_str(),
+            type="api_image_import",
+            status="processing",
+            owner=ctx.project_id,
+            image_id=image_id,
+            request_id=ctx.request_id,
+            user_id=ctx.auth.user_id if ctx.auth else None,
+            input={"image_id": image_id, "import_req": request, "backend": stores},
+            result=None,
+            message="",
+            created_at=now,
+            updated_at=now,
+            expires_at=None,
+        )
+        await repository.add_task(session, row)
+        return row.id
+
+    async def _finish_task(self, task_id: str, image_id: str, error: str | None) -> None:
+        async with self.db.session() as session:
+            row = await repository.task(session, task_id)
+            if row is None:
+                return
+            now = utcnow()
+            row.status = "failure" if error else "success"
+            row.message = error or ""
+            row.result = None if error else {"image_id": image_id}
+            row.updated_at = now
+            row.expires_at = now + dt.timedelta(hours=48)
+
+    async def image_tasks(self, ctx: RequestContext, image_id: str) -> list[ImageTask]:
+        """The import tasks of an image the caller can see (404 otherwise)."""
+        async with self.db.reader() as session:
+            image = await self._visible(session, ctx, image_id)
+            ctx.can(policies.GET_IMAGE, await self._target(session, ctx, image))
+            return await repository.image_tasks(session, image_id)
 
     # -- tasks (the deprecated tasks API's "import") ---------------------------------------
 

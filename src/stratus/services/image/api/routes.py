@@ -474,6 +474,12 @@ async def stage_image(image_id: str, request: Request, ctx: Ctx) -> Response:
     return Response(status_code=204)
 
 
+@router.get("/v2/images/{image_id}/tasks")
+async def list_image_tasks(image_id: str, request: Request, ctx: Ctx) -> Response:
+    rows = await _images(request).image_tasks(ctx, image_id)
+    return JSONResponse({"tasks": [views.image_task(r) for r in rows]})
+
+
 @router.post("/v2/images/{image_id}/import", status_code=202)
 async def import_image(image_id: str, request: Request, ctx: Ctx) -> Response:
     await _images(request).import_(ctx, image_id, await json_body(request))

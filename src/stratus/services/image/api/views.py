@@ -67,3 +67,12 @@ def task(row: ImageTask, *, detail: bool = True) -> dict[str, Any]:
     if detail:
         out.update({"input": row.input, "result": row.result, "message": row.message})
     return out
+
+
+def image_task(row: ImageTask) -> dict[str, Any]:
+    """A task as ``GET /v2/images/{id}/tasks`` shows it (API 2.12): the task and its links
+    to the image, the request and the user that started it."""
+    out = task(row)
+    del out["self"], out["schema"]
+    out.update({"image_id": row.image_id, "request_id": row.request_id, "user_id": row.user_id})
+    return out
