@@ -248,3 +248,27 @@ def test_nova_volume_proxies(ccloud: RunningCloud, conn: Any, vapi: Caller) -> N
     assert nova("DELETE", f"/os-volumes/{vol['id']}").status_code == 202
     _wait_volume(vapi, vol["id"], "deleted")
     assert nova("DELETE", f"/os-volumes/{vol['id']}").status_code == 404
+
+
+def test_legacy_block_device_mapping(
+    ccloud: RunningCloud, conn: Any, vapi: Caller, boot: dict[str, str]
+) -> None:
+    resp = vapi("POST", "/volumes", json={"volume": {"size": 1}})
+    vid = _wait_volume(vapi, resp.json()["volume"]["id"], "available")["id"]
+    body = {
+        "server": {
+            "name": "vm-legacy-bdm",
+            "flavorRef": next(iter(conn.compute.flavors())).id,
+            "imageRef": boot["image"],
+            "networks": [{"uuid": boot["network"]}],
+            "block_device_mapping": [{"volume_id": vid, "delete_on_termination": "0"}],
+        }
+    }
+    resp = napi(ccloud, conn, "POST", "/servers", json=body)
+    assert resp.status_code == 202, resp.text
+    sid = resp.json()["server"]["id"]
+    atts = napi(ccloud, conn, "GET", f"/servers/{sid}/os-volume_attachments").json()
+    assert [(a["volumeId"], a["device"]) for a in atts["volumeAttachments"]] == [(vid, "/dev/vdb")]
+    assert napi(ccloud, conn, "DELETE", f"/servers/{sid}").status_code == 204
+    _wait_volume(vapi, vid, "available")
+    vapi("DELETE", f"/volumes/{vid}")

@@ -139,6 +139,49 @@ def parse_block_devices(items: Any) -> list[BootVolume]:
     return out
 
 
+def parse_legacy_block_devices(items: Any) -> list[BootVolume]:
+    """The legacy ``block_device_mapping`` (``volume_id`` or ``snapshot_id``, ``device_name``,
+    ``volume_size``, ``delete_on_termination``): the root device name makes it the boot disk."""
+    if not items:
+        return []
+    if not isinstance(items, list):
+        raise _bad("block_device_mapping", items, "is not of type 'array'")
+    out: list[BootVolume] = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise _bad("block_device_mapping", item, "is not of type 'object'")
+        if item.get("no_device") or item.get("virtual_name"):
+            continue  # ephemeral/swap/suppressed devices: nothing in block storage
+        volume_id, snapshot_id = item.get("volume_id"), item.get("snapshot_id")
+        ref = snapshot_id or volume_id
+        if not isinstance(ref, str) or not is_uuid_like(ref):
+            raise BadRequest(
+                "Block Device Mapping is Invalid: volume_id or snapshot_id is required."
+            )
+        device = item.get("device_name")
+        if isinstance(device, str) and device and not device.startswith("/dev/"):
+            device = f"/dev/{device}"
+        size = item.get("volume_size")
+        dot = item.get("delete_on_termination", False)
+        if isinstance(dot, str):
+            dot = dot.strip().lower() in ("true", "1", "yes")
+        out.append(
+            BootVolume(
+                source_type="snapshot" if snapshot_id else "volume",
+                uuid=ref,
+                volume_size=int(size)
+                if isinstance(size, (int, str)) and str(size).isdigit()
+                else None,
+                boot_index=0 if device in ("/dev/vda", "/dev/sda", "/dev/xvda") else None,
+                delete_on_termination=bool(dot),
+                device_name=device if isinstance(device, str) and _DEVICE.match(device) else None,
+                tag=None,
+                volume_type=None,
+            )
+        )
+    return out
+
+
 def _next_device(used: set[str], prefix: str = "/dev/vd") -> str:
     for letter in "abcdefghijklmnopqrstuvwxyz":
         name = f"{prefix}{letter}"

@@ -353,8 +353,9 @@ def parse_boot(data: Any, ctx: RequestContext) -> tuple[BootRequest, bool]:
                     "service, not implemented by Stratus yet."
                 )
             image_ref = image_ref or str(item.get("uuid") or "")
-    if body.get("block_device_mapping"):
-        raise NotImplementedYet("The legacy block_device_mapping is not implemented by Stratus.")
+    if body.get("block_device_mapping") and body.get("block_device_mapping_v2"):
+        raise BadRequest("Using different block_device_mapping syntaxes is not allowed")
+    # block storage (issue 8): the legacy block_device_mapping is volume_attachment.py's too
     files = personality.parse(body.get("personality"))
     networks_raw = body.get("networks")
     networks: str | list[NetworkRequest] | None
@@ -492,7 +493,7 @@ async def create_server(request: Request, ctx: Ctx) -> Response:
     vols = volume_attachment.service_for(request.app.state.runtime)
     boot_volumes = volume_attachment.parse_block_devices(
         raw_body["server"].get("block_device_mapping_v2")
-    )
+    ) + volume_attachment.parse_legacy_block_devices(raw_body["server"].get("block_device_mapping"))
     req.boot_from_volume = any(b.boot_index == 0 for b in boot_volumes)
     if boot_volumes and req.max_count > 1:
         raise BadRequest("Booting several servers with volume block devices is not supported.")
