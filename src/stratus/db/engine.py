@@ -25,7 +25,10 @@ class Database:
             kwargs["connect_args"] = {"timeout": 30}
             if ":memory:" not in url and url.rstrip("/") != "sqlite+aiosqlite:":
                 # File connections are cheap; readers run alongside the one writer under WAL.
-                kwargs.update(pool_size=20, max_overflow=40)
+                # Each aiosqlite connection owns a thread and overflow connections are closed
+                # when returned, so keep most in the pool: bursts of 50 boots used to create
+                # and discard thousands of connection threads.
+                kwargs.update(pool_size=50, max_overflow=30)
         else:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
