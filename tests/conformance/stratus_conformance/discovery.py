@@ -468,7 +468,10 @@ def _probe_volume_features(s: Session, url: str, facts: Facts) -> None:
     when the round trip really worked."""
     made = s.call("POST", url + "/volumes", body={"volume": {"size": 1, "name": "conformance"}})
     vol_id = (made.body or {}).get("volume", {}).get("id", "") if made.status == 202 else ""
-    if not vol_id or _volume_wait(s, f"{url}/volumes/{vol_id}", "available").get("status") != "available":
+    if (
+        not vol_id
+        or _volume_wait(s, f"{url}/volumes/{vol_id}", "available").get("status") != "available"
+    ):
         for opt in ("backup", "manage_snapshot", "manage_volume"):
             facts.flag("volume-feature-enabled", opt, False, "could not create a volume")
         return
@@ -476,32 +479,56 @@ def _probe_volume_features(s: Session, url: str, facts: Facts) -> None:
         b = s.call("POST", url + "/backups", body={"backup": {"volume_id": vol_id}})
         b_id = (b.body or {}).get("backup", {}).get("id", "")
         done = _volume_wait(s, f"{url}/backups/{b_id}", "available") if b_id else {}
-        facts.flag("volume-feature-enabled", "backup", done.get("status") == "available",
-                   f"backup of a volume → {done.get('status')}")
+        facts.flag(
+            "volume-feature-enabled",
+            "backup",
+            done.get("status") == "available",
+            f"backup of a volume → {done.get('status')}",
+        )
         if b_id:
             s.call("DELETE", f"{url}/backups/{b_id}")
             _volume_wait(s, f"{url}/backups/{b_id}", "deleted")
         host = s.call("GET", f"{url}/volumes/{vol_id}").body["volume"].get("os-vol-host-attr:host")
         s.call("POST", f"{url}/volumes/{vol_id}/action", body={"os-unmanage": {}})
         _volume_wait(s, f"{url}/volumes/{vol_id}", "deleted")
-        m = s.call("POST", url + "/os-volume-manage", body={"volume": {
-            "host": host, "ref": {"source-name": f"volume-{vol_id}"}}})
+        m = s.call(
+            "POST",
+            url + "/os-volume-manage",
+            body={"volume": {"host": host, "ref": {"source-name": f"volume-{vol_id}"}}},
+        )
         new_id = (m.body or {}).get("volume", {}).get("id", "")
         state = _volume_wait(s, f"{url}/volumes/{new_id}", "available") if new_id else {}
-        facts.flag("volume-feature-enabled", "manage_volume", state.get("status") == "available",
-                   f"unmanage + manage back → {state.get('status')}")
+        facts.flag(
+            "volume-feature-enabled",
+            "manage_volume",
+            state.get("status") == "available",
+            f"unmanage + manage back → {state.get('status')}",
+        )
         if new_id:
             vol_id = new_id
         snap = s.call("POST", url + "/snapshots", body={"snapshot": {"volume_id": vol_id}})
         snap_id = (snap.body or {}).get("snapshot", {}).get("id", "")
         ok = False
-        if snap_id and _volume_wait(s, f"{url}/snapshots/{snap_id}", "available").get("status") == "available":
+        if (
+            snap_id
+            and _volume_wait(s, f"{url}/snapshots/{snap_id}", "available").get("status")
+            == "available"
+        ):
             s.call("POST", f"{url}/snapshots/{snap_id}/action", body={"os-unmanage": {}})
             _volume_wait(s, f"{url}/snapshots/{snap_id}", "deleted")
-            ms = s.call("POST", url + "/os-snapshot-manage", body={"snapshot": {
-                "volume_id": vol_id, "ref": {"source-name": f"snapshot-{snap_id}"}}})
+            ms = s.call(
+                "POST",
+                url + "/os-snapshot-manage",
+                body={
+                    "snapshot": {"volume_id": vol_id, "ref": {"source-name": f"snapshot-{snap_id}"}}
+                },
+            )
             ms_id = (ms.body or {}).get("snapshot", {}).get("id", "")
-            ok = bool(ms_id) and _volume_wait(s, f"{url}/snapshots/{ms_id}", "available").get("status") == "available"
+            ok = (
+                bool(ms_id)
+                and _volume_wait(s, f"{url}/snapshots/{ms_id}", "available").get("status")
+                == "available"
+            )
             if ms_id:
                 s.call("DELETE", f"{url}/snapshots/{ms_id}")
                 _volume_wait(s, f"{url}/snapshots/{ms_id}", "deleted")
@@ -509,7 +536,11 @@ def _probe_volume_features(s: Session, url: str, facts: Facts) -> None:
         rs = s.call("POST", url + "/snapshots", body={"snapshot": {"volume_id": vol_id}})
         rs_id = (rs.body or {}).get("snapshot", {}).get("id", "")
         reverted = False
-        if rs_id and _volume_wait(s, f"{url}/snapshots/{rs_id}", "available").get("status") == "available":
+        if (
+            rs_id
+            and _volume_wait(s, f"{url}/snapshots/{rs_id}", "available").get("status")
+            == "available"
+        ):
             rv = s.call(
                 "POST",
                 f"{url}/volumes/{vol_id}/action",
@@ -521,9 +552,13 @@ def _probe_volume_features(s: Session, url: str, facts: Facts) -> None:
             )
             s.call("DELETE", f"{url}/snapshots/{rs_id}")
             _volume_wait(s, f"{url}/snapshots/{rs_id}", "deleted")
-        facts.flag("volume-feature-enabled", "volume_revert", reverted, "revert to a snapshot (3.40)")
+        facts.flag(
+            "volume-feature-enabled", "volume_revert", reverted, "revert to a snapshot (3.40)"
+        )
         if ok:
-            facts.set("volume", "manage_snapshot_ref", "source-name,snapshot-%s", "file backend names")
+            facts.set(
+                "volume", "manage_snapshot_ref", "source-name,snapshot-%s", "file backend names"
+            )
         facts.set("volume", "manage_volume_ref", "source-name,volume-%s", "file backend names")
     finally:
         s.call("DELETE", f"{url}/volumes/{vol_id}")

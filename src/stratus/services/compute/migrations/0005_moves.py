@@ -15,9 +15,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("compute_instances") as batch:
-        batch.add_column(
-            sa.Column("system_metadata", sa.Text, nullable=False, server_default="{}")
-        )
+        batch.add_column(sa.Column("system_metadata", sa.Text, nullable=False, server_default="{}"))
     op.create_table(
         "compute_migrations",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
