@@ -11,16 +11,16 @@ VERSIONS = [
     "2.3",  # servers show OS-EXT-SRV-ATTR reservation_id, launch_index, hostname, ... (admin)
     "2.4",  # (reserved-IP flag on os-fixed-ips: proxy route, not served)
     "2.5",  # (ip6 filter on server list for non-admins)
-    "2.6",  # (remote consoles: not served)
+    "2.6",  # remote consoles (validated as upstream, then 501: no console proxy runs)
     "2.7",  # (flavor access check on add: 409 for public flavors)
     "2.8",  # (mks console: not served)
     "2.9",  # servers show "locked"
     "2.10",  # keypairs: admin may act for another user_id
     "2.11",  # os-services forced_down
     "2.12",  # (os-virtual-interfaces: not served)
-    "2.13",  # server groups show project_id/user_id (server groups not served yet)
+    "2.13",  # server groups show project_id/user_id
     "2.14",  # evacuate drops onSharedStorage and answers no adminPass
-    "2.15",  # soft-(anti-)affinity policies (server groups not served yet)
+    "2.15",  # soft-(anti-)affinity policies
     "2.16",  # servers show host_status (policy)
     "2.17",  # trigger_crash_dump action
     "2.18",  # project id optional in URLs (we never put it there)
@@ -46,7 +46,7 @@ VERSIONS = [
     "2.38",  # invalid status filter answers 400
     "2.39",  # (image-metadata proxy gone: not served)
     "2.40",  # (simple tenant usage paging: not served)
-    "2.41",  # (aggregate uuid: aggregates not served yet)
+    "2.41",  # aggregates show their uuid
     "2.42",  # device tags (again) in create
     "2.43",  # (os-hosts gone)
     "2.44",  # (addFixedIp etc. gone: not served)
@@ -54,8 +54,8 @@ VERSIONS = [
     "2.46",  # request id of the action in actions is the same for all servers of a multi-create
     "2.47",  # server "flavor" embeds the flavor (vcpus, ram, disk, ephemeral, swap, name, specs)
     "2.48",  # diagnostics in one standard form (GET /servers/{id}/diagnostics)
-    "2.49",  # (tagged volume attach: not served)
-    "2.50",  # quota classes add server groups (quota classes not served)
+    "2.49",  # tagged volume attach
+    "2.50",  # quota classes add server_groups/server_group_members
     "2.51",  # (volume-extended event: not served)
     "2.52",  # tags in create
     "2.53",  # services and hypervisors addressed by uuid
@@ -65,11 +65,11 @@ VERSIONS = [
     "2.57",  # personality gone; quota sets / limits drop injected file quotas
     "2.58",  # instance actions paging and changes-since
     "2.59",  # migrations: uuid, limit/marker/changes-since
-    "2.60",  # (multiattach: not served)
+    "2.60",  # multiattach volumes may be attached
     "2.61",  # flavors show "extra_specs"
     "2.62",  # instance action events show host and hostId
     "2.63",  # trusted_image_certificates on servers (always null here)
-    "2.64",  # (server group policy/rules: not served yet)
+    "2.64",  # server groups: one policy plus rules (max_server_per_host)
     "2.65",  # abort a queued or preparing live migration too
     "2.66",  # instance actions changes-before
     "2.67",  # (volume_type in block device mapping: volumes not served)
@@ -84,13 +84,13 @@ VERSIONS = [
     "2.76",  # power-update external event
     "2.77",  # unshelve of an offloaded server to an availability zone
     "2.78",  # (topology: not served)
-    "2.79",  # (delete_on_termination in volume attachments: not served)
+    "2.79",  # delete_on_termination in volume attachments
     "2.80",  # migrations: user_id/project_id fields and filters
     "2.81",  # (image cache: not served)
     "2.82",  # (accelerator-request-bound event: not served)
     "2.83",  # non-admins may filter servers by more fields
     "2.84",  # instance action events show "details" (admin)
-    "2.85",  # (volume attachment update: not served)
+    "2.85",  # volume attachment update (delete_on_termination)
     "2.86",  # extra specs validated strictly (unknown keys in nova namespaces: 400)
     "2.87",  # (rescue with volumes: not served)
     "2.88",  # hypervisors drop cpu/memory/disk/usage fields; statistics answers 404
