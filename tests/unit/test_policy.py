@@ -64,3 +64,37 @@ def test_rule_references_and_file_override(tmp_path: Path) -> None:
 def test_unregistered_rule_is_an_error() -> None:
     with pytest.raises(KeyError):
         PolicyEngine().enforce("test:never-registered", {}, {})
+
+
+def test_helper_rules_resolve_in_the_service_that_registered_them() -> None:
+    """Keystone's ``owner`` is the user, Neutron's the project: loading both services must not
+    let one service's helper rule replace the other's."""
+    register(
+        [
+            Rule("nsA:owner", "!"),
+            Rule("owner", "user_id:%(user_id)s"),
+            Rule("a:read", "rule:owner"),
+        ],
+        namespace="svc_a",
+    )
+    register(
+        [Rule("owner", "project_id:%(project_id)s"), Rule("b:read", "rule:owner")],
+        namespace="svc_b",
+    )
+    engine = PolicyEngine()
+    peer = {"roles": ["member"], "project_id": "p1", "user_id": "u2"}
+    mine = {"user_id": "u1", "project_id": "p1"}
+    assert not engine.enforce("a:read", mine, peer)  # same project, another user: refused
+    assert engine.enforce("a:read", mine, {**peer, "user_id": "u1"})
+    assert engine.enforce("b:read", mine, peer)  # project ownership is enough in svc_b
+
+
+def test_identity_owner_survives_loading_network_policies() -> None:
+    from stratus.services.identity import policies as _identity  # noqa: F401
+    from stratus.services.network import policies as network
+
+    network.load()
+    engine = PolicyEngine()
+    other_user_same_project = {"roles": ["member", "reader"], "project_id": "p1", "user_id": "u2"}
+    target = {"user_id": "u1", "project_id": "p1"}
+    assert not engine.enforce("identity:ec2_list_credentials", target, other_user_same_project)

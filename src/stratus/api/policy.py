@@ -7,6 +7,7 @@ Syntax: ``role:R``, ``rule:NAME``, ``is_admin:True``, ``system_scope:all``,
 """
 
 import re
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -32,11 +33,27 @@ class Rule:
 
 
 _REGISTRY: dict[str, Rule] = {}
+# Upstream every service has its own enforcer, so generic helper rules ("owner",
+# "admin_or_owner", "context_is_admin", ...) mean different things in different services:
+# Keystone's ``owner`` is the user, Neutron's the project. Each rule therefore belongs to the
+# service that registered it, and ``rule:X`` inside it resolves in that service first.
+_SCOPED: dict[tuple[str, str], Rule] = {}
+_NAMESPACE: dict[str, str] = {}
 
 
-def register(rules: Iterable[Rule]) -> None:
+def _caller_namespace() -> str:
+    """``stratus.services.<name>...`` registering → ``<name>``; anything else → ``""``."""
+    module = str(sys._getframe(2).f_globals.get("__name__", ""))
+    parts = module.split(".")
+    return parts[2] if len(parts) > 2 and parts[:2] == ["stratus", "services"] else ""
+
+
+def register(rules: Iterable[Rule], *, namespace: str | None = None) -> None:
+    ns = _caller_namespace() if namespace is None else namespace
     for rule in rules:
         _REGISTRY[rule.name] = rule
+        _SCOPED[(ns, rule.name)] = rule
+        _NAMESPACE[rule.name] = ns
 
 
 def registered() -> dict[str, Rule]:
@@ -143,9 +160,10 @@ def _generic_check(kind: str, match: str) -> Check:
 class _Parser:
     """Recursive descent: or_expr := and_expr ('or' and_expr)*; and_expr := not_expr ('and' ...)*."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, namespace: str = "") -> None:
         self.tokens = _tokenize(text)
         self.pos = 0
+        self.namespace = namespace
 
     def parse(self) -> Check:
         if not self.tokens:
@@ -202,7 +220,8 @@ class _Parser:
             raise PolicyParseError(f"bad check {token!r}")
         kind, match = token.split(":", 1)
         if kind == "rule":
-            return lambda t, c, e: e.check(match, t, c)
+            ns = self.namespace
+            return lambda t, c, e: e.check(match, t, c, namespace=ns)
         return _generic_check(kind, match)
 
 
@@ -211,7 +230,7 @@ class PolicyEngine:
     """Evaluates rules by name; overrides from a YAML file win over registered defaults."""
 
     overrides_file: Path | None = None
-    _compiled: dict[str, Check] = field(default_factory=dict)
+    _compiled: dict[tuple[str, str], Check] = field(default_factory=dict)
     _overrides: dict[str, str] = field(default_factory=dict)
     _mtime: float | None = None
     _checked_at: float = 0.0
@@ -241,23 +260,41 @@ class PolicyEngine:
         if mtime != self._mtime:
             self.load()
 
-    def check_str(self, name: str) -> str | None:
+    def check_str(self, name: str, namespace: str | None = None) -> str | None:
+        """The effective check string: the override file's, else the default of ``name`` in
+        ``namespace`` (the service that registered ``name`` when not given)."""
         if name in self._overrides:
             return self._overrides[name]
-        rule = _REGISTRY.get(name)
+        rule = self._default(name, namespace)
         return rule.check_str if rule else None
 
-    def _compiled_rule(self, name: str) -> Check:
-        check = self._compiled.get(name)
+    @staticmethod
+    def _default(name: str, namespace: str | None) -> Rule | None:
+        if namespace is not None and (namespace, name) in _SCOPED:
+            return _SCOPED[(namespace, name)]
+        ns = _NAMESPACE.get(name)
+        return _SCOPED.get((ns, name)) if ns is not None else None
+
+    def _compiled_rule(self, name: str, namespace: str | None) -> Check:
+        key = (namespace or "", name)
+        check = self._compiled.get(key)
         if check is None:
-            text = self.check_str(name)
+            text = self.check_str(name, namespace)
+            # References inside a rule resolve in the service the rule came from.
+            home = namespace if (namespace, name) in _SCOPED else _NAMESPACE.get(name, "")
             # An unknown rule denies, as oslo.policy does for a missing rule: reference.
-            check = _Parser(text).parse() if text is not None else (lambda _t, _c, _e: False)
-            self._compiled[name] = check
+            check = (
+                _Parser(text, home or "").parse()
+                if text is not None
+                else (lambda _t, _c, _e: False)
+            )
+            self._compiled[key] = check
         return check
 
-    def check(self, name: str, target: Target, creds: Creds) -> bool:
-        return self._compiled_rule(name)(target, creds, self)
+    def check(
+        self, name: str, target: Target, creds: Creds, *, namespace: str | None = None
+    ) -> bool:
+        return self._compiled_rule(name, namespace)(target, creds, self)
 
     def enforce(self, name: str, target: Target, creds: Creds) -> bool:
         self._maybe_reload()
