@@ -14,8 +14,8 @@ from stratus.kit.timeutil import utcnow
 from stratus.services.compute import repository as repo
 from stratus.services.compute.drivers.base import InstanceSpec
 from stratus.services.compute.errors import InstanceInvalidState, ServerNotFound
-from stratus.services.compute.models import Instance, InstanceAction
-from stratus.services.compute.server import COMPUTE_TOPIC, ServerService
+from stratus.services.compute.models import Instance
+from stratus.services.compute.server import COMPUTE_TOPIC, ServerService, new_action
 
 # How long a driver call on a host may take over the bus (a live migration waits for an
 # operator's force-complete or abort).
@@ -126,20 +126,6 @@ class Lifecycle:
         return await self.bus.call(
             Message(COMPUTE_TOPIC, method, payload, server=host), timeout=timeout
         )
-
-
-def new_action(uuid: str, name: str, ctx: RequestContext, now: Any) -> InstanceAction:
-    return InstanceAction(
-        instance_uuid=uuid,
-        action=name,
-        request_id=ctx.request_id or f"req-{uuid}",
-        user_id=ctx.user_id,
-        project_id=ctx.project_id,
-        message=None,
-        events=[],
-        start_time=now,
-        updated_at=now,
-    )
 
 
 def instance_spec(

@@ -437,7 +437,7 @@ class ServerService:
                 personality.store(s, uuid, req.personality)
                 if group is not None:
                     s.add(ServerGroupMember(group_id=group.id, instance_uuid=uuid))
-                s.add(_action(row.uuid, "create", ctx, now))
+                s.add(new_action(row.uuid, "create", ctx, now))
                 rows.append(row)
         for row in rows:
             await self.bus.cast(Message(CONDUCTOR_TOPIC, "build_instance", {"uuid": row.uuid}))
@@ -949,7 +949,7 @@ class ServerService:
                 return
             inst.task_state = "deleting"
             inst.updated_at = now
-            s.add(_action(uuid, "delete", ctx, now))
+            s.add(new_action(uuid, "delete", ctx, now))
             host = inst.host
             bound = [r["port_id"] for r in inst.requested_networks if r.get("port_id")]
         if host:
@@ -1103,7 +1103,7 @@ class ServerService:
                 raise InstanceInvalidState(action, uuid, "task_state", inst.task_state)
             inst.task_state = "rebooting_hard" if action == "reboot" and hard else during
             inst.updated_at = now
-            s.add(_action(uuid, action, ctx, now))
+            s.add(new_action(uuid, action, ctx, now))
             host = inst.host
         power: int | None = None
         if host:
@@ -1143,7 +1143,7 @@ class ServerService:
             was = row.vm_state
             row.task_state = "rebuilding"
             row.updated_at = now
-            s.add(_action(uuid, "rebuild", ctx, now))
+            s.add(new_action(uuid, "rebuild", ctx, now))
             host = row.host
         power = int(PowerState.NOSTATE)
         if host:
@@ -1224,7 +1224,7 @@ class ServerService:
             row = await self._owned(s, ctx, uuid)
             row.network_info = info
             row.updated_at = now
-            s.add(_action(uuid, "injectNetworkInfo", ctx, now))
+            s.add(new_action(uuid, "injectNetworkInfo", ctx, now))
 
     async def sync_network_info(self, uuid: str) -> None:
         """Re-read an instance's interfaces into its cache after the network service changed
@@ -1250,7 +1250,7 @@ class ServerService:
             inst.vm_state = state
             inst.task_state = None
             inst.updated_at = now
-            s.add(_action(uuid, "resetState", ctx, now))
+            s.add(new_action(uuid, "resetState", ctx, now))
 
     async def lock(
         self, ctx: RequestContext, uuid: str, *, locked: bool, reason: str | None = None
@@ -1264,7 +1264,7 @@ class ServerService:
             inst.locked_by = ("admin" if ctx.is_admin else "owner") if locked else None
             inst.locked_reason = reason if locked else None
             inst.updated_at = now
-            s.add(_action(uuid, "lock" if locked else "unlock", ctx, now))
+            s.add(new_action(uuid, "lock" if locked else "unlock", ctx, now))
 
     async def console_output(self, ctx: RequestContext, uuid: str, length: int | None) -> str:
         inst = await self.get(ctx, uuid)
@@ -1325,7 +1325,8 @@ class _Deleted(Exception):
     """The instance was deleted while it was being built."""
 
 
-def _action(uuid: str, name: str, ctx: RequestContext, now: Any) -> InstanceAction:
+def new_action(uuid: str, name: str, ctx: RequestContext, now: Any) -> InstanceAction:
+    """An instance action record as the API starts it (events are added as work runs)."""
     return InstanceAction(
         instance_uuid=uuid,
         action=name,
