@@ -253,7 +253,14 @@ def probe_network(s: Session, facts: Facts) -> None:
         made = s.call(
             "POST",
             base + "/networks",
-            body={"network": {"name": "conformance-public", "router:external": True}},
+            # DevStack marks its public network the default external one (auto-allocation).
+            body={
+                "network": {
+                    "name": "conformance-public",
+                    "router:external": True,
+                    "is_default": True,
+                }
+            },
         )
         if made.ok:
             net = made.body["network"]
