@@ -79,6 +79,14 @@ async def body_of(request: Request, key: str) -> Any:
     return value
 
 
+async def metadata_body(request: Request) -> Any:
+    """The ``metadata`` of a volume or snapshot metadata create/replace body."""
+    body = await json_body(request)
+    if not isinstance(body, dict) or "metadata" not in body:
+        raise BadRequest("Malformed request body")
+    return body["metadata"]
+
+
 def flag(request: Request, name: str) -> bool:
     raw = request.query_params.get(name)
     return raw is not None and raw.strip().lower() in ("1", "true", "yes", "on", "t", "y")

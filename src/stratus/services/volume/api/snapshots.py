@@ -14,6 +14,7 @@ from stratus.services.volume.api.common import (
     body_of,
     flag,
     listing,
+    metadata_body,
     reply,
     require,
     services,
@@ -114,22 +115,16 @@ async def list_snapshot_metadata(snapshot_id: str, request: Request, ctx: Ctx) -
 
 @router.post("/snapshots/{snapshot_id}/metadata")
 async def create_snapshot_metadata(snapshot_id: str, request: Request, ctx: Ctx) -> Response:
-    body = await json_body(request)
-    if not isinstance(body, dict) or "metadata" not in body:
-        raise BadRequest("Malformed request body")
     meta = await services(request).snapshots.set_metadata(
-        ctx, snapshot_id, body["metadata"], replace=False
+        ctx, snapshot_id, await metadata_body(request), replace=False
     )
     return reply({"metadata": meta})
 
 
 @router.put("/snapshots/{snapshot_id}/metadata")
 async def replace_snapshot_metadata(snapshot_id: str, request: Request, ctx: Ctx) -> Response:
-    body = await json_body(request)
-    if not isinstance(body, dict) or "metadata" not in body:
-        raise BadRequest("Malformed request body")
     meta = await services(request).snapshots.set_metadata(
-        ctx, snapshot_id, body["metadata"], replace=True
+        ctx, snapshot_id, await metadata_body(request), replace=True
     )
     return reply({"metadata": meta})
 

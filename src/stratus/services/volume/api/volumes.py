@@ -16,6 +16,7 @@ from stratus.services.volume.api.common import (
     body_of,
     flag,
     listing,
+    metadata_body,
     reply,
     require,
     services,
@@ -128,22 +129,16 @@ async def list_volume_metadata(volume_id: str, request: Request, ctx: Ctx) -> Re
 
 @router.post("/volumes/{volume_id}/metadata")
 async def create_volume_metadata(volume_id: str, request: Request, ctx: Ctx) -> Response:
-    body = await json_body(request)
-    if not isinstance(body, dict) or "metadata" not in body:
-        raise BadRequest("Malformed request body")
     meta = await services(request).volumes.set_metadata(
-        ctx, volume_id, body["metadata"], replace=False
+        ctx, volume_id, await metadata_body(request), replace=False
     )
     return reply({"metadata": meta})
 
 
 @router.put("/volumes/{volume_id}/metadata")
 async def replace_volume_metadata(volume_id: str, request: Request, ctx: Ctx) -> Response:
-    body = await json_body(request)
-    if not isinstance(body, dict) or "metadata" not in body:
-        raise BadRequest("Malformed request body")
     meta = await services(request).volumes.set_metadata(
-        ctx, volume_id, body["metadata"], replace=True
+        ctx, volume_id, await metadata_body(request), replace=True
     )
     return reply({"metadata": meta})
 
