@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from stratus.testing import RunningCloud
@@ -99,6 +100,51 @@ def test_rescue_and_unrescue(
     assert _driver(cloud).rescued_with(sid) is None
 
 
+def _image_status(api: Caller, image_id: str) -> str | None:
+    """The image's status through the image API (None once it is gone)."""
+    url = f"{api.cloud.url}/image/v2/images/{image_id}"
+    resp = httpx.get(url, headers={"X-Auth-Token": api.token})
+    if resp.status_code == 404:
+        return None
+    assert resp.status_code == 200, resp.text
+    status: str = resp.json()["status"]
+    return status
+
+
+def _wait_image(api: Caller, image_id: str, status: str | None) -> None:
+    """Like a client: poll until the image is ``status`` (None: deleted)."""
+    for _ in range(600):
+        if _image_status(api, image_id) == status:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"image {image_id} never became {status}")
+
+
+def _task(api: Caller, sid: str) -> str | None:
+    server = api("GET", f"/servers/{sid}", version="2.88").json()["server"]
+    task: str | None = server["OS-EXT-STS:task_state"]
+    return task
+
+
+def _events(api: Caller, sid: str, action: str) -> list[dict[str, Any]]:
+    actions = api("GET", f"/servers/{sid}/os-instance-actions", version="2.58").json()
+    request_id = next(a for a in actions["instanceActions"] if a["action"] == action)["request_id"]
+    shown = api("GET", f"/servers/{sid}/os-instance-actions/{request_id}", version="2.58")
+    events: list[dict[str, Any]] = shown.json()["instanceAction"]["events"]
+    return events
+
+
+@pytest.fixture
+def held(cloud: RunningCloud) -> Iterator[Any]:
+    """The fake driver's snapshots wait until the test lets them go."""
+    driver = _driver(cloud)
+    driver.hold_snapshots(True)
+    try:
+        yield driver
+    finally:
+        driver.hold_snapshots(False)
+
+
 def test_create_image_and_backup_rotation(
     admin: Any, demo: Any, server: dict[str, Any], demo_api: Caller, admin_api: Caller
 ) -> None:
@@ -106,13 +152,18 @@ def test_create_image_and_backup_rotation(
     resp = _act(demo_api, sid, {"createImage": {"name": "snap-1", "metadata": {"k": "v"}}}, "2.45")
     assert resp.status_code == 202
     image_id = resp.json()["image_id"]
+    _wait_image(demo_api, image_id, "active")
     img = demo.image.get_image(image_id)
     assert img.status == "active" and img.name == "snap-1" and img.size
     assert img.properties["k"] == "v" and img.properties["image_type"] == "snapshot"
+    assert img.instance_uuid == sid
+    _wait(demo_api, sid, "ACTIVE")
     old = _act(demo_api, sid, {"createImage": {"name": "snap-2"}}, "2.44")
-    assert old.status_code == 202 and old.headers["Location"].endswith(
-        old.headers["Location"][-36:]
-    )
+    assert old.status_code == 202 and old.text == ""
+    location = old.headers["Location"]
+    assert location.startswith(f"{demo_api.cloud.url}/compute/v2.1/images/")
+    _wait_image(demo_api, location[-36:], "active")
+    _wait(demo_api, sid, "ACTIVE")
     assert _act(demo_api, sid, {"createImage": {}}).status_code == 400
     backups = []
     for n in range(3):
@@ -120,13 +171,84 @@ def test_create_image_and_backup_rotation(
         made = _act(demo_api, sid, {"createBackup": body}, "2.45")
         assert made.status_code == 202, made.text
         backups.append(made.json()["image_id"])
+        # the next backup can start once this one is done (409 before)
+        _wait(demo_api, sid, "ACTIVE")
+    _wait_image(demo_api, backups[0], None)  # the oldest rotated away
     names = sorted(i.name for i in demo.image.images() if i.name and i.name.startswith("bk-"))
-    assert names == ["bk-1", "bk-2"]  # the oldest rotated away
+    assert names == ["bk-1", "bk-2"]
+    assert [e["event"] for e in _events(admin_api, sid, "createBackup")] == [
+        "compute_backup_instance"
+    ]
     bad = _act(
         demo_api, sid, {"createBackup": {"name": "x", "backup_type": "daily", "rotation": -1}}
     )
     assert bad.status_code == 400
     _wait(demo_api, sid, "ACTIVE")
+
+
+def test_snapshot_holds_the_server_until_uploaded(
+    held: Any, server: dict[str, Any], demo_api: Caller, admin_api: Caller
+) -> None:
+    """createImage answers at once with a queued image; the server keeps its snapshot task
+    (a second createImage or createBackup is 409) until the upload is done."""
+    sid = server["id"]
+    resp = _act(demo_api, sid, {"createImage": {"name": "slow"}}, "2.45")
+    assert resp.status_code == 202, resp.text
+    image_id = resp.json()["image_id"]
+    assert _image_status(demo_api, image_id) == "queued"
+    assert _task(demo_api, sid) in ("image_snapshot", "image_pending_upload")
+    again = _act(demo_api, sid, {"createImage": {"name": "second"}}, "2.45")
+    assert again.status_code == 409
+    message = again.json()["conflictingRequest"]["message"]
+    assert "Cannot 'createImage' instance" in message and "while it is in task_state" in message
+    backup = {"createBackup": {"name": "b", "backup_type": "daily", "rotation": 1}}
+    assert _act(demo_api, sid, backup).status_code == 409
+    assert _act(demo_api, sid, {"os-stop": None}).status_code == 409
+    held.hold_snapshots(False)
+    _wait_image(demo_api, image_id, "active")
+    assert _wait(demo_api, sid, "ACTIVE")["OS-EXT-STS:task_state"] is None
+    (event,) = _events(admin_api, sid, "createImage")
+    assert event["event"] == "compute_snapshot_instance" and event["result"] == "Success"
+    images = demo_api("GET", "/images/detail", version="2.35").json()["images"]
+    assert [i["name"] for i in images if i["id"] == image_id] == ["slow"]
+
+
+def test_failed_snapshot_deletes_the_image(
+    cloud: RunningCloud, server: dict[str, Any], demo_api: Caller, admin_api: Caller
+) -> None:
+    sid = server["id"]
+    _driver(cloud).inject_failure("snapshot")
+    resp = _act(demo_api, sid, {"createImage": {"name": "doomed"}}, "2.45")
+    assert resp.status_code == 202, resp.text
+    image_id = resp.json()["image_id"]
+    _wait_image(demo_api, image_id, None)
+    shown = _wait(demo_api, sid, "ACTIVE")
+    assert shown["OS-EXT-STS:vm_state"] == "active"
+    (event,) = _events(admin_api, sid, "createImage")
+    assert event["event"] == "compute_snapshot_instance" and event["result"] == "Error"
+    assert "injected failure: snapshot" in event["traceback"]
+    # the server takes snapshots again
+    resp = _act(demo_api, sid, {"createImage": {"name": "fine"}}, "2.45")
+    _wait_image(demo_api, resp.json()["image_id"], "active")
+
+
+def test_image_or_server_deleted_mid_snapshot(
+    held: Any, image: Any, network: Any, server: dict[str, Any], demo_api: Caller
+) -> None:
+    sid = server["id"]
+    # The image deleted while it is being saved: the server's task ends, no fault.
+    image_id = _act(demo_api, sid, {"createImage": {"name": "gone"}}, "2.45").json()["image_id"]
+    url = f"{demo_api.cloud.url}/image/v2/images/{image_id}"
+    assert httpx.delete(url, headers={"X-Auth-Token": demo_api.token}).status_code == 204
+    held.hold_snapshots(False)
+    shown = _wait(demo_api, sid, "ACTIVE")
+    assert "fault" not in shown and _image_status(demo_api, image_id) is None
+    # The server deleted mid-snapshot: its image goes too.
+    held.hold_snapshots(True)
+    image_id = _act(demo_api, sid, {"createImage": {"name": "orphan"}}, "2.45").json()["image_id"]
+    assert demo_api("DELETE", f"/servers/{sid}").status_code == 204
+    held.hold_snapshots(False)
+    _wait_image(demo_api, image_id, None)
 
 
 def test_crash_dump_password_and_events(

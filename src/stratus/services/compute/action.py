@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stratus.api.context import RequestContext
-from stratus.kit.errors import BadRequest, Conflict, NotFound
+from stratus.bus.base import Message
+from stratus.kit.errors import BadRequest, Conflict, Gone, NotFound
 from stratus.kit.timeutil import utcnow
 from stratus.scheduler import NoValidHost
 from stratus.services.compute import repository as repo
@@ -25,6 +26,10 @@ from stratus.services.compute.models import Instance
 from stratus.services.compute.server import ServerService
 
 log = logging.getLogger(__name__)
+
+# Where createImage/createBackup hand the snapshot over (nova's snapshot_instance and
+# backup_instance casts to the compute manager).
+SNAPSHOT_TOPIC = "compute-snapshots"
 
 # nova's [DEFAULT] shelved_offload_time: 0 offloads at once, -1 never.
 SHELVED_OFFLOAD_TIME = 0
@@ -39,6 +44,23 @@ EVENT_NAMES = {
     "power-update": "2.76",
     "accelerator-request-bound": "2.82",
 }
+
+
+class _ServerGone(Exception):
+    """The server was deleted while its snapshot was being taken."""
+
+
+class _ImageGone(Exception):
+    """The image was deleted while it was being saved."""
+
+
+def _fault(err: BaseException) -> dict[str, Any]:
+    return {
+        "code": 500,
+        "message": str(err)[:255] or type(err).__name__,
+        "details": str(err),
+        "created": utcnow().isoformat(),
+    }
 
 
 def _password() -> str:
@@ -78,22 +100,23 @@ class ActionService:
         self.servers = servers
         self.life = Lifecycle(servers)
         self.db = servers.db
+        self.bus = servers.bus
         self.images = images
         self.shelved_offload_time = SHELVED_OFFLOAD_TIME
 
     # -- snapshots ---------------------------------------------------------------------
+    #
+    # nova's createImage/createBackup: the API checks the server, marks it (task_state
+    # image_snapshot / image_backup), creates the image record (queued) and answers with it;
+    # the snapshot itself runs behind the bus: image_pending_upload → image_uploading → done,
+    # the image queued → saving → active. Until then a second snapshot (or any other action
+    # that needs no task) is 409. A failure clears the task_state, deletes the image and
+    # leaves the error on the instance action's event and as the instance's fault.
 
-    async def _snapshot(
-        self,
-        ctx: RequestContext,
-        inst: Instance,
-        *,
-        name: str,
-        action: str,
-        properties: Mapping[str, str],
+    async def _new_image(
+        self, ctx: RequestContext, inst: Instance, *, name: str, properties: Mapping[str, str]
     ) -> str:
-        """Create the image record, then upload the guest's disk into it; the instance
-        walks image_pending_upload → image_uploading → (back to its task-free state)."""
+        """The queued image a snapshot of ``inst`` will be uploaded into."""
         base = await self.images.get_image(inst.image_ref, project_id=None, is_admin=True)
         props = {
             "instance_uuid": inst.uuid,
@@ -112,44 +135,80 @@ class ActionService:
             min_disk=int(inst.flavor.get("root_gb", 0)),
             min_ram=base.min_ram if base else 0,
         )
-        start = utcnow()
+        return image_id
+
+    async def _capture(self, inst: Instance, image_id: str) -> None:
+        """Snapshot the guest's disk on its host and upload it into ``image_id``.
+        _ServerGone when the server is being deleted meanwhile, _ImageGone when the image."""
+        if await self.life.update(inst.uuid, task_state="image_pending_upload") is None:
+            raise _ServerGone
         try:
-            await self.life.update(inst.uuid, task_state="image_pending_upload")
             encoded = await self.life.call(str(inst.host), "snapshot", {"uuid": inst.uuid})
-            await self.life.update(inst.uuid, task_state="image_uploading")
+        except Exception:
+            if await self._being_deleted(inst.uuid):
+                raise _ServerGone from None
+            raise
+        if await self.life.update(inst.uuid, task_state="image_uploading") is None:
+            raise _ServerGone
+        try:
             await self.images.upload(
                 project_id=inst.project_id, image_id=image_id, data=base64.b64decode(encoded)
             )
-        except Exception as err:
-            await self.life.event(inst.uuid, action, "compute_snapshot_instance", start, err)
-            with contextlib.suppress(Exception):
-                await self.images.delete(project_id=inst.project_id, image_id=image_id)
+        except (NotFound, Gone) as err:
+            raise _ImageGone(str(err)) from None
+
+    async def _being_deleted(self, uuid: str) -> bool:
+        async with self.db.reader() as s:
+            inst = await repo.get_instance(s, uuid)
+        return inst is None or inst.task_state == "deleting"
+
+    async def _start_snapshot(
+        self,
+        ctx: RequestContext,
+        uuid: str,
+        *,
+        action: str,
+        task_state: str,
+        name: str,
+        properties: Mapping[str, str],
+        extra: Mapping[str, Any] | None = None,
+    ) -> str:
+        inst = await self.life.begin(
+            ctx,
+            uuid,
+            action,
+            vm_states=("active", "stopped", "paused", "suspended"),
+            task_state=task_state,
+            record=action,
+        )
+        try:
+            image_id = await self._new_image(ctx, inst, name=name, properties=properties)
+            await self.bus.cast(
+                Message(
+                    SNAPSHOT_TOPIC,
+                    "snapshot_instance",
+                    {"uuid": uuid, "image_id": image_id, "action": action, **dict(extra or {})},
+                )
+            )
+        except BaseException:
+            # No image (quota, say), or nobody to take the snapshot: the server is as it was.
+            await self.life.update(uuid, task_state=None)
             raise
-        await self.life.event(inst.uuid, action, "compute_snapshot_instance", start, host=inst.host)
         return image_id
 
     async def create_image(
         self, ctx: RequestContext, uuid: str, name: str, metadata: Mapping[str, str]
     ) -> str:
-        inst = await self.life.begin(
+        """The id of the image the snapshot goes into (queued; active once uploaded)."""
+        return await self._start_snapshot(
             ctx,
             uuid,
-            "createImage",
-            vm_states=("active", "stopped", "paused", "suspended"),
+            action="createImage",
             task_state="image_snapshot",
-            record="createImage",
+            name=name,
+            # the caller's metadata wins over nova's own keys (image_type included)
+            properties={"image_type": "snapshot", **metadata},
         )
-        try:
-            return await self._snapshot(
-                ctx,
-                inst,
-                name=name,
-                action="createImage",
-                # the caller's metadata wins over nova's own keys (image_type included)
-                properties={"image_type": "snapshot", **metadata},
-            )
-        finally:
-            await self.life.update(uuid, task_state=None)
 
     async def create_backup(
         self,
@@ -161,36 +220,101 @@ class ActionService:
         rotation: int,
         metadata: Mapping[str, str],
     ) -> str | None:
-        """Snapshot, then keep only the newest ``rotation`` backups of this type (none left
-        when rotation is 0: the answer has no image then)."""
-        inst = await self.life.begin(
+        """Snapshot, then (once uploaded) keep only the newest ``rotation`` backups of this
+        type; none are left when rotation is 0, and the answer has no image then."""
+        image_id = await self._start_snapshot(
             ctx,
             uuid,
-            "createBackup",
-            vm_states=("active", "stopped", "paused", "suspended"),
+            action="createBackup",
             task_state="image_backup",
-            record="createBackup",
+            name=name,
+            # rotation finds backups by these two keys: they win over the metadata
+            properties={**metadata, "image_type": "backup", "backup_type": backup_type},
+            extra={"backup_type": backup_type, "rotation": rotation},
         )
+        return image_id if rotation > 0 else None
+
+    async def handle(self, msg: Message) -> None:
+        """The compute side of createImage/createBackup (cast by the API)."""
+        if msg.method != "snapshot_instance":
+            return
+        p = msg.payload
+        rotation = p.get("rotation")
         try:
-            image_id = await self._snapshot(
-                ctx,
-                inst,
-                name=name,
-                action="createBackup",
-                # rotation finds backups by these two keys: they win over the metadata
-                properties={**metadata, "image_type": "backup", "backup_type": backup_type},
+            await self.snapshot_instance(
+                str(p["uuid"]),
+                str(p["image_id"]),
+                action=str(p["action"]),
+                backup_type=p.get("backup_type"),
+                rotation=None if rotation is None else int(rotation),
             )
-        finally:
+        except Exception:
+            # Never leave the server stuck in its snapshot task.
+            log.exception("snapshot of %s failed", p["uuid"])
+            await self.life.update(str(p["uuid"]), task_state=None)
+
+    async def snapshot_instance(
+        self,
+        uuid: str,
+        image_id: str,
+        *,
+        action: str,
+        backup_type: str | None = None,
+        rotation: int | None = None,
+    ) -> None:
+        event = (
+            "compute_backup_instance" if action == "createBackup" else "compute_snapshot_instance"
+        )
+        start = utcnow()
+        async with self.db.reader() as s:
+            inst = await repo.get_instance(s, uuid)
+        if inst is None or inst.task_state == "deleting":
+            await self._drop_image(uuid, image_id)
+            return
+        try:
+            await self._capture(inst, image_id)
+        except _ServerGone:
+            # nova: the instance disappeared during the snapshot; its image goes too.
+            log.info("server %s went away during its snapshot", uuid)
+            await self._drop_image(uuid, image_id, project_id=inst.project_id)
+            return
+        except _ImageGone as err:
+            # nova: the image was deleted while it was being saved; not a fault.
+            log.info("image %s went away during the snapshot of %s: %s", image_id, uuid, err)
             await self.life.update(uuid, task_state=None)
+            await self.life.event(uuid, action, event, start, host=inst.host)
+            return
+        except Exception as err:
+            log.warning("snapshot of %s into %s failed: %s", uuid, image_id, err)
+            await self._drop_image(uuid, image_id, project_id=inst.project_id)
+            await self.life.event(uuid, action, event, start, err, host=inst.host)
+            await self.life.update(uuid, task_state=None, fault=_fault(err))
+            return
+        await self.life.update(uuid, task_state=None)
+        await self.life.event(uuid, action, event, start, host=inst.host)
+        if backup_type is not None and rotation is not None:
+            await self._rotate(inst.project_id, uuid, backup_type, rotation)
+
+    async def _drop_image(self, uuid: str, image_id: str, *, project_id: str | None = None) -> None:
+        if project_id is None:
+            async with self.db.reader() as s:
+                inst = await repo.get_instance(s, uuid, read_deleted=True)
+            if inst is None:
+                return
+            project_id = inst.project_id
+        with contextlib.suppress(Exception):
+            await self.images.delete(project_id=project_id, image_id=image_id)
+
+    async def _rotate(self, project_id: str, uuid: str, backup_type: str, rotation: int) -> None:
+        """Keep the newest ``rotation`` backups of ``backup_type`` of the server."""
         backups = await self.images.snapshots_of(
-            project_id=inst.project_id,
+            project_id=project_id,
             properties={"instance_uuid": uuid, "image_type": "backup", "backup_type": backup_type},
         )
         excess = len(backups) - rotation
         for old in backups[: max(0, excess)]:
             with contextlib.suppress(NotFound):
-                await self.images.delete(project_id=inst.project_id, image_id=old)
-        return image_id if rotation > 0 else None
+                await self.images.delete(project_id=project_id, image_id=old)
 
     # -- shelve ------------------------------------------------------------------------
 
@@ -204,17 +328,23 @@ class ActionService:
             record="shelve",
         )
         start = utcnow()
+        image_id: str | None = None
         try:
-            image_id = await self._snapshot(
+            image_id = await self._new_image(
                 ctx,
                 inst,
                 name=f"{inst.display_name}-shelved",
-                action="shelve",
                 properties={"image_type": "snapshot"},
             )
+            await self._capture(inst, image_id)
             if inst.vm_state != "stopped" and inst.host:
                 await self.life.call(inst.host, "power", {"uuid": uuid, "action": "stop"})
         except Exception as err:
+            if image_id is not None:
+                with contextlib.suppress(Exception):
+                    await self.images.delete(project_id=inst.project_id, image_id=image_id)
+            if isinstance(err, _ServerGone):
+                return
             await self.life.event(uuid, "shelve", "compute_shelve_instance", start, err)
             await self.life.update(uuid, task_state=None)
             return

@@ -16,7 +16,7 @@ from stratus.services.compute import (
     policies,  # noqa: F401  (registers defaults)
     quota,
 )
-from stratus.services.compute.action import ActionService
+from stratus.services.compute.action import SNAPSHOT_TOPIC, ActionService
 from stratus.services.compute.aggregate import AggregateService
 from stratus.services.compute.api import actions as action_api
 from stratus.services.compute.api import (
@@ -178,6 +178,7 @@ async def bootstrap(runtime: Runtime) -> None:
     await built.hosts.register()
     await runtime.bus.consume(CONDUCTOR_TOPIC, built.servers.handle_conductor)
     await runtime.bus.consume(MOVES_TOPIC, built.moves.handle)
+    await runtime.bus.consume(SNAPSHOT_TOPIC, built.actions.handle)
     for res in built.servers.driver.hosts():
         # One in-process compute agent per simulated host, addressed by host name.
         await runtime.bus.consume(f"{COMPUTE_TOPIC}.{res.hostname}", built.servers.handle_compute)

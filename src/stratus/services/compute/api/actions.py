@@ -22,7 +22,7 @@ from stratus.services.compute.action import (
     ExternalEvent,
     InterfaceRequest,
 )
-from stratus.services.compute.api.common import no_content, reply, services, version
+from stratus.services.compute.api.common import links, no_content, reply, services, version
 from stratus.services.compute.migration import LiveMigrateRequest, MoveService
 from stratus.services.compute.models import Instance
 
@@ -93,8 +93,9 @@ def _image_answer(request: Request, ctx: RequestContext, image_id: str | None) -
         return reply({"image_id": image_id} if image_id else {}, 202)
     if image_id is None:
         return no_content(202)
-    base = str(request.base_url).rstrip("/")
-    return Response(status_code=202, headers={"Location": f"{base}/image/v2/images/{image_id}"})
+    # nova's Location: the image in its own (proxy) API, <compute>/v2.1/images/<id>
+    location = f"{links(request).base}/v2.1/images/{image_id}"
+    return Response(status_code=202, headers={"Location": location})
 
 
 async def dispatch(

@@ -126,6 +126,11 @@ class FakeComputeDriver:
         force_complete or abort (so tests can watch progress)."""
         self._ops.hold = hold
 
+    def hold_snapshots(self, hold: bool) -> None:
+        """While held, a snapshot waits before it reads the disk (so tests can watch a
+        server in the middle of createImage)."""
+        self._ops.hold_snapshots = hold
+
     # -- lifecycle operations -----------------------------------------------------------------
 
     def _spec(self, host: str, uuid: str) -> InstanceSpec:
@@ -136,6 +141,9 @@ class FakeComputeDriver:
 
     async def snapshot(self, host: str, uuid: str) -> bytes:
         self._ops.check("snapshot", host)
+        # Polled, not an Event: tests release it from another thread than the cloud's loop.
+        while self._ops.hold_snapshots:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
         spec = self._spec(host, uuid)
         # Deterministic "disk contents": the same guest always snapshots to the same bytes.
         seed = f"{spec.uuid}:{spec.image_id}:{self._boots.get(uuid, 1)}".encode()
@@ -292,6 +300,7 @@ class FakeOperations:
         self.passwords: dict[str, str] = {}
         self.control: dict[str, _Control] = {}
         self.hold = False
+        self.hold_snapshots = False
         self.stopped: set[str] = set()
 
     def check(self, operation: str, host: str) -> None:
