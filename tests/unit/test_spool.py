@@ -104,6 +104,26 @@ async def test_broken_stream(tmp_path: Path, monkeypatch) -> None:
     assert files(tmp_path) == []
 
 
+async def test_disk_failure_with_batches_in_flight(tmp_path: Path, monkeypatch) -> None:
+    """The disk fails on the third batch while later ones are already queued behind it: the
+    error reaches the caller, no queued batch is written after it, and no file is left."""
+    monkeypatch.setattr(spool_module, "BATCH", 1000)
+    real_write = spool_module._File.write
+    written: list[int] = []
+
+    def failing(self, parts) -> None:
+        written.append(len(written))
+        if len(written) == 3:
+            raise OSError(28, "No space left on device")
+        real_write(self, parts)
+
+    monkeypatch.setattr(spool_module._File, "write", failing)
+    with pytest.raises(OSError, match="No space"):
+        await spool(chunks(os.urandom(40_000), 500), tmp_path / "t.part", tmp_path / "f")
+    assert files(tmp_path) == []
+    assert len(written) <= 3 + spool_module.DEPTH
+
+
 async def test_cancelled_mid_stream(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(spool_module, "BATCH", 1000)
     started = asyncio.Event()

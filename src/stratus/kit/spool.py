@@ -1,6 +1,6 @@
 """Streaming an upload into a durable file: chunks are gathered into batches, and each batch is
-written and hashed by several threads at once (one per digest, one for the disk) while the
-next batch is received; the file (written with O_DIRECT where possible, so that large blobs
+written and hashed by several threads at once (one lane per digest, one for the disk; each lane
+takes its batches in order) while the next batches are received; the file (written with O_DIRECT where possible, so that large blobs
 bypass the page cache as Swift's object server drops them from it) is fsynced and renamed
 into place, or removed on failure."""
 
@@ -11,6 +11,8 @@ import fcntl
 import hashlib
 import mmap
 import os
+import threading
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -20,6 +22,9 @@ from typing import IO, Any
 # A batch is the unit handed to the threads: large enough that the thread hops are few
 # (256 per GiB), small enough that the two batches alive at once stay a few MiB.
 BATCH = 4 << 20
+# Batches handed over and not yet through every lane: the receiving loop runs this far ahead
+# of the slowest lane (md5, in practice), so neither waits for the other on every batch.
+DEPTH = 3
 READ_CHUNK = 1 << 20
 # Buffers handed to one writev call (Linux allows 1024).
 _IOV_MAX = 512
@@ -158,6 +163,43 @@ class _File:
             self.path.unlink()
 
 
+class _Lane:
+    """One consumer's batches (a digest's or the file's), run strictly in order on the shared
+    pool, without holding a thread while there is nothing queued."""
+
+    def __init__(self, work: Callable[[Sequence[bytes]], None]) -> None:
+        self.work = work
+        self.lock = threading.Lock()
+        self.queue: deque[tuple[Sequence[bytes], Future[None]]] = deque()
+        self.draining = False
+
+    def push(self, parts: Sequence[bytes]) -> Future[None]:
+        done: Future[None] = Future()
+        with self.lock:
+            self.queue.append((parts, done))
+            if self.draining:
+                return done
+            self.draining = True
+        _EXECUTOR.submit(self._drain)
+        return done
+
+    def _drain(self) -> None:
+        while True:
+            with self.lock:
+                if not self.queue:
+                    self.draining = False
+                    return
+                parts, done = self.queue.popleft()
+            if not done.set_running_or_notify_cancel():
+                continue  # cancelled after a failure
+            try:
+                self.work(parts)
+            except BaseException as err:  # handed to the waiting coroutine
+                done.set_exception(err)
+            else:
+                done.set_result(None)
+
+
 async def _run(fn: Callable[..., Any], *args: Any) -> Any:
     return await asyncio.get_running_loop().run_in_executor(_EXECUTOR, fn, *args)
 
@@ -190,19 +232,22 @@ async def spool(
     removed and the error propagates, so nothing is left behind."""
     target = await _run(_File, tmp_path)
     hashes = [_Digest(name) for name in digests]
+    lanes = [_Lane(target.write), *(_Lane(h.update) for h in hashes)]
     size = 0
     head = b""
     batch: list[bytes] = []
     batch_len = 0
-    jobs: list[Future[Any]] = []
+    # Per batch handed over, one future per lane; the oldest first.
+    flight: deque[list[Future[None]]] = deque()
     finishing = False
 
     def submit(parts: list[bytes]) -> None:
-        jobs[:] = [_EXECUTOR.submit(target.write, parts)]
-        jobs.extend(_EXECUTOR.submit(h.update, parts) for h in hashes)
+        flight.append([lane.push(parts) for lane in lanes])
 
-    async def settled() -> None:
-        await asyncio.gather(*(asyncio.wrap_future(job) for job in jobs))
+    async def settle(depth: int) -> None:
+        while len(flight) > depth:
+            await asyncio.gather(*(asyncio.wrap_future(job) for job in flight[0]))
+            flight.popleft()
 
     try:
         async for chunk in chunks:
@@ -216,25 +261,26 @@ async def spool(
             batch.append(chunk)
             batch_len += len(chunk)
             if batch_len >= BATCH:
-                # The previous batch must be through before this one starts (each digest
-                # sees the bytes in order); meanwhile the loop went on receiving.
-                await settled()
+                # Meanwhile the loop goes on receiving, up to DEPTH batches ahead.
+                await settle(DEPTH - 1)
                 submit(batch)
                 batch, batch_len = [], 0
-        await settled()
         if batch:
             submit(batch)
-            await settled()
+        await settle(0)
         found = {h.name: h.hash.hexdigest() for h in hashes}
         if check is not None:
             check(size, found)
         finishing = True
-        jobs[:] = [_EXECUTOR.submit(target.finish, final_path)]
-        await settled()
+        flight.append([_EXECUTOR.submit(target.finish, final_path)])
+        await settle(0)
     except BaseException:
         # Shielded: a second cancellation must not skip the clean-up. Run on the default
         # executor, as the jobs it waits for may still be queued on ours.
-        cleanup = asyncio.to_thread(_settle, list(jobs), target, final_path, finishing)
+        jobs = [job for batch_jobs in flight for job in batch_jobs]
+        for job in jobs:
+            job.cancel()
+        cleanup = asyncio.to_thread(_settle, jobs, target, final_path, finishing)
         await asyncio.shield(cleanup)
         raise
     return Spooled(size=size, digests=found, head=head)
@@ -271,19 +317,42 @@ def _open_sequential(path: Path) -> IO[bytes]:
 
 
 async def read_file(path: Path, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
-    """Bytes ``start`` .. ``end`` (inclusive) of a file, a chunk at a time, off the loop."""
+    """Bytes ``start`` .. ``end`` (inclusive) of a file, a chunk at a time, off the loop. The
+    next chunk is read while the caller sends the current one."""
     handle: IO[bytes] = await _run(_open_sequential, path)
+    ahead: asyncio.Future[bytes] | None = None
+    remaining = None if end is None else end - start + 1
+
+    def read_next() -> asyncio.Future[bytes] | None:
+        if remaining is not None and remaining <= 0:
+            return None
+        want = READ_CHUNK if remaining is None else min(READ_CHUNK, remaining)
+        return asyncio.get_running_loop().run_in_executor(_EXECUTOR, handle.read, want)
+
     try:
         if start:
             await _run(handle.seek, start)
-        remaining = None if end is None else end - start + 1
-        while remaining is None or remaining > 0:
-            want = READ_CHUNK if remaining is None else min(READ_CHUNK, remaining)
-            data: bytes = await _run(handle.read, want)
+        ahead = read_next()
+        while ahead is not None:
+            data = await ahead
+            ahead = None
             if not data:
                 break
             if remaining is not None:
                 remaining -= len(data)
+            ahead = read_next()
             yield data
     finally:
-        await _run(handle.close)
+        if ahead is None:
+            await _run(handle.close)
+        else:
+            # Closed by the caller mid-file: the handle must outlive the read still running
+            # on it, so it is closed when that read ends (a close is one quick system call),
+            # which is waited for unless this task is cancelled meanwhile.
+            def close(read: asyncio.Future[bytes]) -> None:
+                handle.close()
+                if not read.cancelled():
+                    read.exception()  # retrieved: nobody is left to read it
+
+            ahead.add_done_callback(close)
+            await asyncio.wait([ahead])
