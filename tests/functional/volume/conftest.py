@@ -57,13 +57,19 @@ class Caller:
         return httpx.request(method, url, headers=headers, timeout=60, **kw)
 
     def wait(
-        self, path: str, key: str, status: str | tuple[str, ...], *, timeout: float = 60
+        self,
+        path: str,
+        key: str,
+        status: str | tuple[str, ...],
+        *,
+        timeout: float = 60,
+        version: str | None = None,
     ) -> dict[str, Any]:
         """Poll until the resource reaches ``status`` (or is gone when status is 'deleted')."""
         wanted = (status,) if isinstance(status, str) else status
         deadline = time.monotonic() + timeout
         while True:
-            resp = self("GET", path)
+            resp = self("GET", path, version=version)
             if resp.status_code == 404 and "deleted" in wanted:
                 return {}
             body: dict[str, Any] = resp.json().get(key, {}) if resp.status_code == 200 else {}

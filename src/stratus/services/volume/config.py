@@ -19,6 +19,8 @@ class VolumeConfig(BaseModel):
     host: str = "stratus"
     backends: list[BackendConfig] = Field(default_factory=lambda: [BackendConfig()])
     default_volume_type: str = "__DEFAULT__"
+    # cinder's [DEFAULT] default_group_type: unset by default (GET group_types/default 404s).
+    default_group_type: str | None = None
     default_availability_zone: str = "nova"
     # cinder's [DEFAULT] quota_* options.
     default_quotas: dict[str, int] = Field(default_factory=dict)

@@ -95,3 +95,48 @@ class VolumeTypeInUse(BadRequest):
 
 class OverLimit(PayloadTooLarge):
     """Cinder answers quota failures with 413 (overLimit)."""
+
+
+class GroupNotFound(NotFound):
+    def __init__(self, group_id: str) -> None:
+        super().__init__(f"Group {group_id} could not be found.")
+
+
+class GroupTypeNotFound(NotFound):
+    def __init__(self, type_id: str) -> None:
+        super().__init__(f"Group type {type_id} could not be found.")
+
+
+class GroupTypeNotFoundByName(NotFound):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Group type with name {name} could not be found.")
+
+
+class GroupSnapshotNotFound(NotFound):
+    def __init__(self, group_snapshot_id: str) -> None:
+        super().__init__(f"GroupSnapshot {group_snapshot_id} could not be found.")
+
+
+class MessageNotFound(NotFound):
+    def __init__(self, message_id: str) -> None:
+        super().__init__(f"Message {message_id} could not be found.")
+
+
+class GroupTypeExists(Conflict):
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"Group Type {ref} already exists.")
+
+
+class InvalidGroup(BadRequest):
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"Invalid Group: {reason}")
+
+
+class InvalidGroupType(BadRequest):
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"Invalid group type: {reason}")
+
+
+class InvalidGroupSnapshot(BadRequest):
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"Invalid GroupSnapshot: {reason}")

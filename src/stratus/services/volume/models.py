@@ -1,5 +1,6 @@
 """Block storage tables: volumes, snapshots, backups, attachments, transfers, volume types
-(extra specs, access, encryption), QoS specs and per-project default types."""
+(extra specs, access, encryption), QoS specs, per-project default types, generic volume
+groups with their group types and group snapshots, and user messages."""
 
 import datetime as dt
 from typing import Any
@@ -71,6 +72,7 @@ class Volume(Base):
     # "host@backend#pool", as cinder places volumes.
     host: Mapped[str | None] = mapped_column(String(255))
     snapshot_id: Mapped[str | None] = mapped_column(String(36))
+    group_id: Mapped[str | None] = mapped_column(String(36), index=True)
     source_volid: Mapped[str | None] = mapped_column(String(36))
     bootable: Mapped[bool] = mapped_column(Boolean, default=False)
     multiattach: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -99,6 +101,7 @@ class Snapshot(Base):
     size: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(30), index=True)
     progress: Mapped[str] = mapped_column(String(10), default="0%")
+    group_snapshot_id: Mapped[str | None] = mapped_column(String(36), index=True)
     provider_id: Mapped[str | None] = mapped_column(String(255))
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
@@ -187,3 +190,90 @@ class QuotaClass(Base):
     class_name: Mapped[str] = mapped_column(String(255), primary_key=True)
     resource: Mapped[str] = mapped_column(String(255), primary_key=True)
     hard_limit: Mapped[int] = mapped_column(Integer)
+
+
+class GroupType(Base):
+    __tablename__ = "volume_group_types"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    group_specs: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class GroupTypeAccess(Base):
+    __tablename__ = "volume_group_type_access"
+
+    group_type_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("volume_group_types.id", ondelete="CASCADE"), primary_key=True
+    )
+    project_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+
+
+class Group(Base):
+    """A generic volume group: volumes of the group's volume types on one backend."""
+
+    __tablename__ = "volume_groups"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(255), index=True)
+    user_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str | None] = mapped_column(String(255), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    availability_zone: Mapped[str] = mapped_column(String(255))
+    group_type_id: Mapped[str] = mapped_column(String(36), index=True)
+    # "host@backend#pool" of the backend every member volume lives on.
+    host: Mapped[str | None] = mapped_column(String(255))
+    group_snapshot_id: Mapped[str | None] = mapped_column(String(36))
+    source_group_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class GroupVolumeType(Base):
+    """The volume types a group accepts (cinder's group_volume_type_mapping)."""
+
+    __tablename__ = "volume_group_volume_types"
+
+    group_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("volume_groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    volume_type_id: Mapped[str] = mapped_column(String(36), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class GroupSnapshot(Base):
+    __tablename__ = "volume_group_snapshots"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(255), index=True)
+    user_id: Mapped[str] = mapped_column(String(255))
+    group_id: Mapped[str] = mapped_column(String(36), index=True)
+    group_type_id: Mapped[str] = mapped_column(String(36))
+    name: Mapped[str | None] = mapped_column(String(255), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Message(Base):
+    """A user message: what went wrong in work done after a request had answered."""
+
+    __tablename__ = "volume_messages"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(255), index=True)
+    request_id: Mapped[str] = mapped_column(String(255))
+    resource_type: Mapped[str | None] = mapped_column(String(255))
+    resource_uuid: Mapped[str | None] = mapped_column(String(36), index=True)
+    event_id: Mapped[str] = mapped_column(String(255))
+    action_id: Mapped[str | None] = mapped_column(String(10))
+    detail_id: Mapped[str | None] = mapped_column(String(10))
+    message_level: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)

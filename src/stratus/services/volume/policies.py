@@ -116,7 +116,46 @@ CAPABILITIES = "volume_extension:capabilities"
 AZ_LIST = "volume_extension:availability_zone_list"
 EXTENSIONS = "volume_extension:extensions"
 
+GROUP_CREATE = "group:create"
+GROUP_GET = "group:get"
+GROUP_GET_ALL = "group:get_all"
+GROUP_UPDATE = "group:update"
+GROUP_DELETE = "group:delete"
+GROUP_RESET_STATUS = "group:reset_status"
+GROUP_ATTRIBUTES = "group:group_project_attribute"
+GROUP_TYPE_CREATE = "group:group_types:create"
+GROUP_TYPE_UPDATE = "group:group_types:update"
+GROUP_TYPE_DELETE = "group:group_types:delete"
+GROUP_TYPE_SHOW_SPECS = "group:access_group_types_specs"
+GROUP_SPECS_GET = "group:group_types_specs:get"
+GROUP_SPECS_GET_ALL = "group:group_types_specs:get_all"
+GROUP_SPECS_CREATE = "group:group_types_specs:create"
+GROUP_SPECS_UPDATE = "group:group_types_specs:update"
+GROUP_SPECS_DELETE = "group:group_types_specs:delete"
+GROUP_SNAPSHOT_CREATE = "group:create_group_snapshot"
+GROUP_SNAPSHOT_GET = "group:get_group_snapshot"
+GROUP_SNAPSHOT_GET_ALL = "group:get_all_group_snapshots"
+GROUP_SNAPSHOT_DELETE = "group:delete_group_snapshot"
+GROUP_SNAPSHOT_RESET_STATUS = "group:reset_group_snapshot_status"
+GROUP_SNAPSHOT_ATTRIBUTES = "group:group_snapshot_project_attribute"
+MESSAGE_GET = "message:get"
+MESSAGE_GET_ALL = "message:get_all"
+MESSAGE_DELETE = "message:delete"
+
 _ADMIN_ONLY = (
+    GROUP_RESET_STATUS,
+    GROUP_ATTRIBUTES,
+    GROUP_TYPE_CREATE,
+    GROUP_TYPE_UPDATE,
+    GROUP_TYPE_DELETE,
+    GROUP_TYPE_SHOW_SPECS,
+    GROUP_SPECS_GET,
+    GROUP_SPECS_GET_ALL,
+    GROUP_SPECS_CREATE,
+    GROUP_SPECS_UPDATE,
+    GROUP_SPECS_DELETE,
+    GROUP_SNAPSHOT_RESET_STATUS,
+    GROUP_SNAPSHOT_ATTRIBUTES,
     VOLUME_FORCE_DELETE,
     VOLUME_RESET_STATUS,
     VOLUME_FORCE_DETACH,
@@ -163,6 +202,18 @@ _ADMIN_ONLY = (
 )
 
 _OWNER = (
+    GROUP_CREATE,
+    GROUP_GET,
+    GROUP_GET_ALL,
+    GROUP_UPDATE,
+    GROUP_DELETE,
+    GROUP_SNAPSHOT_CREATE,
+    GROUP_SNAPSHOT_GET,
+    GROUP_SNAPSHOT_GET_ALL,
+    GROUP_SNAPSHOT_DELETE,
+    MESSAGE_GET,
+    MESSAGE_GET_ALL,
+    MESSAGE_DELETE,
     VOLUME_CREATE,
     VOLUME_CREATE_FROM_IMAGE,
     VOLUME_GET,

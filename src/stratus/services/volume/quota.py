@@ -48,6 +48,10 @@ async def _backup_gigabytes(s: AsyncSession, p: str) -> int:
     return (await repo.backup_usage(s, p))[1]
 
 
+async def _groups(s: AsyncSession, p: str) -> int:
+    return await repo.group_count(s, p)
+
+
 async def _zero(_s: AsyncSession, _p: str) -> int:
     return 0
 
@@ -58,6 +62,7 @@ _COUNTERS = {
     "snapshots": _snapshots,
     "backups": _backups,
     "backup_gigabytes": _backup_gigabytes,
+    "groups": _groups,
 }
 
 

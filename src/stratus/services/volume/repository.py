@@ -11,6 +11,12 @@ from stratus.db import Base
 from stratus.services.volume.models import (
     Attachment,
     Backup,
+    Group,
+    GroupSnapshot,
+    GroupType,
+    GroupTypeAccess,
+    GroupVolumeType,
+    Message,
     QosSpecs,
     QuotaClass,
     ServiceState,
@@ -403,3 +409,194 @@ async def disabled_volume_hosts(session: AsyncSession) -> set[str]:
         )
     )
     return set(result.scalars())
+
+
+# -- group types -------------------------------------------------------------------------
+
+
+async def get_group_type(session: AsyncSession, type_id: str) -> GroupType | None:
+    return await session.get(GroupType, type_id)
+
+
+async def get_group_type_by_name(session: AsyncSession, name: str) -> GroupType | None:
+    result = await session.execute(select(GroupType).where(GroupType.name == name))
+    return result.scalar_one_or_none()
+
+
+async def list_group_types(
+    session: AsyncSession,
+    *,
+    project_id: str | None,
+    is_public: bool | None,
+    is_admin: bool,
+    sort: Sequence[tuple[str, str]] = (),
+) -> list[GroupType]:
+    query = select(GroupType)
+    if is_public is not None:
+        query = query.where(GroupType.is_public == is_public)
+    if not is_admin:
+        shared = select(GroupTypeAccess.group_type_id).where(
+            GroupTypeAccess.project_id == (project_id or "")
+        )
+        query = query.where(or_(GroupType.is_public.is_(True), GroupType.id.in_(shared)))
+    for key, direction in [*sort, ("created_at", "asc"), ("id", "asc")]:
+        column = getattr(GroupType, key)
+        query = query.order_by(column.desc() if direction == "desc" else column.asc())
+    return list((await session.execute(query)).scalars())
+
+
+async def has_group_type_access(session: AsyncSession, type_id: str, project_id: str) -> bool:
+    return await session.get(GroupTypeAccess, (type_id, project_id)) is not None
+
+
+async def group_type_access(session: AsyncSession, type_id: str) -> list[str]:
+    result = await session.execute(
+        select(GroupTypeAccess.project_id)
+        .where(GroupTypeAccess.group_type_id == type_id)
+        .order_by(GroupTypeAccess.project_id)
+    )
+    return list(result.scalars())
+
+
+async def remove_group_type_access(session: AsyncSession, type_id: str, project_id: str) -> bool:
+    result = await session.execute(
+        delete(GroupTypeAccess).where(
+            GroupTypeAccess.group_type_id == type_id, GroupTypeAccess.project_id == project_id
+        )
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def groups_of_type(session: AsyncSession, type_id: str) -> int:
+    result = await session.execute(
+        select(func.count()).select_from(Group).where(Group.group_type_id == type_id)
+    )
+    return int(result.scalar_one())
+
+
+# -- groups ------------------------------------------------------------------------------
+
+
+async def get_group(session: AsyncSession, group_id: str) -> Group | None:
+    return await session.get(Group, group_id)
+
+
+async def list_groups(session: AsyncSession, listing: Listing) -> list[Group]:
+    return await _page(session, Group, select(Group), listing)
+
+
+async def group_volume_types(
+    session: AsyncSession, group_ids: Sequence[str]
+) -> dict[str, list[str]]:
+    if not group_ids:
+        return {}
+    result = await session.execute(
+        select(GroupVolumeType.group_id, GroupVolumeType.volume_type_id)
+        .where(GroupVolumeType.group_id.in_(list(group_ids)))
+        .order_by(GroupVolumeType.position)
+    )
+    out: dict[str, list[str]] = {}
+    for gid, tid in result.all():
+        out.setdefault(gid, []).append(tid)
+    return out
+
+
+async def groups_using_volume_type(session: AsyncSession, type_id: str) -> int:
+    result = await session.execute(
+        select(func.count())
+        .select_from(GroupVolumeType)
+        .where(GroupVolumeType.volume_type_id == type_id)
+    )
+    return int(result.scalar_one())
+
+
+async def volumes_in_group(session: AsyncSession, group_id: str) -> list[Volume]:
+    result = await session.execute(
+        select(Volume).where(Volume.group_id == group_id).order_by(Volume.created_at, Volume.id)
+    )
+    return list(result.scalars())
+
+
+async def volume_ids_in_groups(
+    session: AsyncSession, group_ids: Sequence[str]
+) -> dict[str, list[str]]:
+    if not group_ids:
+        return {}
+    result = await session.execute(
+        select(Volume.group_id, Volume.id)
+        .where(Volume.group_id.in_(list(group_ids)))
+        .order_by(Volume.created_at, Volume.id)
+    )
+    out: dict[str, list[str]] = {}
+    for gid, vid in result.all():
+        out.setdefault(str(gid), []).append(vid)
+    return out
+
+
+async def group_count(session: AsyncSession, project_id: str) -> int:
+    result = await session.execute(
+        select(func.count()).select_from(Group).where(Group.project_id == project_id)
+    )
+    return int(result.scalar_one())
+
+
+async def groups_from_source(session: AsyncSession, group_id: str) -> int:
+    """Groups still being created from ``group_id`` (as their source group)."""
+    result = await session.execute(
+        select(func.count())
+        .select_from(Group)
+        .where(Group.source_group_id == group_id, Group.status == "creating")
+    )
+    return int(result.scalar_one())
+
+
+# -- group snapshots ---------------------------------------------------------------------
+
+
+async def get_group_snapshot(session: AsyncSession, group_snapshot_id: str) -> GroupSnapshot | None:
+    return await session.get(GroupSnapshot, group_snapshot_id)
+
+
+async def list_group_snapshots(session: AsyncSession, listing: Listing) -> list[GroupSnapshot]:
+    return await _page(session, GroupSnapshot, select(GroupSnapshot), listing)
+
+
+async def group_snapshots_of(session: AsyncSession, group_id: str) -> list[GroupSnapshot]:
+    result = await session.execute(select(GroupSnapshot).where(GroupSnapshot.group_id == group_id))
+    return list(result.scalars())
+
+
+async def snapshots_in_group_snapshot(
+    session: AsyncSession, group_snapshot_id: str
+) -> list[Snapshot]:
+    result = await session.execute(
+        select(Snapshot)
+        .where(Snapshot.group_snapshot_id == group_snapshot_id)
+        .order_by(Snapshot.created_at, Snapshot.id)
+    )
+    return list(result.scalars())
+
+
+async def groups_from_group_snapshot(session: AsyncSession, group_snapshot_id: str) -> int:
+    result = await session.execute(
+        select(func.count())
+        .select_from(Group)
+        .where(Group.group_snapshot_id == group_snapshot_id, Group.status == "creating")
+    )
+    return int(result.scalar_one())
+
+
+# -- messages ----------------------------------------------------------------------------
+
+
+async def get_message(session: AsyncSession, message_id: str) -> Message | None:
+    return await session.get(Message, message_id)
+
+
+async def list_messages(session: AsyncSession, listing: Listing) -> list[Message]:
+    return await _page(session, Message, select(Message), listing)
+
+
+async def remove_expired_messages(session: AsyncSession, now: Any) -> int:
+    result = await session.execute(delete(Message).where(Message.expires_at < now))
+    return int(getattr(result, "rowcount", 0) or 0)

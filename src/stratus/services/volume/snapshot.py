@@ -18,6 +18,7 @@ from stratus.services.volume.errors import (
     InvalidVolume,
     VolumeNotFound,
 )
+from stratus.services.volume.message import Action, Detail, Field, Origin, Resource
 from stratus.services.volume.models import Snapshot
 from stratus.services.volume.volume import check_metadata, check_text, parse_bool
 
@@ -93,6 +94,7 @@ class SnapshotService:
             vspec = volume_spec(vol)
         sspec = snapshot_spec(row)
         sid = row.id
+        origin = Origin.of(ctx, row.project_id)
 
         async def take() -> None:
             provider = await backend.driver.create_snapshot(sspec, vspec)
@@ -102,6 +104,7 @@ class SnapshotService:
 
         async def failed(_err: BaseException) -> None:
             await self.core.set_snapshot(sid, status="error")
+            await self._tell(origin, Action.SNAPSHOT_CREATE, Detail.SNAPSHOT_CREATE_ERROR, sid)
 
         self.core.later(take, failed)
         return row
@@ -138,8 +141,14 @@ class SnapshotService:
                 ctx.can(policies.SNAPSHOT_DELETE, {"project_id": row.project_id})
                 if row.status not in ("available", "error"):
                     raise InvalidSnapshot("Volume Snapshot status must be available or error.")
+            if row.group_snapshot_id:
+                # it goes with its group snapshot
+                raise InvalidSnapshot(
+                    f"Unable to delete snapshot {row.id}, because it is part of a group snapshot."
+                )
             row.status = "deleting"
             row.updated_at = utcnow()
+            origin = Origin.of(ctx, row.project_id)
             vol = await repo.get_volume(s, row.volume_id)
             backend = self.core.backend_of(vol) if vol is not None and vol.host else None
             spec = snapshot_spec(row)
@@ -154,8 +163,22 @@ class SnapshotService:
 
         async def failed(_err: BaseException) -> None:
             await self.core.set_snapshot(snapshot_id, status="error_deleting")
+            await self._tell(
+                origin, Action.SNAPSHOT_DELETE, Detail.SNAPSHOT_DELETE_ERROR, snapshot_id
+            )
 
         self.core.later(remove, failed)
+
+    async def _tell(self, origin: Origin, action: Field, detail: Field, snapshot_id: str) -> None:
+        messages = self.core.client("volume-messages")
+        if messages is not None:
+            await messages.tell(
+                origin,
+                action,
+                detail,
+                resource_type=Resource.VOLUME_SNAPSHOT,
+                resource_uuid=snapshot_id,
+            )
 
     async def reset_status(self, ctx: RequestContext, snapshot_id: str, status: Any) -> None:
         if status not in st.SNAPSHOT_STATUSES:

@@ -16,6 +16,10 @@ from stratus.services.volume import (
 from stratus.services.volume.api import (
     attachments,
     backups,
+    group_snapshots,
+    group_types,
+    groups,
+    messages,
     misc,
     qos,
     root,
@@ -30,8 +34,12 @@ from stratus.services.volume.attachment import AttachmentService
 from stratus.services.volume.backend import Backends
 from stratus.services.volume.backup import BackupService
 from stratus.services.volume.core import Core
+from stratus.services.volume.group import GroupService
+from stratus.services.volume.group_snapshot import GroupSnapshotService
+from stratus.services.volume.group_type import GroupTypeService
 from stratus.services.volume.host import HostService
 from stratus.services.volume.images import VolumeImages
+from stratus.services.volume.message import MessageService
 from stratus.services.volume.qos import QosService
 from stratus.services.volume.quota import QuotaService
 from stratus.services.volume.snapshot import SnapshotService
@@ -61,6 +69,11 @@ def services(runtime: Runtime) -> VolumeServices:
     if "image" in runtime.settings.services:
         core.extras["image-data"] = VolumeImages(runtime)
     core.extras["volume-backups"] = backup_service
+    message_service = MessageService(runtime.db)
+    core.extras["volume-messages"] = message_service
+    group_type_service = GroupTypeService(runtime.db, cfg.default_group_type)
+    group_service = GroupService(core, group_type_service)
+    core.extras["volume-groups"] = group_service
     built = VolumeServices(
         core=core,
         volumes=VolumeService(core),
@@ -72,6 +85,10 @@ def services(runtime: Runtime) -> VolumeServices:
         qos=QosService(runtime.db),
         quotas=QuotaService(runtime.db, runtime.quota),
         hosts=HostService(core),
+        groups=group_service,
+        group_types=group_type_service,
+        group_snapshots=GroupSnapshotService(core, group_service, message_service),
+        messages=message_service,
     )
     runtime.clients[_KEY] = built
     return built
@@ -89,6 +106,10 @@ def build(runtime: Runtime) -> ASGIApp:
             qos.router,
             transfers.router,
             attachments.router,
+            groups.router,
+            group_types.router,
+            group_snapshots.router,
+            messages.router,
             misc.router,
             root.router,
         ],

@@ -7,9 +7,14 @@ from typing import Any
 
 from stratus.api.microversion import Version
 from stratus.kit.timeutil import isotime_plain
+from stratus.services.volume.group import GroupData
+from stratus.services.volume.message import user_message
 from stratus.services.volume.models import (
     Attachment,
     Backup,
+    GroupSnapshot,
+    GroupType,
+    Message,
     QosSpecs,
     Snapshot,
     Transfer,
@@ -102,7 +107,7 @@ def volume_detail(d: VolumeData, v: Viewer, *, extended: bool = True) -> dict[st
         out["os-vol-mig-status-attr:name_id"] = None
     ver = v.version
     if ver.at_least("3.13"):
-        out["group_id"] = None
+        out["group_id"] = vol.group_id
     if ver.at_least("3.21") and v.is_admin:
         out["provider_id"] = None
     if ver.at_least("3.48"):
@@ -133,7 +138,7 @@ def snapshot_view(sn: Snapshot, v: Viewer, *, detail: bool) -> dict[str, Any]:
         out["os-extended-snapshot-attributes:progress"] = sn.progress
         out["os-extended-snapshot-attributes:project_id"] = sn.project_id
     if v.version.at_least("3.14"):
-        out["group_snapshot_id"] = None
+        out["group_snapshot_id"] = sn.group_snapshot_id
     if v.version.at_least("3.41"):
         out["user_id"] = sn.user_id
     return out
@@ -226,4 +231,83 @@ def attachment_view(a: Attachment, *, detail: bool) -> dict[str, Any]:
             attach_mode=a.attach_mode,
             connection_info=a.connection_info,
         )
+    return out
+
+
+# -- groups, group types, group snapshots, messages ----------------------------------------
+
+
+def group_brief(d: GroupData) -> dict[str, Any]:
+    return {"id": d.group.id, "name": d.group.name}
+
+
+def group_detail(d: GroupData, v: Viewer, *, list_volume: bool) -> dict[str, Any]:
+    g = d.group
+    out: dict[str, Any] = {
+        "id": g.id,
+        "status": g.status,
+        "availability_zone": g.availability_zone,
+        "created_at": ts(g.created_at),
+        "name": g.name,
+        "description": g.description,
+        "group_type": g.group_type_id,
+        "volume_types": list(d.volume_types),
+    }
+    ver = v.version
+    if ver.at_least("3.14"):
+        out["group_snapshot_id"] = g.group_snapshot_id
+        out["source_group_id"] = g.source_group_id
+    if ver.at_least("3.25") and list_volume:
+        out["volumes"] = list(d.volumes)
+    if ver.at_least("3.38"):
+        out["replication_status"] = "disabled"
+    if ver.at_least("3.58") and v.is_admin:
+        out["project_id"] = g.project_id
+    return out
+
+
+def group_type_view(t: GroupType, *, show_specs: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": t.id,
+        "name": t.name,
+        "description": t.description,
+        "is_public": t.is_public,
+    }
+    if show_specs:
+        out["group_specs"] = dict(t.group_specs or {})
+    return out
+
+
+def group_snapshot_view(gs: GroupSnapshot, v: Viewer, *, detail: bool) -> dict[str, Any]:
+    if not detail:
+        return {"id": gs.id, "name": gs.name, "group_type_id": gs.group_type_id}
+    out: dict[str, Any] = {
+        "id": gs.id,
+        "group_id": gs.group_id,
+        "group_type_id": gs.group_type_id,
+        "status": gs.status,
+        "created_at": ts(gs.created_at),
+        "name": gs.name,
+        "description": gs.description,
+    }
+    if v.version.at_least("3.58") and v.is_admin:
+        out["project_id"] = gs.project_id
+    return out
+
+
+def message_view(m: Message, v: Viewer) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": m.id,
+        "event_id": m.event_id,
+        "user_message": user_message(m.action_id, m.detail_id),
+        "message_level": m.message_level,
+        "created_at": ts(m.created_at),
+        "guaranteed_until": ts(m.expires_at),
+        "request_id": m.request_id,
+        "links": v.links.of("messages", m.id),
+    }
+    if m.resource_type:
+        out["resource_type"] = m.resource_type
+    if m.resource_uuid:
+        out["resource_uuid"] = m.resource_uuid
     return out

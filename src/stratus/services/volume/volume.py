@@ -15,7 +15,7 @@ from stratus.kit.errors import BadRequest, NotFound
 from stratus.kit.ids import uuid_str
 from stratus.kit.timeutil import utcnow
 from stratus.services.volume import core as st
-from stratus.services.volume import policies, quota
+from stratus.services.volume import message, policies, quota
 from stratus.services.volume import repository as repo
 from stratus.services.volume.backend import Backend, NoValidBackend
 from stratus.services.volume.core import Core, snapshot_spec, volume_spec
@@ -149,6 +149,7 @@ class VolumeService:
         project_id = ctx.project_id
         if not project_id:
             raise BadRequest("A project-scoped token is required to create volumes.")
+        origin = message.Origin.of(ctx)
         name = check_text(body.get("name", body.get("display_name")), "name")
         description = check_text(
             body.get("description", body.get("display_description")), "description"
@@ -170,6 +171,9 @@ class VolumeService:
         if az and az not in self.core.backends.zones():
             raise InvalidInput(f"Availability zone '{az}' is invalid.")
         multiattach_flag = body.get("multiattach", False)
+        group_id = body.get("group_id") if ctx.version and ctx.version.at_least("3.13") else None
+        if group_id is not None and not isinstance(group_id, str):
+            raise InvalidInput("group_id must be a string.")
         image = None
         image_size = None
         async with self.db.session() as s:
@@ -262,6 +266,12 @@ class VolumeService:
                 az = source_volume.availability_zone
             if source_snapshot is not None and source_volume is not None and az is None:
                 az = source_volume.availability_zone
+            group = None
+            group_backend: Backend | None = None
+            if group_id:
+                groups = self.core.client("volume-groups")
+                group, group_backend = await groups.member_backend(s, ctx, group_id, vtype)
+                az = group.availability_zone
             multiattach = is_multiattach_type(vtype) or bool(multiattach_flag is True)
             if multiattach:
                 ctx.can(policies.VOLUME_MULTIATTACH, {"project_id": project_id})
@@ -277,7 +287,9 @@ class VolumeService:
             backend: Backend | None
             status = st.CREATING
             try:
-                if source_volume is not None and source_volume.host:
+                if group_backend is not None:
+                    backend = group_backend
+                elif source_volume is not None and source_volume.host:
                     backend = self.core.backend_of(source_volume)
                 else:
                     backend = self.core.backends.schedule(
@@ -334,6 +346,7 @@ class VolumeService:
                 host=backend.pool_host if backend else None,
                 snapshot_id=source_snapshot.id if source_snapshot else None,
                 source_volid=source_volume.id if source_volid and source_volume else None,
+                group_id=group.id if group is not None else None,
                 bootable=bootable,
                 multiattach=multiattach,
                 encrypted=bool(vtype.encryption),
@@ -343,6 +356,15 @@ class VolumeService:
                 updated_at=None,
             )
             await repo.add(s, row)
+            if backend is None:
+                # cinder's scheduler leaves the volume in error and tells the user why
+                await message.record(
+                    s,
+                    origin,
+                    message.Action.SCHEDULE_ALLOCATE_VOLUME,
+                    message.Detail.NO_BACKEND_AVAILABLE,
+                    resource_uuid=row.id,
+                )
             data = VolumeData(row, vtype, [])
         if backend is not None:
             snap_spec = snapshot_spec(source_snapshot) if source_snapshot else None
@@ -353,6 +375,9 @@ class VolumeService:
             driver = backend.driver
             vid = row.id
 
+            # what was being done when it failed, for the user message
+            stage = [message.Action.CREATE_VOLUME_FROM_BACKEND, message.Detail.DRIVER_FAILED_CREATE]
+
             async def build() -> None:
                 if snap_spec is not None:
                     provider = await driver.from_snapshot(spec, snap_spec)
@@ -361,11 +386,13 @@ class VolumeService:
                 else:
                     provider = await driver.create(spec)
                 if image_id is not None:
+                    stage[:] = [message.Action.COPY_IMAGE_TO_VOLUME, message.Detail.UNKNOWN_ERROR]
                     await self.core.set_volume(vid, status=st.DOWNLOADING)
                     images = self.core.client("image-data")
                     chunks = await images.read(ctx, image_id)
                     await driver.write(spec, chunks)
                 if backup_row_id is not None:
+                    stage[:] = [message.Action.BACKUP_RESTORE, message.Detail.BACKUP_RESTORE_ERROR]
                     await self.core.set_volume(vid, status=st.RESTORING_BACKUP)
                     backups = self.core.client("volume-backups")
                     await backups.restore_into(backup_row_id, vid)
@@ -375,9 +402,17 @@ class VolumeService:
 
             async def failed(_err: BaseException) -> None:
                 await self.core.set_volume(vid, status=st.ERROR)
+                await self._tell(origin, stage[0], stage[1], vid)
 
             self.core.later(build, failed)
         return data
+
+    async def _tell(
+        self, origin: message.Origin, action: message.Field, detail: message.Field, vid: str
+    ) -> None:
+        messages = self.core.client("volume-messages")
+        if messages is not None:
+            await messages.tell(origin, action, detail, resource_uuid=vid)
 
     # -- update / metadata -----------------------------------------------------------------
 
@@ -486,6 +521,9 @@ class VolumeService:
                 ctx.can(policies.VOLUME_DELETE, {"project_id": row.project_id})
             snaps = await repo.snapshots_of(s, row.id)
             attachments = await repo.attachments_of(s, [row.id])
+            if row.group_id:
+                # a group's volumes go with the group (delete-volumes) or leave it first
+                raise InvalidVolume(_DELETE_MESSAGE)
             if not force:
                 if row.status not in DELETABLE or row.attach_status == "attached" or attachments:
                     raise InvalidVolume(_DELETE_MESSAGE)
@@ -571,6 +609,7 @@ class VolumeService:
             backend = self.core.backend_of(row) if row.host else None
         if backend is None:
             raise InvalidVolume("The volume has no backend.")
+        origin = message.Origin.of(ctx, row.project_id)
 
         async def grow() -> None:
             await backend.driver.extend(spec, new_size)
@@ -580,6 +619,9 @@ class VolumeService:
 
         async def failed(_err: BaseException) -> None:
             await self.core.set_volume(volume_id, status=st.ERROR_EXTENDING)
+            await self._tell(
+                origin, message.Action.EXTEND_VOLUME, message.Detail.DRIVER_FAILED_EXTEND, volume_id
+            )
 
         self.core.later(grow, failed)
 
@@ -660,6 +702,8 @@ class VolumeService:
                 raise InvalidVolume(
                     f"Volume status must be available or in-use, but current status is: {row.status}."
                 )
+            if row.group_id:
+                raise InvalidVolume("Volume must not be part of a group.")
             new_type = await self.core.types.find(s, new_type_ref, ctx=ctx)
             old_type = await repo.get_type(s, row.volume_type_id)
             if new_type.id == row.volume_type_id:

@@ -176,7 +176,9 @@ class TypeService:
                 raise VolumeTypeNotFound(type_id)
             if row.name == self.default_name:
                 raise InvalidVolumeType("Default volume type can not be deleted.")
-            if await repo.volumes_of_type(s, type_id):
+            if await repo.volumes_of_type(s, type_id) or await repo.groups_using_volume_type(
+                s, type_id
+            ):
                 raise VolumeTypeInUse(type_id)
             if await repo.count_default_type_uses(s, type_id):
                 raise InvalidVolumeType(

@@ -17,7 +17,11 @@ from stratus.services.volume.api.versions import MINIMUM
 from stratus.services.volume.attachment import AttachmentService
 from stratus.services.volume.backup import BackupService
 from stratus.services.volume.core import Core
+from stratus.services.volume.group import GroupService
+from stratus.services.volume.group_snapshot import GroupSnapshotService
+from stratus.services.volume.group_type import GroupTypeService
 from stratus.services.volume.host import HostService
+from stratus.services.volume.message import MessageService
 from stratus.services.volume.qos import QosService
 from stratus.services.volume.quota import QuotaService
 from stratus.services.volume.snapshot import SnapshotService
@@ -39,6 +43,10 @@ class VolumeServices:
     qos: QosService
     quotas: QuotaService
     hosts: HostService
+    groups: GroupService
+    group_types: GroupTypeService
+    group_snapshots: GroupSnapshotService
+    messages: MessageService
 
 
 def services(request: Request) -> VolumeServices:
@@ -118,6 +126,17 @@ _SORT_KEYS = {
         "project_id",
     ),
     "snapshots": ("id", "name", "status", "size", "created_at", "updated_at", "volume_id"),
+    "groups": ("id", "name", "status", "created_at", "updated_at", "availability_zone"),
+    "group_snapshots": ("id", "name", "status", "created_at", "updated_at", "group_id"),
+    "messages": (
+        "id",
+        "event_id",
+        "resource_type",
+        "resource_uuid",
+        "message_level",
+        "request_id",
+        "created_at",
+    ),
     "backups": (
         "id",
         "name",

@@ -29,12 +29,8 @@ async def show_version(request: Request, _ctx: AnonCtx) -> Response:
 
 # Upstream routes this service does not serve: 501, never a pretend success.
 _NOT_SERVED = (
-    "groups",
-    "group_types",
-    "group_snapshots",
     "consistencygroups",
     "cgsnapshots",
-    "messages",
     "workers",
     "clusters",
     "resource_filters",

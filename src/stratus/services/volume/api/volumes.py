@@ -50,7 +50,8 @@ def _next_link(request: Request, v: Viewer, collection: str, marker: str) -> lis
 
 async def _list(request: Request, ctx: Ctx, project_id: str, *, detail: bool) -> Response:
     ctx.can(policies.VOLUME_GET_ALL, {"project_id": ctx.project_id})
-    query = listing(request, ctx, "volumes", filters=_FILTERS)
+    filters = (*_FILTERS, "group_id") if version(ctx).at_least("3.10") else _FILTERS
+    query = listing(request, ctx, "volumes", filters=filters)
     rows = await services(request).volumes.list_volumes(ctx, query)
     v = viewer(request, ctx, project_id)
     items = [volume_detail(d, v) if detail else volume_brief(d, v) for d in rows]
