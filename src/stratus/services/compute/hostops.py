@@ -33,6 +33,16 @@ async def run(driver: ComputeDriver, bus: Bus, host: str, msg: Message) -> Any:
         return int(await driver.rescue(host, str(p["uuid"]), str(p["image_id"])))
     if m == "unrescue":
         return int(await driver.unrescue(host, str(p["uuid"])))
+    if m == "volume_snapshot_create":
+        await driver.volume_snapshot_create(
+            host, str(p["uuid"]), str(p["volume_id"]), str(p["new_file"])
+        )
+        return None
+    if m == "volume_snapshot_delete":
+        await driver.volume_snapshot_delete(
+            host, str(p["uuid"]), str(p["volume_id"]), dict(p["delete_info"])
+        )
+        return None
     if m == "trigger_crash_dump":
         await driver.trigger_crash_dump(host, str(p["uuid"]))
         return None

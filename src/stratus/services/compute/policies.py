@@ -265,6 +265,10 @@ SECURITY_GROUPS_LIST = "os_compute_api:os-security-groups:list"
 INTERFACES_CREATE = "os_compute_api:os-attach-interfaces:create"
 INTERFACES_DELETE = "os_compute_api:os-attach-interfaces:delete"
 EXTERNAL_EVENTS = "os_compute_api:os-server-external-events:create"
+ASSISTED_SNAPSHOTS_CREATE = "os_compute_api:os-assisted-volume-snapshots:create"
+ASSISTED_SNAPSHOTS_DELETE = "os_compute_api:os-assisted-volume-snapshots:delete"
+# nova's service role, OR'd with its deprecated admin_api (block storage calls these).
+SERVICE_OR_ADMIN = "role:service or role:admin"
 
 register(
     Rule(name, check, description)
@@ -300,5 +304,7 @@ register(
         (INTERFACES_CREATE, MEMBER_OR_ADMIN, "Attach an interface to a server"),
         (INTERFACES_DELETE, MEMBER_OR_ADMIN, "Detach an interface from a server"),
         (EXTERNAL_EVENTS, ADMIN, "Create one or more external events"),
+        (ASSISTED_SNAPSHOTS_CREATE, SERVICE_OR_ADMIN, "Create an assisted volume snapshot"),
+        (ASSISTED_SNAPSHOTS_DELETE, SERVICE_OR_ADMIN, "Delete an assisted volume snapshot"),
     ]
 )

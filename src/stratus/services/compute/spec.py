@@ -11,16 +11,18 @@ from stratus.api.runtime import Runtime
 from stratus.api.service import CatalogEntry, ServiceSpec, make_service_app
 from stratus.scheduler import Scheduler
 from stratus.scheduler.claims import HostClaims
-from stratus.services.compute import config as compute_config
 from stratus.services.compute import (
+    assisted_snapshot,
     policies,  # noqa: F401  (registers defaults)
     quota,
 )
+from stratus.services.compute import config as compute_config
 from stratus.services.compute.action import SNAPSHOT_TOPIC, ActionService
 from stratus.services.compute.aggregate import AggregateService
 from stratus.services.compute.api import actions as action_api
 from stratus.services.compute.api import (
     aggregates,
+    assisted_volume_snapshots,
     diagnostics,
     flavors,
     groups,
@@ -153,6 +155,7 @@ def build(runtime: Runtime) -> ASGIApp:
             *proxy_api.ROUTERS,
             volume_attachments.router,  # block storage (issue 8)
             volumes_proxy.router,  # block storage (issue 8)
+            assisted_volume_snapshots.router,
             root.router,
         ],
         formatter=compute_error,
@@ -164,6 +167,7 @@ def build(runtime: Runtime) -> ASGIApp:
         inner = inner.app
     inner.state.compute = built
     inner.state.volume_attachments = volume_attachment_service(runtime)  # block storage
+    inner.state.assisted_snapshots = assisted_snapshot.service_for(runtime)
     assert built.metadata is not None
     return metadata_mount.MetadataMount(root.LegacyV2(app), MetadataApp(built.metadata))
 
@@ -179,6 +183,9 @@ async def bootstrap(runtime: Runtime) -> None:
     await runtime.bus.consume(CONDUCTOR_TOPIC, built.servers.handle_conductor)
     await runtime.bus.consume(MOVES_TOPIC, built.moves.handle)
     await runtime.bus.consume(SNAPSHOT_TOPIC, built.actions.handle)
+    await runtime.bus.consume(
+        assisted_snapshot.TOPIC, assisted_snapshot.service_for(runtime).handle
+    )
     for res in built.servers.driver.hosts():
         # One in-process compute agent per simulated host, addressed by host name.
         await runtime.bus.consume(f"{COMPUTE_TOPIC}.{res.hostname}", built.servers.handle_compute)

@@ -150,6 +150,15 @@ class VolumeClient:
     async def delete_snapshot(self, ctx: RequestContext, snapshot_id: str) -> None:
         await self._svc().snapshots.delete(ctx, snapshot_id)
 
+    async def update_snapshot_status(
+        self, ctx: RequestContext, snapshot_id: str, status: str, *, progress: str | None = None
+    ) -> None:
+        """Compute's report on an assisted snapshot (os-update_snapshot_status)."""
+        body: dict[str, Any] = {"status": status}
+        if progress is not None:
+            body["progress"] = progress
+        await self._svc().snapshots.update_status(ctx, snapshot_id, body)
+
     async def create(
         self,
         ctx: RequestContext,

@@ -81,7 +81,6 @@ async def show_version(request: Request, _ctx: AnonCtx) -> Response:
 
 # Upstream compute routes this service does not serve yet: 501, never a pretend success.
 _NOT_SERVED = (
-    "os-assisted-volume-snapshots",
     "os-server-external-events",
     "os-volumes",
     "os-volumes_boot",

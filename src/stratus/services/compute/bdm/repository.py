@@ -38,6 +38,16 @@ async def find(session: AsyncSession, instance_uuid: str, volume_id: str) -> Vol
     return result.scalars().first()
 
 
+async def of_volume(session: AsyncSession, volume_id: str) -> list[VolumeMapping]:
+    """Every server's mapping of ``volume_id`` (more than one: a multiattach volume)."""
+    result = await session.execute(
+        select(VolumeMapping)
+        .where(VolumeMapping.volume_id == volume_id)
+        .order_by(VolumeMapping.created_at)
+    )
+    return list(result.scalars())
+
+
 async def add(session: AsyncSession, row: VolumeMapping) -> None:
     session.add(row)
     await session.flush()

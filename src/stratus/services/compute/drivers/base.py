@@ -124,6 +124,20 @@ class ComputeDriver(Protocol):
 
     async def unrescue(self, host: str, uuid: str) -> PowerState: ...
 
+    async def volume_snapshot_create(
+        self, host: str, uuid: str, volume_id: str, new_file: str
+    ) -> None:
+        """An assisted volume snapshot (file-backed volumes, nova's libvirt driver): the
+        guest's disk of ``volume_id`` continues in the new overlay ``new_file``."""
+        ...
+
+    async def volume_snapshot_delete(
+        self, host: str, uuid: str, volume_id: str, delete_info: dict[str, object]
+    ) -> None:
+        """Merge a snapshot file (``delete_info['file_to_merge']``) out of the guest's
+        chain of ``volume_id`` (into ``merge_target_file``, or its successor)."""
+        ...
+
     async def trigger_crash_dump(self, host: str, uuid: str) -> None:
         """Inject an NMI (the guest kernel writes a crash dump)."""
         ...

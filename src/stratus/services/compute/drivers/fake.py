@@ -153,6 +153,40 @@ class FakeComputeDriver:
         header = struct.pack(">4sIQIIQ", b"QFI\xfb", 3, 0, 0, 16, size)
         return header.ljust(512, b"\0") + hashlib.sha256(seed).digest() * 128
 
+    async def volume_snapshot_create(
+        self, host: str, uuid: str, volume_id: str, new_file: str
+    ) -> None:
+        self._ops.check("volume_snapshot_create", host)
+        self._spec(host, uuid)
+        if self.power_state(host, uuid) != PowerState.RUNNING:
+            raise DriverOperationFailed(f"instance {uuid} is not running")
+        chain = self._ops.volume_chains.setdefault((uuid, volume_id), [])
+        if new_file in chain:
+            raise DriverOperationFailed(f"{new_file} is already in the chain of {volume_id}")
+        chain.append(new_file)
+
+    async def volume_snapshot_delete(
+        self, host: str, uuid: str, volume_id: str, delete_info: dict[str, object]
+    ) -> None:
+        self._ops.check("volume_snapshot_delete", host)
+        self._spec(host, uuid)
+        if delete_info.get("type", "qcow2") != "qcow2":
+            raise DriverOperationFailed(f"unknown delete_info type {delete_info.get('type')}")
+        if "file_to_merge" not in delete_info:
+            raise DriverOperationFailed("delete_info has no file_to_merge")
+        chain = self._ops.volume_chains.get((uuid, volume_id), [])
+        merge = delete_info["file_to_merge"]
+        if merge not in chain:
+            raise DriverOperationFailed(f"{merge} is not in the chain of {volume_id}")
+        target = delete_info.get("merge_target_file")
+        if target is not None and target not in chain:
+            raise DriverOperationFailed(f"{target} is not in the chain of {volume_id}")
+        chain.remove(str(merge))
+
+    def volume_chain(self, uuid: str, volume_id: str) -> list[str]:
+        """The overlay files assisted snapshots left on the guest's disk of ``volume_id``."""
+        return list(self._ops.volume_chains.get((uuid, volume_id), []))
+
     async def rescue(self, host: str, uuid: str, image_id: str) -> PowerState:
         self._ops.check("rescue", host)
         self._spec(host, uuid)
@@ -301,6 +335,8 @@ class FakeOperations:
         self.control: dict[str, _Control] = {}
         self.hold = False
         self.hold_snapshots = False
+        # (instance, volume) -> overlay files of assisted volume snapshots, oldest first
+        self.volume_chains: dict[tuple[str, str], list[str]] = {}
         self.stopped: set[str] = set()
 
     def check(self, operation: str, host: str) -> None:
