@@ -1,6 +1,7 @@
 """select_destinations: ask placement for candidates, filter, weigh, claim the best."""
 
 import contextlib
+import copy
 import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -95,7 +96,7 @@ class Scheduler:
             if not all(f.passes(state, spec) for f in filters):
                 continue
             if state is shared:
-                state = dataclasses.replace(shared)
+                state = copy.copy(shared)
             _apply_summary(state, found.summaries.get(uuid, {}))
             state.failed_builds = self.failed_builds.get(state.host, 0)
             by_host[uuid] = (state, allocations)

@@ -1,7 +1,6 @@
 """Compute hosts: nova services (with heartbeats), compute nodes registered in placement as
 resource providers, and the host states the scheduler reads."""
 
-import asyncio
 import datetime as dt
 import time
 import uuid as uuidlib
@@ -19,7 +18,6 @@ from stratus.services.compute.errors import ServiceNotFound
 from stratus.services.compute.models import ComputeNode, ComputeService
 from stratus.services.placement.client import PlacementClient
 
-_REPORTS_IN_FLIGHT = 8
 # Longest a host snapshot serves the scheduler without a rebuild (seconds).
 _SNAPSHOT_TTL = 5.0
 _NS = uuidlib.UUID("6d7a3f0e-5b0f-4d38-9c3c-2f0d3f7c1a11")
@@ -100,15 +98,19 @@ class HostService:
                     node.local_gb = res.disk_gb
                     node.updated_at = now
         if self.placement is not None:
-            # Reports overlap: each is a few short placement transactions, mostly waiting on
-            # the database, so a handful in flight at once multiplies the throughput.
-            gate = asyncio.Semaphore(_REPORTS_IN_FLIGHT)
-
-            async def report(res: HostResources) -> None:
-                async with gate:
-                    await self._report(res)
-
-            await asyncio.gather(*(report(res) for res in hosts))
+            # One bulk report (a few statements per few hundred hosts), not six placement
+            # transactions per host: 10,000 simulated hosts took minutes that way.
+            await self.placement.report_providers(
+                [
+                    (
+                        node_uuid(res.hostname),
+                        res.hostname,
+                        self.inventories(res),
+                        sorted(res.traits),
+                    )
+                    for res in hosts
+                ]
+            )
         # Registering thousands of hosts can outlast service_down_time: they are up now.
         await self.heartbeat()
 
@@ -133,13 +135,6 @@ class HostService:
             created_at=now,
             updated_at=now,
         )
-
-    async def _report(self, res: HostResources) -> None:
-        assert self.placement is not None
-        uuid = node_uuid(res.hostname)
-        await self.placement.ensure_provider(uuid, res.hostname)
-        await self.placement.set_inventories(uuid, self.inventories(res))
-        await self.placement.set_traits(uuid, sorted(res.traits))
 
     def inventories(self, res: HostResources) -> dict[str, dict[str, Any]]:
         """What the host reports to placement: shared CPUs as VCPU (overcommitted by

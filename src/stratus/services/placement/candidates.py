@@ -72,9 +72,15 @@ class Finder:
             if shares_trait is not None
             else set()
         )
+        self.roots = sorted(self.trees)
         self._anchors: dict[int, set[int]] = {}
-        # provider summaries as the service shapes them, memoised for this snapshot
+        # Provider summaries and allocation requests as the service shapes them, memoised
+        # for this snapshot (the service drops a provider's summary when its usage changes
+        # and both when names change; see find_candidates).
         self.summaries: dict[int, dict[str, Any]] = {}
+        self.requests: dict[Candidate, tuple[dict[str, dict[str, int]], dict[str, list[str]]]]
+        self.requests = {}
+        self.names: object = None
         self.by_uuid = {rp.uuid: rp.id for rp in facts.values()}
 
     def anchors(self, rp_id: int) -> set[int]:
@@ -226,7 +232,7 @@ class Finder:
         wanted = sorted(group.resources.items())
         rcs = [rc for rc, _ in wanted]
         out: list[Candidate] = []
-        anchors = [root] if root is not None else sorted(self.trees)
+        anchors = [root] if root is not None else self.roots
         # Only trees holding a provider in the aggregates (or rooted in them) and a
         # provider with one of the first required traits can answer: skip the rest.
         if in_aggs is not None:
@@ -244,6 +250,15 @@ class Finder:
             if anchor in bad_aggs:
                 continue
             anchor_in = in_aggs is None or anchor in in_aggs
+            members = self.trees[anchor]
+            if len(members) == 1:
+                # A lone provider (most compute nodes): it holds every class or nothing.
+                found = self._lone(members[0], group, wanted, anchor_in, in_aggs, bad_aggs)
+                if found is not None:
+                    out.append(found)
+                    if len(out) >= stop_at:
+                        break
+                continue
             choices: list[list[int]] = []
             for rc, amount in wanted:
                 fitting = []
@@ -268,6 +283,29 @@ class Finder:
                 if len(out) >= stop_at:
                     break
         return out
+
+    def _lone(
+        self,
+        rid: int,
+        group: RequestGroup,
+        wanted: Sequence[tuple[int, int]],
+        anchor_in: bool,
+        in_aggs: set[int] | None,
+        bad_aggs: set[int],
+    ) -> Candidate | None:
+        """_walk_trees' answer for a tree of one provider."""
+        if rid in bad_aggs or not (anchor_in or rid in (in_aggs or ())):
+            return None
+        rp = self.facts[rid]
+        invs = rp.inventories
+        for rc, amount in wanted:
+            inv = invs.get(rc)
+            if inv is None or not inv.fits(amount):
+                return None
+        if not self._traits_ok((rid,), group):
+            return None
+        res = tuple((rid, rc, amount) for rc, amount in wanted)
+        return Candidate(rp.root_id, res, ((group.suffix, frozenset((rid,))),))
 
     def _traits_ok(self, rps: Iterable[int], group: RequestGroup) -> bool:
         if not group.required and not group.forbidden:

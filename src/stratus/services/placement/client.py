@@ -13,6 +13,7 @@ from stratus.services.placement.service import (
     GroupSpec,
     InventoryRecord,
     PlacementService,
+    ProviderReport,
     ProviderView,
     find_candidates,
 )
@@ -126,6 +127,24 @@ class PlacementClient:
                 if attempt == retries - 1:
                     raise
         raise AssertionError("unreachable")
+
+    async def report_providers(
+        self,
+        reports: Sequence[tuple[str, str, Mapping[str, Mapping[str, Any]], Sequence[str]]],
+    ) -> None:
+        """Many compute nodes at once: (uuid, name, inventories rc -> fields, traits) each;
+        providers are created when missing, inventory and traits made exactly these."""
+        await self.service.report_providers(
+            [
+                ProviderReport(
+                    uuid=uuid,
+                    name=name,
+                    inventories=[InventoryRecord.from_body(rc, v) for rc, v in invs.items()],
+                    traits=list(traits),
+                )
+                for uuid, name, invs, traits in reports
+            ]
+        )
 
     async def set_traits(self, uuid: str, traits: Sequence[str]) -> int:
         generation, _ = await self.service.provider_traits(uuid)

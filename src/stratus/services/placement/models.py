@@ -29,8 +29,25 @@ class ResourceProvider(Base):
     parent_provider_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("placement_resource_providers.id"), nullable=True, index=True
     )
+    # The usage epoch (PlacementEpoch "usage") of the last change to this provider's
+    # allocations: a search cache refreshes only providers marked past what it has seen.
+    usage_seq: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, default=0, server_default="0", index=True
+    )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class PlacementEpoch(Base):
+    """Counters that writers bump as the last statement of their transaction: "structure"
+    (providers, inventories, traits, aggregates) and "usage" (allocations). The row lock
+    is held until commit, so the counters grow in commit order: a reader that sees value
+    S also sees every change numbered up to S, in any process."""
+
+    __tablename__ = "placement_epochs"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
 
 
 class ResourceClass(Base):

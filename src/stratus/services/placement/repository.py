@@ -13,6 +13,7 @@ from stratus.services.placement.models import (
     Consumer,
     ConsumerType,
     Inventory,
+    PlacementEpoch,
     ProviderAggregate,
     ProviderTrait,
     ResourceClass,
@@ -230,6 +231,55 @@ async def bump_generation(session: AsyncSession, rp_id: int, expected: int) -> b
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def add_providers(session: AsyncSession, rows: Sequence[tuple[str, str]]) -> None:
+    """Root providers (uuid, name), in one statement; each is its own root."""
+    if not rows:
+        return
+    now = utcnow()
+    await session.execute(
+        insert(ResourceProvider),
+        [{"uuid": u, "name": n, "generation": 0, "created_at": now} for u, n in rows],
+    )
+    uuids = [u for u, _ in rows]
+    for start in range(0, len(uuids), 500):
+        await session.execute(
+            update(ResourceProvider)
+            .where(
+                ResourceProvider.uuid.in_(uuids[start : start + 500]),
+                ResourceProvider.root_provider_id.is_(None),
+            )
+            .values(root_provider_id=ResourceProvider.id)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def providers_by_names(session: AsyncSession, names: Iterable[str]) -> dict[str, str]:
+    """name -> uuid of the providers with these names."""
+    wanted = list(set(names))
+    out: dict[str, str] = {}
+    for start in range(0, len(wanted), 500):
+        rows = await session.execute(
+            select(ResourceProvider.name, ResourceProvider.uuid).where(
+                ResourceProvider.name.in_(wanted[start : start + 500])
+            )
+        )
+        out.update({n: u for n, u in rows.all()})
+    return out
+
+
+async def bump_generations(session: AsyncSession, rp_ids: Iterable[int]) -> None:
+    """One more generation for each provider (whose rows the caller has locked)."""
+    ids = sorted(set(rp_ids))
+    now = utcnow()
+    for start in range(0, len(ids), 500):
+        await session.execute(
+            update(ResourceProvider)
+            .where(ResourceProvider.id.in_(ids[start : start + 500]))
+            .values(generation=ResourceProvider.generation + 1, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
 async def child_ids(session: AsyncSession, rp_id: int) -> list[int]:
     rows = await session.execute(
         select(ResourceProvider.id).where(ResourceProvider.parent_provider_id == rp_id)
@@ -283,6 +333,22 @@ async def inventories(session: AsyncSession, rp_id: int) -> list[Inventory]:
     return list(rows.scalars().all())
 
 
+async def inventories_of(session: AsyncSession, rp_ids: Sequence[int]) -> list[Inventory]:
+    ids = list(set(rp_ids))
+    out: list[Inventory] = []
+    for start in range(0, len(ids), 500):
+        rows = await session.execute(
+            select(Inventory).where(Inventory.resource_provider_id.in_(ids[start : start + 500]))
+        )
+        out.extend(rows.scalars().all())
+    return out
+
+
+async def add_inventories(session: AsyncSession, rows: list[dict[str, object]]) -> None:
+    if rows:
+        await session.execute(insert(Inventory), rows)
+
+
 async def delete_inventories(session: AsyncSession, inv_ids: Sequence[int]) -> None:
     if inv_ids:
         await session.execute(delete(Inventory).where(Inventory.id.in_(list(inv_ids))))
@@ -325,6 +391,34 @@ async def provider_trait_ids(session: AsyncSession, rp_id: int) -> set[int]:
         select(ProviderTrait.trait_id).where(ProviderTrait.resource_provider_id == rp_id)
     )
     return {r[0] for r in rows.all()}
+
+
+async def trait_ids_of(session: AsyncSession, rp_ids: Sequence[int]) -> dict[int, set[int]]:
+    ids = list(set(rp_ids))
+    out: dict[int, set[int]] = defaultdict(set)
+    for start in range(0, len(ids), 500):
+        rows = await session.execute(
+            select(ProviderTrait.resource_provider_id, ProviderTrait.trait_id).where(
+                ProviderTrait.resource_provider_id.in_(ids[start : start + 500])
+            )
+        )
+        for rp, trait in rows.all():
+            out[rp].add(trait)
+    return out
+
+
+async def set_traits_of(session: AsyncSession, traits: dict[int, set[int]]) -> None:
+    """Replace the traits of every provider listed, in a few statements."""
+    ids = sorted(traits)
+    for start in range(0, len(ids), 500):
+        await session.execute(
+            delete(ProviderTrait).where(
+                ProviderTrait.resource_provider_id.in_(ids[start : start + 500])
+            )
+        )
+    rows = [{"resource_provider_id": rp, "trait_id": t} for rp in ids for t in traits[rp]]
+    if rows:
+        await session.execute(insert(ProviderTrait), rows)
 
 
 async def replace_provider_traits(
@@ -481,7 +575,8 @@ class ProviderFacts:
 
 
 async def load_facts(session: AsyncSession) -> dict[int, ProviderFacts]:
-    """Every provider with its inventories, usage, traits and aggregates, in five queries."""
+    """Every provider with its inventories, usage, traits and aggregates, in five queries.
+    Read the epochs before this: what it reads is at least as new as they say."""
     facts: dict[int, ProviderFacts] = {}
     rp_rows = await session.execute(
         select(
@@ -538,24 +633,58 @@ async def load_facts(session: AsyncSession) -> dict[int, ProviderFacts]:
     return facts
 
 
-async def facts_stamp(session: AsyncSession) -> tuple[object, ...]:
-    """A cheap fingerprint that changes whenever provider facts may have: every inventory,
-    trait, aggregate, parent or allocation write bumps a generation or updated_at, adds
-    allocation rows (new ids) or removes rows (counts)."""
-    rp = (
+STRUCTURE = "structure"
+USAGE = "usage"
+
+
+async def epochs(session: AsyncSession) -> dict[str, int]:
+    """The change counters (see PlacementEpoch): one two-row read per search."""
+    rows = await session.execute(select(PlacementEpoch.name, PlacementEpoch.seq))
+    return {name: int(seq) for name, seq in rows.all()}
+
+
+async def bump_epoch(session: AsyncSession, name: str) -> int:
+    """Take the next number of one counter. Call it last in the transaction (after every
+    provider row it locks) and take "structure" before "usage" when both: the row lock,
+    held until commit, makes the numbers follow commit order."""
+    result = await session.execute(
+        update(PlacementEpoch)
+        .where(PlacementEpoch.name == name)
+        .values(seq=PlacementEpoch.seq + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        session.add(PlacementEpoch(name=name, seq=1))
+        await session.flush()
+        return 1
+    row = await session.execute(select(PlacementEpoch.seq).where(PlacementEpoch.name == name))
+    return int(row.scalar_one())
+
+
+async def mark_usage(session: AsyncSession, rp_ids: Iterable[int]) -> None:
+    """Record that these providers' allocations changed (in this transaction)."""
+    ids = sorted(set(rp_ids))
+    if not ids:
+        return
+    seq = await bump_epoch(session, USAGE)
+    for start in range(0, len(ids), 500):
         await session.execute(
-            select(
-                func.count(ResourceProvider.id),
-                func.sum(ResourceProvider.generation),
-                func.max(ResourceProvider.updated_at),
-                func.max(ResourceProvider.id),
-            )
+            update(ResourceProvider)
+            .where(ResourceProvider.id.in_(ids[start : start + 500]))
+            .values(usage_seq=seq)
+            .execution_options(synchronize_session=False)
         )
-    ).one()
-    alloc = (
-        await session.execute(select(func.count(Allocation.id), func.max(Allocation.id)))
-    ).one()
-    return (*tuple(rp), *tuple(alloc))
+
+
+async def usage_changes(session: AsyncSession, since: int) -> dict[int, int]:
+    """Provider id -> generation, for the providers whose allocations changed after the
+    usage epoch ``since``."""
+    rows = await session.execute(
+        select(ResourceProvider.id, ResourceProvider.generation).where(
+            ResourceProvider.usage_seq > since
+        )
+    )
+    return {rid: gen for rid, gen in rows.all()}
 
 
 def group_by_root(facts: dict[int, ProviderFacts]) -> dict[int, list[int]]:

@@ -87,6 +87,21 @@ class InventoryRecord:
 
 
 @dataclass
+class ProviderReport:
+    """One compute node's provider as its host reports it (see report_providers)."""
+
+    uuid: str
+    name: str
+    inventories: list[InventoryRecord]
+    traits: list[str]
+
+
+_REPORT_CHUNK = 500
+# Most allocation requests one provider snapshot keeps shaped (see find_candidates).
+_SHAPED_MAX = 50_000
+
+
+@dataclass
 class ConsumerAllocations:
     """What one consumer should hold after a write: {rp uuid: {rc: amount}} (empty to drop)."""
 
@@ -120,6 +135,15 @@ INCOMPLETE_PROJECT = "00000000-0000-0000-0000-000000000000"
 INCOMPLETE_USER = "00000000-0000-0000-0000-000000000000"
 
 
+@dataclass
+class _FactsCache:
+    """Provider facts and the epochs they are at (see PlacementService.facts)."""
+
+    structure: int
+    usage: int
+    facts: dict[int, repo.ProviderFacts]
+
+
 def normalize_uuid(value: str) -> str:
     return str(uuidlib.UUID(value))
 
@@ -131,7 +155,7 @@ class PlacementService:
         self._rc_names: dict[int, str] = {}
         self._trait_ids: dict[str, int] = {}
         self._trait_names: dict[int, str] = {}
-        self._facts: tuple[tuple[object, ...], dict[int, repo.ProviderFacts]] | None = None
+        self._facts: _FactsCache | None = None
         self._finder: tuple[dict[int, repo.ProviderFacts], Any] | None = None
 
     # --- bootstrapping and name caches ----------------------------------------------
@@ -182,15 +206,32 @@ class PlacementService:
         return self._trait_names[ident]
 
     async def facts(self, s: AsyncSession) -> dict[int, repo.ProviderFacts]:
-        """Provider facts for searches, reloaded only when the database says they changed
-        (valid across processes: the stamp is read from the database each time)."""
-        stamp = await repo.facts_stamp(s)
+        """Provider facts for searches, as fresh as the database at this read, in any
+        process: the epochs are read each time. A structure change (provider, inventory,
+        trait, aggregate) reloads everything; an allocation change reloads the usage and
+        generation of only the providers it touched."""
+        marks = await repo.epochs(s)
+        structure, usage = marks.get(repo.STRUCTURE, 0), marks.get(repo.USAGE, 0)
         cached = self._facts
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
-        facts = await repo.load_facts(s)
-        self._facts = (stamp, facts)
-        return facts
+        if cached is None or cached.structure != structure:
+            facts = await repo.load_facts(s)
+            self._facts = _FactsCache(structure, usage, facts)
+            return facts
+        if usage != cached.usage:
+            changed = await repo.usage_changes(s, cached.usage)
+            known = [rid for rid in changed if rid in cached.facts]
+            used = await repo.usages_for_providers(s, known)
+            memo = self._finder[1].summaries if self._finder is not None else {}
+            for rid in known:
+                rp = cached.facts[rid]
+                rp.generation = changed[rid]
+                for rc, inv in rp.inventories.items():
+                    inv.used = used.get((rid, rc), 0)
+                memo.pop(rid, None)
+            # A provider created since the last full load carries a newer structure
+            # epoch, so the next search reloads it whole.
+            cached.usage = usage
+        return cached.facts
 
     def known_trait_names(self) -> dict[int, str]:
         return self._trait_names
@@ -261,6 +302,7 @@ class PlacementService:
                 raise DuplicateName(
                     f"Conflicting resource provider name: {name} already exists."
                 ) from None
+            await repo.bump_epoch(s, repo.STRUCTURE)
             return await self._view(s, rp)
 
     async def update_provider(
@@ -288,6 +330,7 @@ class PlacementService:
                 raise DuplicateName(
                     f"Conflicting resource provider {name} already exists."
                 ) from None
+            await repo.bump_epoch(s, repo.STRUCTURE)
             return await self._view(s, rp)
 
     async def _reparent(
@@ -354,6 +397,7 @@ class PlacementService:
                     "resource providers."
                 )
             await repo.delete_provider(s, rp.id)
+            await repo.bump_epoch(s, repo.STRUCTURE)
 
     async def list_providers(
         self,
@@ -470,12 +514,19 @@ class PlacementService:
         (only for POST of one inventory, which upstream checks through its own read)."""
         if session is None:
             async with self.db.session() as s:
-                return await self._set_inventories(
-                    s, uuid, generation, records, replace, reserved_can_be_total
+                return await self.set_inventories(
+                    uuid,
+                    generation=generation,
+                    records=records,
+                    replace=replace,
+                    reserved_can_be_total=reserved_can_be_total,
+                    session=s,
                 )
-        return await self._set_inventories(
+        done = await self._set_inventories(
             session, uuid, generation, records, replace, reserved_can_be_total
         )
+        await repo.bump_epoch(session, repo.STRUCTURE)
+        return done
 
     async def _set_inventories(
         self,
@@ -532,6 +583,108 @@ class PlacementService:
         invs = await repo.inventories(s, rp.id)
         return rp.generation, [await self._inv_record(s, i) for i in invs]
 
+    async def report_providers(self, reports: Sequence[ProviderReport]) -> None:
+        """What compute nodes report, many at once: each provider is created when missing
+        and its inventory and traits made exactly those given, in a few statements per
+        chunk of providers instead of six transactions per provider. As nova's report
+        client, only what differs is written: an unchanged provider keeps its generation.
+        Missing custom traits are created first."""
+        for rep in reports:
+            for rec in rep.inventories:
+                check_record(rec, rep.uuid, True)
+        custom = sorted({t for r in reports for t in r.traits if t.startswith("CUSTOM_")})
+        if any(t not in self._trait_ids for t in custom):
+            await self._reload_names()
+            missing = [t for t in custom if t not in self._trait_ids]
+            if missing:
+                async with self.db.session() as s:
+                    have = await repo.name_ids(s, Trait)
+                    await repo.add_names(s, Trait, [t for t in missing if t not in have])
+                await self._reload_names()
+        for start in range(0, len(reports), _REPORT_CHUNK):
+            async with self.db.session() as s:
+                await self._report_chunk(s, reports[start : start + _REPORT_CHUNK])
+
+    async def _report_chunk(self, s: AsyncSession, reports: Sequence[ProviderReport]) -> None:
+        by_uuid = {normalize_uuid(r.uuid): r for r in reports}
+        rps = await repo.providers_by_uuids(s, by_uuid)
+        new = [(u, r.name) for u, r in by_uuid.items() if u not in rps]
+        if new:
+            taken = await repo.providers_by_names(s, [n for _, n in new])
+            clash = sorted(n for u, n in new if n in taken and taken[n] != u)
+            if clash or len({n for _, n in new}) != len(new):
+                raise DuplicateName(
+                    f"Conflicting resource provider name: {(clash or [new[0][1]])[0]} "
+                    "already exists."
+                )
+            await repo.add_providers(s, new)
+        existing = [rp.id for rp in rps.values()]
+        await repo.lock_providers(s, existing)
+        rps = await repo.providers_by_uuids(s, by_uuid)
+        ids = [rp.id for rp in rps.values()]
+        current: dict[int, dict[int, Inventory]] = defaultdict(dict)
+        for inv in await repo.inventories_of(s, ids):
+            current[inv.resource_provider_id][inv.resource_class_id] = inv
+        traits = await repo.trait_ids_of(s, ids)
+        usage = await repo.usages_for_providers(s, existing)
+        changed: set[int] = set()
+        new_traits: dict[int, set[int]] = {}
+        added: list[dict[str, object]] = []
+        gone: list[int] = []
+        now = repo.utcnow()
+        for rp_uuid, rep in by_uuid.items():
+            rp = rps[rp_uuid]
+            wanted: dict[int, InventoryRecord] = {}
+            for rec in rep.inventories:
+                ident = await self.rc_id(s, rec.resource_class)
+                if ident is None:
+                    raise PlacementBadRequest(
+                        f"Unknown resource class in inventory for resource provider "
+                        f"{rp_uuid}: No such resource class {rec.resource_class}."
+                    )
+                wanted[ident] = rec
+            have = current.get(rp.id, {})
+            removed = [rc for rc in have if rc not in wanted]
+            in_use = sorted(rc for rc in removed if usage.get((rp.id, rc), 0) > 0)
+            if in_use:
+                names = ", ".join([await self.rc_name(s, rc) for rc in in_use])
+                raise InventoryInUse(
+                    f"update conflict: Inventory for '{names}' on resource provider "
+                    f"'{rp_uuid}' in use."
+                )
+            if removed:
+                gone.extend(have[rc].id for rc in removed)
+                changed.add(rp.id)
+            for ident, rec in wanted.items():
+                held = have.get(ident)
+                fields = rec.as_dict()
+                if held is None:
+                    added.append(
+                        {
+                            "resource_provider_id": rp.id,
+                            "resource_class_id": ident,
+                            "created_at": now,
+                            **fields,
+                        }
+                    )
+                    changed.add(rp.id)
+                elif any(getattr(held, k) != v for k, v in fields.items()):
+                    for k, v in fields.items():
+                        setattr(held, k, v)
+                    held.updated_at = now
+                    changed.add(rp.id)
+            want_traits = set((await self.trait_ids(s, list(rep.traits))).values())
+            if want_traits != traits.get(rp.id, set()):
+                new_traits[rp.id] = want_traits
+                changed.add(rp.id)
+        await repo.delete_inventories(s, gone)
+        await repo.add_inventories(s, added)
+        await repo.set_traits_of(s, new_traits)
+        await s.flush()
+        await repo.bump_generations(s, changed)
+        if changed or new:
+            await repo.bump_epoch(s, repo.STRUCTURE)
+
     async def delete_inventory(self, uuid: str, rc: str, *, generation: int | None = None) -> None:
         async with self.db.session() as s:
             rp = await self._get_rp(s, uuid)
@@ -547,6 +700,7 @@ class PlacementService:
                     f"Unable to delete inventory of class {rc}: resource provider generation "
                     "conflict"
                 )
+            await repo.bump_epoch(s, repo.STRUCTURE)
 
     async def delete_all_inventories(self, uuid: str) -> None:
         async with self.db.session() as s:
@@ -564,6 +718,7 @@ class PlacementService:
             await repo.delete_inventories(s, [i.id for i in current])
             if not await repo.bump_generation(s, rp.id, rp.generation):
                 raise ConcurrentUpdate("resource provider generation conflict")
+            await repo.bump_epoch(s, repo.STRUCTURE)
 
     async def usages_for_provider(self, uuid: str) -> tuple[int, dict[str, int]]:
         async with self.db.reader() as s:
@@ -692,6 +847,7 @@ class PlacementService:
             await repo.replace_provider_traits(s, rp.id, ids.values())
             if not await repo.bump_generation(s, rp.id, generation):
                 raise ConcurrentUpdate("Resource provider's generation already changed.")
+            await repo.bump_epoch(s, repo.STRUCTURE)
             return generation + 1, sorted(set(traits))
 
     async def clear_provider_traits(self, uuid: str) -> None:
@@ -703,6 +859,7 @@ class PlacementService:
                     "Resource provider's generation already changed. Please update the "
                     "generation and try again."
                 )
+            await repo.bump_epoch(s, repo.STRUCTURE)
 
     # --- aggregates ----------------------------------------------------------------------
 
@@ -724,6 +881,7 @@ class PlacementService:
             await repo.replace_provider_aggregates(s, rp.id, aggregates)
             if not await repo.bump_generation(s, rp.id, rp.generation):
                 raise ConcurrentUpdate("Resource provider's generation already changed.")
+            await repo.bump_epoch(s, repo.STRUCTURE)
             return rp.generation + 1, await repo.provider_aggregates(s, rp.id)
 
     # --- allocations ---------------------------------------------------------------------
@@ -778,11 +936,11 @@ class PlacementService:
         """Replace the allocations of every consumer listed, atomically, checking consumer
         generations and capacity (the upstream 'replace_all')."""
         if session is not None:
-            await self._write_allocations(session, requests)
+            await repo.mark_usage(session, await self._write_allocations(session, requests))
             return
         try:
             async with self.db.session() as s:
-                await self._write_allocations(s, requests)
+                await repo.mark_usage(s, await self._write_allocations(s, requests))
         except IntegrityError:
             # two writers created the same new consumer at once: the loser retries
             raise ConcurrentUpdate(
@@ -791,7 +949,9 @@ class PlacementService:
 
     async def _write_allocations(
         self, s: AsyncSession, requests: Sequence[ConsumerAllocations]
-    ) -> None:
+    ) -> set[int]:
+        """Returns the ids of the providers whose allocations changed (the caller marks
+        them with repo.mark_usage as the transaction's last write)."""
         now = repo.utcnow()
         rp_uuids = {u for r in requests for u in r.allocations}
         rps = await repo.providers_by_uuids(s, rp_uuids)
@@ -886,6 +1046,7 @@ class PlacementService:
                     "Inventory and/or allocations changed while attempting to allocate: "
                     "Another thread concurrently updated the data. Please retry your update"
                 )
+        return set(touched)
 
     async def _check_capacity(
         self,
@@ -948,11 +1109,20 @@ class PlacementService:
             allocs = await repo.allocations_for_consumer(s, consumer_uuid)
             if not allocs:
                 raise PlacementNotFound(f"No allocations for consumer '{consumer_uuid}'")
+            # Provider locks first, in id order, as every allocation writer takes them
+            # (the usage mark below writes these rows after taking the usage epoch).
+            touched = {a.resource_provider_id for a in allocs}
+            await repo.lock_providers(s, touched)
+            # A concurrent writer may have moved the consumer before the locks were ours.
+            moved = await repo.provider_ids_for_consumers(s, [consumer_uuid]) - touched
+            await repo.lock_providers(s, moved)
+            touched |= moved
             # As upstream, releasing allocations leaves provider generations alone.
             await repo.delete_allocations_for_consumer(s, consumer_uuid)
             consumer = await repo.consumer_by_uuid(s, consumer_uuid)
             if consumer is not None:
                 await repo.delete_consumer(s, consumer.id)
+            await repo.mark_usage(s, touched)
 
     # --- usages --------------------------------------------------------------------------
 
@@ -1018,11 +1188,13 @@ class PlacementService:
                     replace=True,
                     reserved_can_be_total=True,
                 )
-            await self._write_allocations(s, allocations)
+            touched = await self._write_allocations(s, allocations)
             for rp_uuid, (_generation, records) in inventories.items():
                 await self._set_inventories(
                     s, rp_uuid, None, records, replace=True, reserved_can_be_total=True
                 )
+            await repo.bump_epoch(s, repo.STRUCTURE)
+            await repo.mark_usage(s, touched)
 
     async def _records(self, s: AsyncSession, uuid: str) -> list[InventoryRecord]:
         rp = await self._get_rp(s, uuid)
@@ -1064,6 +1236,7 @@ __all__ = [
     "ConsumerView",
     "InventoryRecord",
     "PlacementService",
+    "ProviderReport",
     "ProviderView",
     "UsageTotals",
 ]
@@ -1153,13 +1326,27 @@ async def find_candidates(
     )
     rc_names = svc.known_rc_names()
     trait_names = svc.known_trait_names()
+    seen = finder.names
+    if not (isinstance(seen, tuple) and seen[0] is rc_names and seen[1] is trait_names):
+        # A class or trait was added, renamed or removed: what was shaped is stale.
+        finder.summaries.clear()
+        finder.requests.clear()
+        finder.names = (rc_names, trait_names)
+    # Shaped requests are shared between answers (read-only); a new request shape adds
+    # new ones, so keep the memo bounded.
+    shaped = finder.requests
+    if len(shaped) > _SHAPED_MAX:
+        shaped.clear()
     requests = []
     for c in result.candidates:
-        allocs: dict[str, dict[str, int]] = {}
-        for rp, rc_ident, amount in c.resources:
-            allocs.setdefault(facts[rp].uuid, {})[rc_names[rc_ident]] = amount
-        mappings = {suffix: sorted(facts[rp].uuid for rp in rps) for suffix, rps in c.mappings}
-        requests.append((allocs, mappings))
+        done = shaped.get(c)
+        if done is None:
+            allocs: dict[str, dict[str, int]] = {}
+            for rp, rc_ident, amount in c.resources:
+                allocs.setdefault(facts[rp].uuid, {})[rc_names[rc_ident]] = amount
+            mappings = {suffix: sorted(facts[rp].uuid for rp in rps) for suffix, rps in c.mappings}
+            done = shaped[c] = (allocs, mappings)
+        requests.append(done)
     summaries: dict[str, dict[str, Any]] = {}
     memo: dict[int, dict[str, Any]] = finder.summaries
     for rp_id in result.summary_ids:
