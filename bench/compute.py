@@ -6,19 +6,26 @@
    ``GET /servers/detail?changes-since=`` poll loop, as a client waiting on many servers
    does; ``--watch each`` polls ``GET /servers/{id}`` every 50 ms per server (the method of
    the first figures, which loads the API with ~1,000 requests/s at concurrency 50).
+   ``--cloud process`` (default) serves the cloud from ``stratus up`` in its own process, as
+   deployed; ``--cloud thread`` from a thread of the benchmark's process (the first figures'
+   method: client and cloud then share one interpreter lock). ``--concurrency 1,5,50`` sweeps
+   levels on one cloud: by Little's law the latency at 50 in flight is 50 / (boots/s), so the
+   low levels show the latency of one boot and the high one the throughput.
 2. scheduling: one scheduling decision (host snapshot, placement candidates, filters,
    weighers, claim) in-process at N simulated hosts against 100 hosts, p50/p95 over repeated
    decisions; also how long the N hosts take to register.
 3. memory: resident memory per simulated host, from a cloud process with N hosts against one
    with 2 (each in its own process).
 
-    .venv/bin/python bench/compute.py boots [--hosts 100] [--servers 1000] [--concurrency 50]
+    .venv/bin/python bench/compute.py boots [--hosts 100] [--servers 1000] [--concurrency 1,5,50]
+        [--cloud process|thread] [--watch list|each] [--no-baseline]
     .venv/bin/python bench/compute.py scheduling [--sizes 1000,10000]
     .venv/bin/python bench/compute.py memory [--sizes 1000,10000]
 """
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -27,6 +34,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -141,13 +149,45 @@ async def _boot_all(
     }
 
 
-def run_boots(hosts: int, servers: int, concurrency: int, watch: str) -> dict[str, Any]:
-    with running_cloud(
-        Path(tempfile.mkdtemp(prefix="stratus-bench-compute-")),
-        services=SERVICES,
-        compute={"fake_hosts": hosts},
-    ) as cloud:
-        admin = cloud.connection("stratus-admin")
+@contextlib.contextmanager
+def _cloud(hosts: int, mode: str) -> Iterator[tuple[str, Path]]:
+    """A cloud with ``hosts`` simulated hosts: (url, clouds.yaml). ``process`` runs ``stratus
+    up`` (uvloop) in its own process, as deployed, so the benchmark client does not share the
+    cloud's interpreter lock; ``thread`` serves it from a thread of this process."""
+    if mode == "thread":
+        with running_cloud(
+            Path(tempfile.mkdtemp(prefix="stratus-bench-compute-")),
+            services=SERVICES,
+            compute={"fake_hosts": hosts},
+        ) as cloud:
+            yield cloud.url, cloud.clouds_yaml
+        return
+    from bench.common import start_stratus
+
+    stratus = start_stratus(
+        "bench-" + uuid.uuid4().hex[:12],
+        services=",".join(SERVICES),
+        env={
+            "STRATUS_COMPUTE__FAKE_HOSTS": str(hosts),
+            "STRATUS_IDENTITY__PASSWORD_HASH_ROUNDS": "4",
+        },
+    )
+    try:
+        yield stratus.url, stratus.data_dir / "clouds.yaml"
+    finally:
+        stratus.stop()
+
+
+def run_boots(
+    hosts: int, servers: int, concurrencies: list[int], watch: str, mode: str
+) -> list[dict[str, Any]]:
+    """One cloud, one boot run per concurrency level (in order)."""
+    import openstack.config
+    from openstack.connection import Connection
+
+    with _cloud(hosts, mode) as (url, clouds_yaml):
+        config = openstack.config.OpenStackConfig(config_files=[str(clouds_yaml)])
+        admin = Connection(config=config.get_one(cloud="stratus-admin"))
         image = admin.image.create_image(
             name="bench",
             disk_format="raw",
@@ -158,15 +198,19 @@ def run_boots(hosts: int, servers: int, concurrency: int, watch: str) -> dict[st
         # No quota in the way: the benchmark measures the build path.
         unlimited = {"quota_set": {"instances": -1, "cores": -1, "ram": -1}}
         resp = httpx.put(
-            f"{cloud.url}/compute/v2.1/os-quota-sets/{admin.current_project_id}",
+            f"{url}/compute/v2.1/os-quota-sets/{admin.current_project_id}",
             json=unlimited,
             headers={"X-Auth-Token": admin.auth_token},
             timeout=30,
         )
         resp.raise_for_status()
-        return asyncio.run(
-            _boot_all(cloud.url, admin.auth_token, image.id, servers, concurrency, watch)
-        )
+        return [
+            {
+                "concurrency": c,
+                **asyncio.run(_boot_all(url, admin.auth_token, image.id, servers, c, watch)),
+            }
+            for c in concurrencies
+        ]
 
 
 # -- 2. scheduling --------------------------------------------------------------------------
@@ -311,30 +355,47 @@ def main() -> None:
     parser.add_argument("part", choices=("boots", "scheduling", "memory"))
     parser.add_argument("--hosts", type=int, default=100)
     parser.add_argument("--servers", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument(
+        "--concurrency", default="50", help="boots: one level or a comma-separated sweep (1,5,50)"
+    )
+    parser.add_argument(
+        "--cloud",
+        choices=("process", "thread"),
+        default="process",
+        help="boots: the cloud in its own process (stratus up) or in a thread of the client's",
+    )
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="boots: skip the 2-host baseline cloud"
+    )
     parser.add_argument("--watch", choices=("list", "each"), default="list")
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--decisions", type=int, default=30)
     args = parser.parse_args()
     if args.part == "boots":
-        print(f"servers={args.servers} concurrency={args.concurrency} watch={args.watch}")
-        base: dict[str, Any] = {}
-        big: dict[str, Any] = {}
-        for name, hosts, out in (
-            ("2 hosts (baseline)", 2, base),
-            (f"{args.hosts} hosts", args.hosts, big),
-        ):
-            r = run_boots(hosts, args.servers, args.concurrency, args.watch)
-            out.update(r)
-            print(
-                f"{name:>20}: create->ACTIVE p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, "
-                f"{r['per_s']:.1f} boots/s, errors {r['errors']}",
-                flush=True,
-            )
+        levels = [int(c) for c in str(args.concurrency).split(",")]
         print(
-            f"p50 ratio {big['p50_ms'] / base['p50_ms']:.2f}, "
-            f"boots/s ratio {big['per_s'] / base['per_s']:.2f}"
+            f"servers={args.servers} concurrency={','.join(map(str, levels))} "
+            f"watch={args.watch} cloud={args.cloud}"
         )
+        runs: dict[str, list[dict[str, Any]]] = {}
+        for name, hosts in (("2 hosts (baseline)", 2), (f"{args.hosts} hosts", args.hosts)):
+            if args.no_baseline and hosts == 2:
+                continue
+            runs[name] = run_boots(hosts, args.servers, levels, args.watch, args.cloud)
+            for r in runs[name]:
+                print(
+                    f"{name:>20}: concurrency {r['concurrency']:>3}: create->ACTIVE p50 "
+                    f"{r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, "
+                    f"{r['per_s']:.1f} boots/s, errors {r['errors']}",
+                    flush=True,
+                )
+        if len(runs) == 2:
+            base, big = runs.values()
+            for b, r in zip(base, big, strict=True):
+                print(
+                    f"concurrency {r['concurrency']}: p50 ratio {r['p50_ms'] / b['p50_ms']:.2f}, "
+                    f"boots/s ratio {r['per_s'] / b['per_s']:.2f}"
+                )
     elif args.part == "scheduling":
         sizes = [int(s) for s in args.sizes.split(",")]
         base = asyncio.run(_scheduling(100, args.decisions))

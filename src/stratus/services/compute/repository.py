@@ -208,6 +208,35 @@ async def get_instance(
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def update_live_instance(session: AsyncSession, uuid: str, values: dict[str, Any]) -> bool:
+    """Set ``values`` on the instance unless it is deleted or being deleted (one UPDATE, the
+    row not loaded); False when nothing matched."""
+    stmt = (
+        update(Instance)
+        .where(
+            Instance.uuid == uuid,
+            Instance.deleted.is_(False),
+            or_(Instance.task_state.is_(None), Instance.task_state != "deleting"),
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    result = await session.execute(stmt)
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def mark_deleted(session: AsyncSession, uuid: str, values: dict[str, Any]) -> bool:
+    """Set ``values`` (the deleted state) on the live instance; False when it is gone."""
+    stmt = (
+        update(Instance)
+        .where(Instance.uuid == uuid, Instance.deleted.is_(False))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    result = await session.execute(stmt)
+    return bool(getattr(result, "rowcount", 0))
+
+
 async def list_instances(
     session: AsyncSession,
     clauses: Sequence[ColumnElement[bool]],
@@ -302,6 +331,17 @@ async def latest_action(session: AsyncSession, uuid: str, action: str) -> Instan
         .order_by(InstanceAction.id.desc())
     )
     return (await session.execute(stmt)).scalars().first()
+
+
+async def set_action_events(
+    session: AsyncSession, action_id: int, events: list[dict[str, Any]], now: dt.datetime
+) -> None:
+    await session.execute(
+        update(InstanceAction)
+        .where(InstanceAction.id == action_id)
+        .values(events=list(events), updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def touch(row: Any, now: dt.datetime) -> None:

@@ -212,6 +212,9 @@ class ServerService:
         # Writes config drives on the host before spawn (set by the compute spec).
         self.config_drives: MetadataService | None = None
         self._group_locks: dict[str, asyncio.Lock] = {}
+        # uuid -> (create action id, its events) while this process builds the instance:
+        # only the build appends to them, so each step writes them without reading first.
+        self._build_logs: dict[str, tuple[int, list[dict[str, Any]]]] = {}
 
     # -- reads -------------------------------------------------------------------------
 
@@ -364,12 +367,12 @@ class ServerService:
         now = utcnow()
         snapshot = _flavor_snapshot(flavor)
         rows: list[Instance] = []
+        # Limits and usage for the early answers (metadata items, how many of min..max fit)
+        # are read before the write transaction: SQLite has one writer, and the lock is not
+        # held across these reads. The claim below counts again under the project's lock
+        # row, so a concurrent boot cannot slip through between the two.
         async with self.db.reader() as s:
             usage = await repo.instance_usage(s, project_id)
-        async with self.db.session() as s:
-            # Limits are read inside the write transaction on purpose: a unified limit is a
-            # lookup through identity's own session, and nesting that inside many concurrent
-            # readers could exhaust the connection pool; writers are serialised.
             limits = await self.quota.limits(
                 s,
                 project_id,
@@ -378,13 +381,12 @@ class ServerService:
                     for n in ("instances", "cores", "ram", "metadata_items", "server_group_members")
                 ],
             )
-            meta_limit = limits.get("compute.metadata_items", -1)
-            if 0 <= meta_limit < len(req.metadata):
-                raise Forbidden(
-                    "Quota exceeded for metadata_items: the metadata has too many items."
-                )
             await personality.check_quota(self.quota, s, project_id, req.personality)
-            count = _fit(req, flavor, limits, usage)
+        meta_limit = limits.get("compute.metadata_items", -1)
+        if 0 <= meta_limit < len(req.metadata):
+            raise Forbidden("Quota exceeded for metadata_items: the metadata has too many items.")
+        count = _fit(req, flavor, limits, usage)
+        async with self.db.session() as s:
             await self._claim(s, project_id, flavor, count)
             group = await self._group_for_boot(s, ctx, req.hints.get("group"), count, limits)
             for index in range(count):
@@ -608,7 +610,8 @@ class ServerService:
         host = str(msg.server or msg.payload["host"])
         if msg.method == "spawn":
             spec = InstanceSpec(**msg.payload["spec"])
-            if self.config_drives is not None:
+            # An older conductor does not say: then the metadata service looks it up.
+            if self.config_drives is not None and msg.payload.get("config_drive", True):
                 await self.config_drives.build_config_drive(spec.uuid)
             return int(await self.driver.spawn(host, spec))
         if msg.method == "destroy":
@@ -628,12 +631,17 @@ class ServerService:
         except Exception as err:  # the build must end in ACTIVE or ERROR, never hang
             log.exception("build of %s failed", uuid)
             await self._fail(uuid, err, code=500)
+        finally:
+            self._build_logs.pop(uuid, None)
 
     async def _build(self, uuid: str) -> None:
         async with self.db.reader() as s:
             inst = await repo.get_instance(s, uuid)
+            action = await repo.latest_action(s, uuid, "create")
         if inst is None or inst.task_state == "deleting":
             return
+        if action is not None:
+            self._build_logs[uuid] = (action.id, list(action.events))
         start = utcnow()
         if self.scheduler is None:
             raise NoValidHost("The placement service is not enabled.")
@@ -697,9 +705,15 @@ class ServerService:
                 )
             )
             power = await self.bus.call(
-                Message(COMPUTE_TOPIC, "spawn", {"spec": spec_payload}, server=selection.host)
+                Message(
+                    COMPUTE_TOPIC,
+                    "spawn",
+                    {"spec": spec_payload, "config_drive": bool(inst.config_drive)},
+                    server=selection.host,
+                )
             )
-            info = await self._network_info(uuid)
+            # No port of ours: nothing for the info cache (no lookup).
+            info = await self._network_info(uuid) if created_ports or bound_ports else []
             done = await self._update(
                 uuid,
                 event=("compute_build_and_run_instance", start, selection.host),
@@ -785,9 +799,12 @@ class ServerService:
                 (required if value == "required" else forbidden).add(trait)
         same = _as_list(hints.get("same_host"))
         different = _as_list(hints.get("different_host"))
-        async with self.db.reader() as s:
-            same_hosts = await repo.hosts_of(s, same)
-            different_hosts = await repo.hosts_of(s, different)
+        same_hosts: set[str] = set()
+        different_hosts: set[str] = set()
+        if same or different:
+            async with self.db.reader() as s:
+                same_hosts = await repo.hosts_of(s, same)
+                different_hosts = await repo.hosts_of(s, different)
         spec = RequestSpec(
             instance_uuid=inst.uuid,
             project_id=inst.project_id,
@@ -855,12 +872,8 @@ class ServerService:
         """Apply ``values`` unless the instance is gone or being deleted; ``event`` (name,
         start, host) is recorded as a successful step in the same transaction."""
         async with self.db.session() as s:
-            inst = await repo.get_instance(s, uuid)
-            if inst is None or inst.task_state == "deleting":
+            if not await repo.update_live_instance(s, uuid, {**values, "updated_at": utcnow()}):
                 return False
-            for key, value in values.items():
-                setattr(inst, key, value)
-            inst.updated_at = utcnow()
             if event is not None:
                 await self._record(s, uuid, event[0], event[1], None, event[2])
             return True
@@ -918,31 +931,39 @@ class ServerService:
         host: str | None = None,
     ) -> None:
         """Append an event to the instance's create action, in the caller's transaction."""
+        entry = {
+            "event": name,
+            "start_time": start.isoformat(),
+            "finish_time": utcnow().isoformat(),
+            "result": "Success" if err is None else "Error",
+            "traceback": None if err is None else "".join(traceback.format_exception(err)),
+            "details": None if err is None else str(err),
+            "host": host or self.config.control_host,
+        }
+        known = self._build_logs.get(uuid)
+        if known is not None:  # a build in progress here: one UPDATE, no read
+            action_id, events = known
+            events.append(entry)
+            await repo.set_action_events(s, action_id, events, utcnow())
+            return
         action = await repo.latest_action(s, uuid, "create")
         if action is None:
             return
-        action.events = [
-            *action.events,
-            {
-                "event": name,
-                "start_time": start.isoformat(),
-                "finish_time": utcnow().isoformat(),
-                "result": "Success" if err is None else "Error",
-                "traceback": None if err is None else "".join(traceback.format_exception(err)),
-                "details": None if err is None else str(err),
-                "host": host or self.config.control_host,
-            },
-        ]
+        action.events = [*action.events, entry]
         action.updated_at = utcnow()
 
     # -- delete ------------------------------------------------------------------------
 
-    async def delete(self, ctx: RequestContext, uuid: str) -> None:
+    async def delete(self, ctx: RequestContext, uuid: str, *, policy: str | None = None) -> None:
+        """Delete ``uuid``; ``policy`` (when given) is checked against the server's owner
+        before anything changes."""
         now = utcnow()
         async with self.db.session() as s:
             inst = await repo.get_instance(s, uuid)
             if inst is None or not (ctx.is_admin or inst.project_id == ctx.project_id):
                 raise ServerNotFound(uuid)
+            if policy is not None:
+                ctx.can(policy, {"project_id": inst.project_id, "user_id": inst.user_id})
             if inst.locked and not ctx.is_admin:
                 raise Conflict(f"Instance {uuid} is locked")
             if inst.task_state == "deleting":
@@ -952,6 +973,7 @@ class ServerService:
             s.add(new_action(uuid, "delete", ctx, now))
             host = inst.host
             bound = [r["port_id"] for r in inst.requested_networks if r.get("port_id")]
+            grouped = bool(inst.scheduler_hints.get("group"))
         if host:
             await self.bus.call(Message(COMPUTE_TOPIC, "destroy", {"uuid": uuid}, server=host))
         if self.network is not None:
@@ -963,25 +985,36 @@ class ServerService:
         if self.scheduler is not None:
             await self.scheduler.release(uuid)
         await self._drop_moves(uuid)
-        if self.config_drives is not None:
-            await self.config_drives.forget(uuid)
         async with self.db.session() as s:
-            inst = await repo.get_instance(s, uuid)
-            if inst is None:
-                return
             now = utcnow()
-            await repo.remove_member(s, uuid)
-            inst.vm_state = "deleted"
-            inst.task_state = None
-            inst.power_state = int(PowerState.NOSTATE)
-            inst.deleted = True
-            inst.deleted_at = now
-            inst.terminated_at = now
-            inst.updated_at = now
+            gone = await repo.mark_deleted(
+                s,
+                uuid,
+                {
+                    "vm_state": "deleted",
+                    "task_state": None,
+                    "power_state": int(PowerState.NOSTATE),
+                    "deleted": True,
+                    "deleted_at": now,
+                    "terminated_at": now,
+                    "updated_at": now,
+                },
+            )
+            if not gone:
+                return
+            if self.config_drives is not None:
+                await self.config_drives.forget_rows(s, uuid)
+            if grouped:  # members join a group only on boot, through the group hint
+                await repo.remove_member(s, uuid)
+        if self.config_drives is not None:
+            await self.config_drives.forget_files(uuid)
 
     async def _drop_moves(self, uuid: str) -> None:
         """A server deleted mid-move (VERIFY_RESIZE, say): nova confirms the move, so the
         migration's claim on the source and the copy left there go too."""
+        async with self.db.reader() as s:  # most servers never moved: no write transaction
+            if not await repo.instance_migrations(s, uuid, statuses=MOVE_HOLDS_SOURCE):
+                return
         async with self.db.session() as s:
             moving = await repo.instance_migrations(s, uuid, statuses=MOVE_HOLDS_SOURCE)
             for row in moving:

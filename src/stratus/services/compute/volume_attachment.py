@@ -398,6 +398,9 @@ class VolumeAttachmentService:
         """Detach the server's volumes; delete those marked ``delete_on_termination``."""
         if self.volumes is None:
             return
+        async with self.db.reader() as s:  # most servers have none: no write transaction
+            if not await repo.of_server(s, server_id):
+                return
         async with self.db.session() as s:
             rows = await repo.of_server(s, server_id)
             for row in rows:

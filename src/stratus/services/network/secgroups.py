@@ -165,6 +165,11 @@ def normalized_cidr(prefix: str | None) -> str | None:
 class SecurityGroupService(Core):
     async def _ensure_default(self, ctx: RequestContext) -> None:
         if ctx.project_id:
+            # Almost always there already: look first, so listing takes no write transaction
+            # (SQLite has one writer).
+            async with self.db.reader() as session:
+                if await repo.default_group(session, ctx.project_id) is not None:
+                    return
             async with self.db.session() as session:
                 await ensure_default_group(session, ctx.project_id)
 

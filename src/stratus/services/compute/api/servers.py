@@ -652,10 +652,8 @@ async def _rebuild(request: Request, ctx: RequestContext, server_id: str, args: 
 
 @router.delete("/servers/{server_id}")
 async def delete_server(server_id: str, request: Request, ctx: Ctx) -> Response:
-    svc = services(request).servers
-    inst = await svc.get(ctx, server_id)
-    ctx.can(policies.SERVERS_DELETE, _target(inst))
-    await svc.delete(ctx, server_id)
+    # the policy is checked on the row the delete reads (no separate lookup first)
+    await services(request).servers.delete(ctx, server_id, policy=policies.SERVERS_DELETE)
     # block storage (issue 8): detach volumes, delete those with delete_on_termination
     await volume_attachment.service_for(request.app.state.runtime).server_deleted(ctx, server_id)
     return no_content(204)

@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from stratus.db import Database
 from stratus.kit.timeutil import utcnow
 from stratus.quota import QuotaEngine
@@ -252,10 +254,21 @@ class MetadataService:
 
     async def forget(self, uuid: str) -> None:
         """Drop what was kept for a deleted instance: its config drive and password."""
-        await self.clear_password(uuid)
         async with self.db.session() as s:
-            await repo.delete_files(s, uuid)
+            await self.forget_rows(s, uuid)
+        await self.forget_files(uuid)
+
+    async def forget_rows(self, session: AsyncSession, uuid: str) -> None:
+        """The password and injected files of a deleted instance, in the caller's
+        transaction (the server's delete)."""
+        await repo.delete_password(session, uuid)
+        await repo.delete_files(session, uuid)
+
+    async def forget_files(self, uuid: str) -> None:
+        """The config drive of a deleted instance, if it had one."""
         path = self.config_drive_path(uuid)
+        if not path.parent.is_dir():  # most instances have none: no trip to a thread
+            return
 
         def _remove() -> None:
             path.unlink(missing_ok=True)
