@@ -318,7 +318,7 @@ def test_groups_quota(
 ) -> None:
     project = demo_api.project_id
     quota = admin_api("GET", f"/os-quota-sets/{project}?usage=true").json()["quota_set"]
-    used = quota["groups"]["in_use"]
+    used, limit = quota["groups"]["in_use"], quota["groups"]["limit"]
     resp = admin_api("PUT", f"/os-quota-sets/{project}", json={"quota_set": {"groups": used + 1}})
     assert resp.status_code == 200, resp.text
     try:
@@ -334,7 +334,7 @@ def test_groups_quota(
         assert usage["groups"]["in_use"] == used + 1
         _delete_group(demo_api, gid)
     finally:
-        admin_api("PUT", f"/os-quota-sets/{project}", json={"quota_set": {"groups": 10}})
+        admin_api("PUT", f"/os-quota-sets/{project}", json={"quota_set": {"groups": limit}})
 
 
 # -- group snapshots ---------------------------------------------------------------------
@@ -435,3 +435,38 @@ def test_group_snapshot_microversion_and_missing_group(demo_api: Caller) -> None
     )
     assert resp.status_code == 404
     assert demo_api("GET", f"/group_snapshots/{uuid.uuid4()}", version=V).status_code == 404
+
+
+def test_group_from_snapshot_over_volume_quota_changes_nothing(
+    admin_api: Caller, demo_api: Caller, gtype: dict[str, Any], vtype: dict[str, Any]
+) -> None:
+    gid = _group(demo_api, gtype, vtype)
+    [_volume(demo_api, vtype, gid) for _ in range(2)]
+    resp = demo_api(
+        "POST", "/group_snapshots", version=V, json={"group_snapshot": {"group_id": gid}}
+    )
+    gsid = resp.json()["group_snapshot"]["id"]
+    demo_api.wait(f"/group_snapshots/{gsid}", "group_snapshot", "available", version=V)
+    project = demo_api.project_id
+    usage = admin_api("GET", f"/os-quota-sets/{project}?usage=true").json()["quota_set"]
+    used = usage["volumes"]["in_use"]
+    groups_before = len(demo_api("GET", "/groups", version=V).json()["groups"])
+    # room for one more volume, the group snapshot holds two
+    admin_api("PUT", f"/os-quota-sets/{project}", json={"quota_set": {"volumes": used + 1}})
+    try:
+        over = demo_api(
+            "POST",
+            "/groups/action",
+            version=V,
+            json={"create-from-src": {"group_snapshot_id": gsid}},
+        )
+        assert over.status_code == 413, over.text
+        assert len(demo_api("GET", "/groups", version=V).json()["groups"]) == groups_before
+        after = admin_api("GET", f"/os-quota-sets/{project}?usage=true").json()["quota_set"]
+        assert after["volumes"]["in_use"] == used
+    finally:
+        limit = usage["volumes"]["limit"]
+        admin_api("PUT", f"/os-quota-sets/{project}", json={"quota_set": {"volumes": limit}})
+    demo_api("DELETE", f"/group_snapshots/{gsid}", version=V)
+    demo_api.wait(f"/group_snapshots/{gsid}", "group_snapshot", "deleted", version=V)
+    _delete_group(demo_api, gid)

@@ -286,16 +286,6 @@ class GroupService:
                 origin = {"volume": [v.id for v in vols]}
             type_ids = (await repo.group_volume_types(s, [source.id])).get(source.id, [])
             await self._claim_group(s, project_id)
-            for type_id, size, _src in sources:
-                vtype = await repo.get_type(s, type_id)
-                await quota.claim(
-                    self.core.quota,
-                    s,
-                    project_id,
-                    volumes=1,
-                    gigabytes=size,
-                    type_name=vtype.name if vtype else None,
-                )
             now = utcnow()
             row = Group(
                 id=uuid_str(),
@@ -317,8 +307,18 @@ class GroupService:
                     s, GroupVolumeType(group_id=row.id, volume_type_id=type_id, position=i)
                 )
             members: list[tuple[VolumeSpec, str, SnapshotSpec | VolumeSpec]] = []
+            kind = "snapshot" if gsnap is not None else "volume"
             for i, (type_id, size, src) in enumerate(sources):
-                kind = "snapshot" if gsnap is not None else "volume"
+                vtype = await repo.get_type(s, type_id)
+                # each claim counts the members inserted before it (same transaction)
+                await quota.claim(
+                    self.core.quota,
+                    s,
+                    project_id,
+                    volumes=1,
+                    gigabytes=size,
+                    type_name=vtype.name if vtype else None,
+                )
                 vol = Volume(
                     id=uuid_str(),
                     project_id=project_id,
