@@ -43,7 +43,7 @@ def main() -> None:
             json={"quota_set": {"instances": -1, "cores": -1, "ram": -1}},
         )
         image = conn.image.create_image(
-            name="bench", disk_format="qcow2", container_format="bare", data=b"\0" * 4096
+            name="bench", disk_format="raw", container_format="bare", data=b"\0" * 4096
         )
 
         def settle(sid: str, *statuses: str) -> None:

@@ -82,12 +82,14 @@ async def test_over_the_limit(tmp_path: Path) -> None:
 
 
 async def test_rejected_by_the_check(tmp_path: Path) -> None:
-    def check(size: int, digests: dict[str, str]) -> None:
-        assert size == 3
-        raise ValueError(digests["md5"])
+    def check(got: spool_module.Spooled) -> None:
+        assert got.size == 3 and got.head == b"ab"
+        raise ValueError(got.digests["md5"])
 
     with pytest.raises(ValueError, match=hashlib.md5(b"abc").hexdigest()):
-        await spool(chunks(b"abc", 1), tmp_path / "t.part", tmp_path / "f", check=check)
+        await spool(
+            chunks(b"abc", 1), tmp_path / "t.part", tmp_path / "f", check=check, head_bytes=2
+        )
     assert files(tmp_path) == []
 
 

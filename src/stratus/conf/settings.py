@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     # Object storage (services/object_store/config.py: the ratelimit middleware's options).
     object_store: dict[str, Any] = Field(default_factory=dict)
+    # The image service (require_image_format_match: refuse uploads whose content does not
+    # match their disk_format, true by default as in Glance).
+    image: dict[str, Any] = Field(default_factory=dict)
 
     @property
     def database_url(self) -> str:

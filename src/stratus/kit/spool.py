@@ -223,11 +223,11 @@ async def spool(
     digests: Sequence[str] = ("md5",),
     max_bytes: int | None = None,
     head_bytes: int = 0,
-    check: Callable[[int, dict[str, str]], None] | None = None,
+    check: Callable[[Spooled], None] | None = None,
 ) -> Spooled:
     """Stream ``chunks`` to ``tmp_path``, then fsync and rename it to ``final_path``.
 
-    ``check(size, digests)`` runs before the file is made durable and may raise to reject it.
+    ``check(spooled)`` runs before the file is made durable and may raise to reject it.
     On any failure (including cancellation, or a client that went away) the partial file is
     removed and the error propagates, so nothing is left behind."""
     target = await _run(_File, tmp_path)
@@ -268,9 +268,9 @@ async def spool(
         if batch:
             submit(batch)
         await settle(0)
-        found = {h.name: h.hash.hexdigest() for h in hashes}
+        done = Spooled(size=size, digests={h.name: h.hash.hexdigest() for h in hashes}, head=head)
         if check is not None:
-            check(size, found)
+            check(done)
         finishing = True
         flight.append([_EXECUTOR.submit(target.finish, final_path)])
         await settle(0)
@@ -283,7 +283,7 @@ async def spool(
         cleanup = asyncio.to_thread(_settle, jobs, target, final_path, finishing)
         await asyncio.shield(cleanup)
         raise
-    return Spooled(size=size, digests=found, head=head)
+    return done
 
 
 def spool_sync(

@@ -34,7 +34,7 @@ def demo(cloud: RunningCloud) -> Any:
 def image(admin: Any) -> Any:
     img = admin.image.create_image(
         name="cirros-test",
-        disk_format="qcow2",
+        disk_format="raw",
         container_format="bare",
         visibility="public",
         data=b"\0" * 4096,

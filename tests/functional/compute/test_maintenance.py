@@ -76,7 +76,7 @@ def test_drain_keeps_group_rules_and_reports_what_cannot_move(cloud3: RunningClo
     }
     assert api("PUT", f"/os-quota-sets/{project}", json=quota).status_code == 200
     image = api.conn.image.create_image(
-        name="maint-img", disk_format="qcow2", container_format="bare", data=b"\0" * 1024
+        name="maint-img", disk_format="raw", container_format="bare", data=b"\0" * 1024
     )
 
     def group(policy: str) -> str:

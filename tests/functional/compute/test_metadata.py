@@ -303,7 +303,7 @@ def test_identified_by_fixed_address(by_address: RunningCloud) -> None:
     api = Caller(by_address, conn.auth_token)
     admin = by_address.connection("stratus-admin")
     img = admin.image.create_image(
-        name="cirros", disk_format="qcow2", container_format="bare", visibility="public",
+        name="cirros", disk_format="raw", container_format="bare", visibility="public",
         data=b"\0" * 1024,
     )  # fmt: skip
     net = conn.network.create_network(name="n")

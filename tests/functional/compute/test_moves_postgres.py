@@ -44,7 +44,7 @@ def test_moves_on_postgresql(pg_cloud: RunningCloud) -> None:
         raise AssertionError(f"{sid} never reached {status}")
 
     image = conn.image.create_image(
-        name="pg-img", disk_format="qcow2", container_format="bare", data=b"\0" * 1024
+        name="pg-img", disk_format="raw", container_format="bare", data=b"\0" * 1024
     )
     body = {"name": "pg", "imageRef": image.id, "flavorRef": "4", "networks": "none"}
     sid = api("POST", "/servers", json={"server": body}).json()["server"]["id"]

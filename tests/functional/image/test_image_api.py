@@ -151,6 +151,11 @@ async def test_vmdk_and_raw_virtual_size(image_api):
     header[0:4] = b"KDMV"
     header[4:8] = (1).to_bytes(4, "little")
     header[12:20] = (4 * 1024 * 1024).to_bytes(8, "little")
+    # The embedded descriptor (sector 1, one sector long): one sparse extent, this file.
+    header[28:36] = (1).to_bytes(8, "little")
+    header[36:44] = (1).to_bytes(8, "little")
+    descriptor = b'# Disk DescriptorFile\ncreateType="monolithicSparse"\nRW 8388608 SPARSE "d.vmdk"\n'
+    header[512 : 512 + len(descriptor)] = descriptor
 
     async def pieces() -> AsyncIterator[bytes]:
         for i in range(0, len(header), 7):

@@ -8,6 +8,7 @@ import math
 import re
 from collections.abc import AsyncIterator, Coroutine, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,13 +18,14 @@ from stratus.api.runtime import Runtime
 from stratus.kit.ids import is_uuid_like, uuid_str
 from stratus.kit.timeutil import utcnow
 from stratus.quota.engine import OverQuota, QuotaResource
-from stratus.services.image import policies, repository
+from stratus.services.image import formats, policies, repository
 from stratus.services.image.errors import (
     ImageConflict,
     ImageForbidden,
     ImageGone,
     ImageInvalid,
     ImageInvalidStore,
+    ImageMediaType,
     ImageNotFound,
     ImageQuotaExceeded,
     ImageTaskNotFound,
@@ -35,6 +37,7 @@ from stratus.services.image.repository import MIB, ImageFilters, Viewer
 from stratus.services.image.store import (
     FileStore,
     ImageStore,
+    Inspector,
     QuotaExceeded,
     SizeMismatch,
 )
@@ -505,12 +508,11 @@ class ImageService:
             await self._claim(session, image.owner, {QUOTA_UPLOADING: 1})
             image.status = "saving"
             image.updated_at = utcnow()
-            disk_format, owner = image.disk_format, image.owner
+            inspect = self._inspector(image)
+            owner = image.owner
         limit = SIZE_CAP if remaining is None else min(SIZE_CAP, remaining)
         try:
-            written = await target.write(
-                chunks, key=image_id, disk_format=disk_format, max_bytes=limit
-            )
+            written = await target.write(chunks, key=image_id, inspect=inspect, max_bytes=limit)
         except QuotaExceeded:
             await self._set_status(image_id, "saving", "queued")
             raise ImageQuotaExceeded(
@@ -519,6 +521,9 @@ class ImageService:
         except SizeMismatch:
             await self._set_status(image_id, "saving", "queued")
             raise ImageInvalid("Image size does not match the data received.") from None
+        except formats.FormatRejected as err:
+            await self._set_status(image_id, "saving", "queued")
+            raise ImageMediaType(str(err)) from None
         except BaseException:
             await self._set_status(image_id, "saving", "killed")
             raise
@@ -547,6 +552,16 @@ class ImageService:
         except BaseException:
             await target.delete(written.key)
             raise
+
+    def _inspector(self, image: Image) -> Inspector:
+        """Judges uploaded content against the image's formats (services/image/formats.py)."""
+        disk_format, container_format = image.disk_format, image.container_format
+        require = bool(self.runtime.settings.image.get("require_image_format_match", True))
+
+        def inspect(head: bytes, size: int) -> int | None:
+            return formats.inspect(head, size, disk_format, container_format, require_match=require)
+
+        return inspect
 
     def _activate(
         self,
@@ -620,13 +635,11 @@ class ImageService:
             remaining = await self._remaining_bytes(session, image.owner, QUOTA_STAGE)
             image.status = "uploading"
             image.updated_at = utcnow()
-            disk_format = image.disk_format
         key = f"staging/{image_id}"
         limit = SIZE_CAP if remaining is None else min(SIZE_CAP, remaining)
         try:
-            written = await self.store.write(
-                chunks, key=key, disk_format=disk_format, max_bytes=limit
-            )
+            # Staged data is inspected when it is imported (its formats may change meanwhile).
+            written = await self.store.write(chunks, key=key, max_bytes=limit)
         except QuotaExceeded:
             await self._set_status(image_id, "uploading", "queued")
             raise ImageQuotaExceeded(
@@ -682,7 +695,7 @@ class ImageService:
                     else "'container_format' needs to be set before import"
                 )
             staged = json.loads(image.staged)
-            owner = image.owner
+            owner, inspect = image.owner, self._inspector(image)
             await self._claim(session, owner, {QUOTA_SIZE: _mib(int(staged["size"]))})
             image.status = "importing"
             image.updated_at = utcnow()
@@ -692,6 +705,12 @@ class ImageService:
         copied: list[str] = []
         try:
             staged_path = self.store.path(staged["key"])
+            try:
+                virtual = await asyncio.to_thread(
+                    _inspect_file, inspect, staged_path, int(staged["size"])
+                )
+            except formats.FormatRejected as err:
+                raise ImageMediaType(str(err)) from None
             for store_id in targets:
                 if store_id != self.store.id:
                     await self.stores[store_id].put_file(staged_path, image_id)  # type: ignore[attr-defined]
@@ -711,7 +730,7 @@ class ImageService:
                     int(staged["size"]),
                     staged["md5"],
                     staged["sha512"],
-                    staged["virtual_size"],
+                    virtual,
                     stores=targets,
                 )
         except BaseException as err:
@@ -776,7 +795,7 @@ class ImageService:
         try:
             for store_id in missing:
                 written = await self.stores[store_id].write(
-                    source.read(image.location), key=image.location, disk_format=image.disk_format
+                    source.read(image.location), key=image.location
                 )
                 if written.md5 != image.checksum:
                     await self.stores[store_id].delete(image.location)
@@ -856,14 +875,16 @@ class ImageService:
             if image is None:
                 return "image vanished"
             remaining = await self._remaining_bytes(session, image.owner, QUOTA_SIZE)
-            owner, disk_format = image.owner, image.disk_format
+            owner, inspect = image.owner, self._inspector(image)
         limit = SIZE_CAP if remaining is None else min(SIZE_CAP, remaining)
         try:
             written = await self.store.write(
-                _fetch(uri), key=image_id, disk_format=disk_format, max_bytes=limit
+                _fetch(uri), key=image_id, inspect=inspect, max_bytes=limit
             )
         except QuotaExceeded:
             return await self._import_failed(image_id, "the image exceeds the size quota")
+        except formats.FormatRejected as err:
+            return await self._import_failed(image_id, str(err))
         except Exception as err:
             return await self._import_failed(image_id, f"download of {uri} failed: {err}")
         try:
@@ -1223,3 +1244,9 @@ def _apply(op: str, key: str, value: Any, state: dict[str, Any], props: dict[str
         if key not in props:
             raise ImageConflict(f"Property {key} does not exist.")
         del props[key]
+
+
+def _inspect_file(inspect: Inspector, path: Path, size: int) -> int | None:
+    with open(path, "rb") as fh:
+        head = fh.read(formats.INSPECT_BYTES)
+    return inspect(head, size)

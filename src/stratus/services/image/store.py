@@ -6,16 +6,17 @@ import asyncio
 import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from stratus.kit.spool import LimitExceeded, read_file, spool
-from stratus.services.image.formats import virtual_size
+from stratus.kit.spool import LimitExceeded, Spooled, read_file, spool
+from stratus.services.image.formats import INSPECT_BYTES
 
-# Enough of the start of an image to read its format header (qcow2, vmdk).
-HEAD_BYTES = 4096
+# Looks at the first bytes of an upload (and its size) and returns its virtual size, or
+# raises to refuse it before it is stored (services/image/formats.py).
+Inspector = Callable[[bytes, int], int | None]
 
 
 class QuotaExceeded(Exception):
@@ -47,7 +48,7 @@ class ImageStore(Protocol):
         chunks: AsyncIterator[bytes],
         *,
         key: str,
-        disk_format: str | None = None,
+        inspect: Inspector | None = None,
         max_bytes: int | None = None,
         expected_size: int | None = None,
     ) -> Written: ...
@@ -75,18 +76,22 @@ class FileStore:
         chunks: AsyncIterator[bytes],
         *,
         key: str,
-        disk_format: str | None = None,
+        inspect: Inspector | None = None,
         max_bytes: int | None = None,
         expected_size: int | None = None,
     ) -> Written:
-        """Stream ``chunks`` into the store under ``key``. On any failure the partial file is
-        removed and the error propagates; on success the blob is durable at its final path."""
+        """Stream ``chunks`` into the store under ``key``. On any failure (including content
+        ``inspect`` refuses) the partial file is removed and the error propagates; on success
+        the blob is durable at its final path."""
         tmp_path = self.tmp / f"{key.replace('/', '_')}.{uuid.uuid4().hex}.part"
         final = self.path(key)
+        virtual: list[int | None] = [None]
 
-        def check(size: int, _digests: dict[str, str]) -> None:
-            if expected_size is not None and size != expected_size:
+        def check(got: Spooled) -> None:
+            if expected_size is not None and got.size != expected_size:
                 raise SizeMismatch()
+            if inspect is not None:
+                virtual[0] = inspect(got.head, got.size)
 
         try:
             done = await spool(
@@ -95,7 +100,7 @@ class FileStore:
                 final,
                 digests=("md5", "sha512"),
                 max_bytes=max_bytes,
-                head_bytes=HEAD_BYTES,
+                head_bytes=INSPECT_BYTES if inspect is not None else 0,
                 check=check,
             )
         except LimitExceeded:
@@ -106,7 +111,7 @@ class FileStore:
             size=done.size,
             md5=done.digests["md5"],
             sha512=done.digests["sha512"],
-            virtual_size=virtual_size(done.head, disk_format, done.size),
+            virtual_size=virtual[0],
         )
 
     async def rename(self, old_key: str, new_key: str) -> None:
@@ -177,14 +182,14 @@ class SwiftStore:
         chunks: AsyncIterator[bytes],
         *,
         key: str,
-        disk_format: str | None = None,
+        inspect: Inspector | None = None,
         max_bytes: int | None = None,
         expected_size: int | None = None,
     ) -> Written:
         local = await self.spool.write(
             chunks,
             key=f"spool/{key}.{uuid.uuid4().hex}",
-            disk_format=disk_format,
+            inspect=inspect,
             max_bytes=max_bytes,
             expected_size=expected_size,
         )

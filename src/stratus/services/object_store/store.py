@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from stratus.kit.spool import LimitExceeded, read_file, spool, spool_sync
+from stratus.kit.spool import LimitExceeded, Spooled, read_file, spool, spool_sync
 
 
 class TooLarge(Exception):
@@ -54,10 +54,10 @@ class BlobStore:
         """Stream into a new blob; on any failure (including a size or md5 other than the
         expected ones) nothing is left behind."""
 
-        def check(size: int, digests: dict[str, str]) -> None:
-            if expected_size is not None and size != expected_size:
+        def check(got: Spooled) -> None:
+            if expected_size is not None and got.size != expected_size:
                 raise ShortBody()
-            if expected_md5 is not None and expected_md5 != digests["md5"]:
+            if expected_md5 is not None and expected_md5 != got.digests["md5"]:
                 raise EtagMismatch()
 
         key = uuid.uuid4().hex
