@@ -87,6 +87,26 @@ class HostClaims:
             except _Lost:
                 continue
 
+    async def transfer(self, source: str, target: str) -> None:
+        """Hand what ``source`` holds to ``target``, whose own claim is given back: a move
+        keeps the source host's pins under the migration's uuid until it is confirmed, and
+        returns them to the instance when it is reverted or rolled back."""
+        await self.release(target)
+        async with self.db.session() as s:
+            held = await repo.instance_topology(s, source)
+            if held is None:
+                return
+            repo.add_instance_topology(
+                s,
+                InstanceTopologyRow(
+                    instance_uuid=target,
+                    node_uuid=held.node_uuid,
+                    topology=dict(held.topology),
+                    created_at=utcnow(),
+                ),
+            )
+            await repo.delete_instance_topology(s, source)
+
     async def topology(self, instance_uuid: str) -> dict[str, Any] | None:
         async with self.db.reader() as s:
             row = await repo.instance_topology(s, instance_uuid)

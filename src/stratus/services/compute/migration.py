@@ -119,9 +119,13 @@ class MoveService:
         """Move allocations between the instance and the migration consumer, atomically: to
         the migration before a move (the source's), back to the instance on a revert or
         rollback (replacing what the instance holds on the destination)."""
+        src, dst = (inst.uuid, migration_uuid) if to_migration else (migration_uuid, inst.uuid)
+        scheduler = self.servers.scheduler
+        if scheduler is not None and scheduler.claims is not None:
+            # The exact pins, pages and devices go with the allocations.
+            await scheduler.claims.transfer(src, dst)
         if self.placement is None:
             return
-        src, dst = (inst.uuid, migration_uuid) if to_migration else (migration_uuid, inst.uuid)
         view = await self.placement.allocations(src)
         held = {rp: dict(v["resources"]) for rp, v in view.allocations.items()}
         if not held:
@@ -145,7 +149,11 @@ class MoveService:
         )
 
     async def _drop(self, consumer: str) -> None:
-        if self.placement is not None:
+        scheduler = self.servers.scheduler
+        if scheduler is not None:
+            # allocations and host claims (the source's pins held by the migration)
+            await scheduler.release(consumer)
+        elif self.placement is not None:
             with contextlib.suppress(NotFound):
                 await self.placement.delete_allocations(consumer)
 
