@@ -85,7 +85,7 @@ async def test_concurrent_claims_never_share_a_cpu(db_url: str) -> None:
         await db.dispose()
 
 
-async def test_host_fingerprint_follows_services(db_url: str) -> None:
+async def test_host_marks_follow_services(db_url: str) -> None:
     db = Database(db_url)
     try:
         await upgrade(db)
@@ -105,13 +105,22 @@ async def test_host_fingerprint_follows_services(db_url: str) -> None:
                 )
             )
         async with db.reader() as s:
-            before = await compute_repo.host_fingerprint(s)
+            rows, beats = await compute_repo.host_marks(s)
+        # A heartbeat moves only the liveness mark.
         async with db.session() as s:
             await compute_repo.touch_services(s, utcnow())
         async with db.reader() as s:
-            after = await compute_repo.host_fingerprint(s)
-        assert before != after
+            rows_after, beats_after = await compute_repo.host_marks(s)
+        assert rows_after == rows and beats_after != beats
         async with db.reader() as s:
-            assert await compute_repo.host_fingerprint(s) == after
+            assert await compute_repo.host_marks(s) == (rows_after, beats_after)
+        # Disabling a service moves the rows mark.
+        async with db.session() as s:
+            svc = await compute_repo.get_service(s, "compute-0", "nova-compute")
+            assert svc is not None
+            svc.disabled, svc.updated_at = True, utcnow()
+        async with db.reader() as s:
+            rows_disabled, _beats = await compute_repo.host_marks(s)
+        assert rows_disabled != rows
     finally:
         await db.dispose()

@@ -1,10 +1,9 @@
 """Compute hosts: nova services (with heartbeats), compute nodes registered in placement as
 resource providers, and the host states the scheduler reads."""
 
+import dataclasses
 import datetime as dt
-import time
 import uuid as uuidlib
-from dataclasses import dataclass
 from typing import Any
 
 from stratus.db import Database
@@ -18,8 +17,6 @@ from stratus.services.compute.errors import ServiceNotFound
 from stratus.services.compute.models import ComputeNode, ComputeService
 from stratus.services.placement.client import PlacementClient
 
-# Longest a host snapshot serves the scheduler without a rebuild (seconds).
-_SNAPSHOT_TTL = 5.0
 _NS = uuidlib.UUID("6d7a3f0e-5b0f-4d38-9c3c-2f0d3f7c1a11")
 
 
@@ -32,7 +29,20 @@ def node_uuid(hostname: str) -> str:
     return str(uuidlib.uuid5(_NS, f"node:{hostname}"))
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
+class _Snapshot:
+    """The scheduler's host states and the marks they are good for (see host_states)."""
+
+    rows: tuple[Any, ...]
+    beats: tuple[Any, ...]
+    # When the stalest host that is up turns down without a heartbeat (None: none is up),
+    # and when the flags were computed (a clock stepped back recomputes them too).
+    until: dt.datetime | None
+    at: dt.datetime
+    states: dict[str, HostState]
+
+
+@dataclasses.dataclass(frozen=True)
 class ServiceView:
     row: ComputeService
     zone: str
@@ -52,8 +62,7 @@ class HostService:
         self.driver = driver
         self.placement = placement
         self._described = {h.hostname: h for h in driver.hosts()}
-        # (fingerprint, monotonic time, provider uuid -> state): see host_states().
-        self._snapshot: tuple[tuple[Any, ...], float, dict[str, HostState]] | None = None
+        self._snapshot: _Snapshot | None = None
 
     async def register(self) -> None:
         """Create (or refresh) the service and node rows and the placement providers."""
@@ -262,40 +271,76 @@ class HostService:
         the scheduler copies the candidates it works on).
 
         One snapshot serves every decision until a node, service or aggregate changes (one
-        small fingerprint query per call instead of reading every host), or ``_SNAPSHOT_TTL``
-        passes (a host whose heartbeats stopped turns down without a row changing)."""
+        small fingerprint query per call instead of reading every host). Heartbeats, and
+        the moment the stalest up host would turn down, only recompute who is up."""
         async with self.db.reader() as s:
-            mark = await repo.host_fingerprint(s)
-            cached = self._snapshot
-            fresh = time.monotonic()
-            if cached is not None and cached[0] == mark and fresh - cached[1] < _SNAPSHOT_TTL:
-                return dict(cached[2])
-            nodes = await repo.list_nodes(s)
-            services = {
-                r.host: r for r in await repo.list_services(s) if r.binary == "nova-compute"
-            }
+            rows, beats = await repo.host_marks(s)
+            snap = self._snapshot
+            now = utcnow()
+            if snap is not None and snap.rows == rows:
+                expired = snap.until is not None and now >= snap.until
+                if snap.beats != beats or expired or now < snap.at:
+                    snap = self._relive(snap, beats, await repo.compute_liveness(s), now)
+                    self._snapshot = snap
+                return dict(snap.states)
+            nodes = await repo.node_columns(s)
+            services = await repo.compute_liveness(s)
             zones, meta = await self._aggregates(s)
-        now = utcnow()
         out = {}
-        for node in nodes:
-            svc = services.get(node.host)
-            res = self._described.get(node.hypervisor_hostname)
-            out[node.uuid] = HostState(
-                host=node.host,
-                nodename=node.hypervisor_hostname,
-                uuid=node.uuid,
-                availability_zone=zones.get(node.host, self.config.default_availability_zone),
-                aggregate_metadata=meta.get(node.host, {}),
-                enabled=bool(svc and not svc.disabled),
-                up=bool(svc and self._up(svc, now)),
+        default_zone = self.config.default_availability_zone
+        for uuid, host, nodename, version in nodes:
+            svc = services.get(host)
+            res = self._described.get(nodename)
+            out[uuid] = HostState(
+                host=host,
+                nodename=nodename,
+                uuid=uuid,
+                availability_zone=zones.get(host, default_zone),
+                aggregate_metadata=meta.get(host, {}),
+                enabled=bool(svc and not svc[0]),
+                up=bool(svc and self._alive(svc[1], svc[2], now)),
                 topology=res.topology if res else None,
                 ram_allocation_ratio=_pick(
                     res.ram_allocation_ratio if res else None, self.config.ram_allocation_ratio
                 ),
-                hypervisor_version=node.hypervisor_version,
+                hypervisor_version=version,
             )
-        self._snapshot = (mark, fresh, out)
+        self._snapshot = _Snapshot(rows, beats, self._until(services, now), now, out)
         return dict(out)
+
+    def _alive(self, forced_down: bool, seen: dt.datetime | None, now: dt.datetime) -> bool:
+        if forced_down or seen is None:
+            return False
+        return (now - seen).total_seconds() <= self.config.service_down_time
+
+    def _until(
+        self, services: dict[str, tuple[bool, bool, dt.datetime | None]], now: dt.datetime
+    ) -> dt.datetime | None:
+        """When the first host that is up now turns down unless it heartbeats."""
+        seen = [
+            last
+            for _d, forced, last in services.values()
+            if last is not None and self._alive(forced, last, now)
+        ]
+        if not seen:
+            return None
+        return min(seen) + dt.timedelta(seconds=self.config.service_down_time, microseconds=1)
+
+    def _relive(
+        self,
+        snap: "_Snapshot",
+        beats: tuple[Any, ...],
+        services: dict[str, tuple[bool, bool, dt.datetime | None]],
+        now: dt.datetime,
+    ) -> "_Snapshot":
+        """The same snapshot with ``up`` recomputed (changed hosts get new states)."""
+        states = dict(snap.states)
+        for uuid, state in snap.states.items():
+            svc = services.get(state.host)
+            up = bool(svc and self._alive(svc[1], svc[2], now))
+            if up != state.up:
+                states[uuid] = dataclasses.replace(state, up=up)
+        return _Snapshot(snap.rows, beats, self._until(services, now), now, states)
 
     async def nodes(self) -> tuple[list[ComputeNode], dict[str, ServiceView], dict[str, int]]:
         views = {v.row.host: v for v in await self.services() if v.row.binary == "nova-compute"}

@@ -170,21 +170,49 @@ async def touch_services(session: AsyncSession, now: dt.datetime) -> None:
     )
 
 
-async def host_fingerprint(session: AsyncSession) -> tuple[Any, ...]:
-    """Changes whenever a compute node, a service (enable/disable, forced down, heartbeat)
-    or an aggregate changes: the scheduler's host snapshot is rebuilt only then."""
+async def host_marks(session: AsyncSession) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """Two fingerprints for the scheduler's host snapshot: one that changes whenever a
+    compute node, a service (enable/disable, forced down) or an aggregate changes, and one
+    that changes at every heartbeat (the oldest and newest last_seen_up)."""
+    # One pass over the services computes their four figures.
     stmt = select(
         select(func.count()).select_from(ComputeNode).scalar_subquery(),
         select(func.max(ComputeNode.id)).scalar_subquery(),
-        select(func.count()).select_from(ComputeService).scalar_subquery(),
-        select(func.max(ComputeService.updated_at)).scalar_subquery(),
-        select(func.min(ComputeService.last_seen_up)).scalar_subquery(),
+        func.count(ComputeService.id),
+        func.max(ComputeService.updated_at),
         select(func.count()).select_from(Aggregate).scalar_subquery(),
         select(func.max(Aggregate.updated_at)).scalar_subquery(),
         select(func.max(Aggregate.id)).scalar_subquery(),
-    )
-    row = (await session.execute(stmt)).one()
-    return tuple(row)
+        func.min(ComputeService.last_seen_up),
+        func.max(ComputeService.last_seen_up),
+    ).select_from(ComputeService)
+    row = tuple((await session.execute(stmt)).one())
+    return row[:7], row[7:]
+
+
+async def node_columns(session: AsyncSession) -> list[tuple[str, str, str, int]]:
+    """(uuid, host, hypervisor hostname, hypervisor version) of every node: what a host
+    snapshot needs, without loading whole rows."""
+    stmt = select(
+        ComputeNode.uuid,
+        ComputeNode.host,
+        ComputeNode.hypervisor_hostname,
+        ComputeNode.hypervisor_version,
+    ).order_by(ComputeNode.id)
+    return [tuple(r) for r in (await session.execute(stmt)).all()]  # type: ignore[misc]
+
+
+async def compute_liveness(
+    session: AsyncSession,
+) -> dict[str, tuple[bool, bool, dt.datetime | None]]:
+    """host -> (disabled, forced down, last seen up) of every nova-compute service."""
+    stmt = select(
+        ComputeService.host,
+        ComputeService.disabled,
+        ComputeService.forced_down,
+        ComputeService.last_seen_up,
+    ).where(ComputeService.binary == "nova-compute")
+    return {h: (bool(d), bool(f), seen) for h, d, f, seen in (await session.execute(stmt)).all()}
 
 
 async def instance_counts_by_node(session: AsyncSession) -> dict[str, int]:
