@@ -12,6 +12,11 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q --upgrade pip 2>/dev/null || true
 	$(BIN)/python -m pip install -q -e '.[test]'
+	@# qemu-img cross-checks the qcow2 conversions in the tests (Stratus itself does not need it).
+	@command -v qemu-img >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && \
+	  { apt-get install -y -q qemu-utils >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q qemu-utils >/dev/null 2>&1; }; }; } || \
+	  echo "qemu-img could not be installed: the tests that compare with it will skip"
 	@touch $(STAMP)
 
 up: install
