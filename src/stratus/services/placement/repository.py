@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stratus.services.placement.models import (
@@ -167,18 +167,44 @@ async def providers_by_uuids(
     return {rp.uuid: rp for rp in rows.scalars()}
 
 
+def row_locks(session: AsyncSession) -> bool:
+    """Whether the database has row locks (SQLite has none: its writers are serialised)."""
+    return session.get_bind().dialect.name != "sqlite"
+
+
 async def lock_providers(session: AsyncSession, ids: Iterable[int]) -> None:
     """Row-lock providers (in id order, so writers never deadlock) for the rest of the
     transaction: concurrent claims on one provider then queue instead of racing.
     SQLite has no row locks; its writers are serialised already."""
     wanted = sorted(set(ids))
-    if wanted:
+    if wanted and row_locks(session):
         await session.execute(
             select(ResourceProvider.id)
             .where(ResourceProvider.id.in_(wanted))
             .order_by(ResourceProvider.id)
             .with_for_update()
         )
+
+
+async def providers_locked(
+    session: AsyncSession, uuids: Iterable[str], also: Iterable[int]
+) -> dict[str, ResourceProvider]:
+    """The providers with these uuids as they are once row-locked, together with the
+    providers ``also`` names (in id order, as lock_providers), in one statement."""
+    wanted, extra = list(set(uuids)), sorted(set(also))
+    if not row_locks(session):
+        return await providers_by_uuids(session, wanted)
+    if not wanted and not extra:
+        return {}
+    rows = await session.execute(
+        select(ResourceProvider)
+        .where(or_(ResourceProvider.uuid.in_(wanted), ResourceProvider.id.in_(extra)))
+        .order_by(ResourceProvider.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    found = {rp.uuid: rp for rp in rows.scalars()}
+    return {u: found[u] for u in wanted if u in found}
 
 
 async def provider_ids_for_consumers(session: AsyncSession, consumers: Iterable[str]) -> set[int]:
@@ -651,14 +677,15 @@ async def bump_epoch(session: AsyncSession, name: str) -> int:
         update(PlacementEpoch)
         .where(PlacementEpoch.name == name)
         .values(seq=PlacementEpoch.seq + 1)
+        .returning(PlacementEpoch.seq)
         .execution_options(synchronize_session=False)
     )
-    if not result.rowcount:  # type: ignore[attr-defined]
+    seq = result.scalar_one_or_none()
+    if seq is None:
         session.add(PlacementEpoch(name=name, seq=1))
         await session.flush()
         return 1
-    row = await session.execute(select(PlacementEpoch.seq).where(PlacementEpoch.name == name))
-    return int(row.scalar_one())
+    return int(seq)
 
 
 async def mark_usage(session: AsyncSession, rp_ids: Iterable[int]) -> None:

@@ -156,6 +156,7 @@ class PlacementService:
         self._trait_ids: dict[str, int] = {}
         self._trait_names: dict[int, str] = {}
         self._facts: _FactsCache | None = None
+        self._consumer_types: dict[str, int] = {}
         self._finder: tuple[dict[int, repo.ProviderFacts], Any] | None = None
 
     # --- bootstrapping and name caches ----------------------------------------------
@@ -954,11 +955,12 @@ class PlacementService:
         them with repo.mark_usage as the transaction's last write)."""
         now = repo.utcnow()
         rp_uuids = {u for r in requests for u in r.allocations}
-        rps = await repo.providers_by_uuids(s, rp_uuids)
         old_ids = await repo.provider_ids_for_consumers(s, [r.consumer_uuid for r in requests])
-        await repo.lock_providers(s, old_ids | {rp.id for rp in rps.values()})
-        # re-read what the lock may have made stale
-        rps = await repo.providers_by_uuids(s, rp_uuids)
+        # Read as locked (what a concurrent writer changed first is seen).
+        rps = await repo.providers_locked(s, rp_uuids, old_ids)
+        # Consumers that hold nothing (new ones) have no allocations to replace, unless an
+        # earlier request of this call wrote some.
+        written: set[str] = set()
         consumers = await repo.consumers_by_uuids(s, [r.consumer_uuid for r in requests])
         for u in sorted(rp_uuids):
             if u not in rps:
@@ -983,17 +985,25 @@ class PlacementService:
                     )
             type_id = None
             if req.consumer_type is not None:
-                type_id = await repo.consumer_type_id(s, req.consumer_type, create=True)
+                type_id = self._consumer_types.get(req.consumer_type)
+                if type_id is None:
+                    type_id = await repo.consumer_type_id(s, req.consumer_type, create=False)
+                    if type_id is not None:  # committed by someone: never removed
+                        self._consumer_types[req.consumer_type] = type_id
+                    else:
+                        type_id = await repo.consumer_type_id(s, req.consumer_type, create=True)
             project = req.project_id or INCOMPLETE_PROJECT
             user = req.user_id or INCOMPLETE_USER
-            old = await repo.allocations_for_consumer(s, req.consumer_uuid)
-            for a in old:
-                if a.resource_provider_id not in touched:
-                    rp_old = (await repo.providers_by_ids(s, [a.resource_provider_id]))[
-                        a.resource_provider_id
-                    ]
-                    touched[rp_old.id] = rp_old
-            await repo.delete_allocations_for_consumer(s, req.consumer_uuid)
+            if old_ids or req.consumer_uuid in written:
+                old = await repo.allocations_for_consumer(s, req.consumer_uuid)
+                for a in old:
+                    if a.resource_provider_id not in touched:
+                        rp_old = (await repo.providers_by_ids(s, [a.resource_provider_id]))[
+                            a.resource_provider_id
+                        ]
+                        touched[rp_old.id] = rp_old
+                await repo.delete_allocations_for_consumer(s, req.consumer_uuid)
+            written.add(req.consumer_uuid)
             if not req.allocations:
                 if consumer is not None:
                     await repo.delete_consumer(s, consumer.id)
@@ -1064,9 +1074,9 @@ class PlacementService:
             return
         ids = [rps[u].id for u, _ in needed]
         usage_after = await repo.usages_for_providers(s, ids)
-        invs: dict[int, dict[int, Inventory]] = {}
-        for rp_id in set(ids):
-            invs[rp_id] = {i.resource_class_id: i for i in await repo.inventories(s, rp_id)}
+        invs: dict[int, dict[int, Inventory]] = {rp_id: {} for rp_id in ids}
+        for row in await repo.inventories_of(s, ids):
+            invs[row.resource_provider_id][row.resource_class_id] = row
         for (rp_uuid, rc), _amount in needed.items():
             rp = rps[rp_uuid]
             rc_id = self._rc_ids[rc]
@@ -1112,11 +1122,12 @@ class PlacementService:
             # Provider locks first, in id order, as every allocation writer takes them
             # (the usage mark below writes these rows after taking the usage epoch).
             touched = {a.resource_provider_id for a in allocs}
-            await repo.lock_providers(s, touched)
-            # A concurrent writer may have moved the consumer before the locks were ours.
-            moved = await repo.provider_ids_for_consumers(s, [consumer_uuid]) - touched
-            await repo.lock_providers(s, moved)
-            touched |= moved
+            if repo.row_locks(s):
+                await repo.lock_providers(s, touched)
+                # A concurrent writer may have moved the consumer before the locks were ours.
+                moved = await repo.provider_ids_for_consumers(s, [consumer_uuid]) - touched
+                await repo.lock_providers(s, moved)
+                touched |= moved
             # As upstream, releasing allocations leaves provider generations alone.
             await repo.delete_allocations_for_consumer(s, consumer_uuid)
             consumer = await repo.consumer_by_uuid(s, consumer_uuid)
