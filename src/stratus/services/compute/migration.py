@@ -820,6 +820,42 @@ class MoveService:
         await self._set_migration(migration_id, status="done")
         await self.life.event(uuid, "evacuate", "compute_rebuild_instance", start, host=dest)
 
+    async def clean_evacuated(self) -> int:
+        """nova's _destroy_evacuated_instances: a host that is back (its nova-compute up and
+        not forced down) destroys the guests that were evacuated away from it while it was
+        down; their evacuations go from done to completed. The number cleaned."""
+        async with self.db.reader() as s:
+            done = await repo.list_migrations(
+                s, [Migration.migration_type == "evacuation", Migration.status == "done"]
+            )
+            current = {
+                m.instance_uuid: await repo.get_instance(s, m.instance_uuid, read_deleted=True)
+                for m in done
+            }
+        cleaned = 0
+        up: dict[str, bool] = {}
+        for migration in done:
+            source = migration.source_compute
+            if not source:
+                continue
+            if source not in up:
+                up[source] = await self._host_up(source)
+            if not up[source]:
+                continue
+            inst = current.get(migration.instance_uuid)
+            if inst is not None and not inst.deleted and inst.host == source:
+                # evacuated back here since: the guest on this host is the live one
+                await self._set_migration(migration.id, status="completed")
+                continue
+            try:
+                await self.life.call(source, "destroy", {"uuid": migration.instance_uuid})
+            except Exception as err:
+                log.info("could not clean up %s on %s: %s", migration.instance_uuid, source, err)
+                continue
+            await self._set_migration(migration.id, status="completed")
+            cleaned += 1
+        return cleaned
+
     async def _host_up(self, host: str) -> bool:
         for view in await self.servers.hosts.services():
             if view.row.binary == "nova-compute" and view.row.host == host:

@@ -197,6 +197,8 @@ async def bootstrap(runtime: Runtime) -> None:
             await asyncio.sleep(min(HEARTBEAT_INTERVAL, built.hosts.config.service_down_time / 4))
             try:
                 await built.hosts.heartbeat()
+                # a host back after an evacuation destroys the guests it lost
+                await built.moves.clean_evacuated()
             except Exception:
                 continue
 
