@@ -2,7 +2,7 @@
 and ``can()`` for policy checks."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from stratus.api.auth import AuthInfo
@@ -18,6 +18,8 @@ class RequestContext:
     policy: PolicyEngine
     version: Version | None = None
     token: str | None = None
+    # (auth, its credentials): built once per request, not once per policy check.
+    _creds: tuple[AuthInfo, dict[str, Any]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def authenticated(self) -> AuthInfo:
@@ -47,7 +49,11 @@ class RequestContext:
         return bool(self.auth and self.auth.system_scope)
 
     def allows(self, rule: str, target: Mapping[str, Any] | None = None) -> bool:
-        creds = self.authenticated.credentials()
+        auth = self.authenticated
+        cached = self._creds
+        if cached is None or cached[0] is not auth:
+            cached = self._creds = (auth, auth.credentials())
+        creds = cached[1]
         full_target: dict[str, Any] = {"project_id": self.project_id, "user_id": self.user_id}
         if target:
             full_target.update(target)

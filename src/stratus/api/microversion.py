@@ -32,7 +32,15 @@ class Version:
         return f"{self.major}.{self.minor}"
 
     def at_least(self, text: str) -> bool:
-        return self >= Version.parse(text)
+        # Handlers and views ask with a handful of literals, many times per request.
+        other = _PARSED.get(text)
+        if other is None:
+            other = _PARSED[text] = Version.parse(text)
+        return (self.major, self.minor) >= (other.major, other.minor)
+
+
+# at_least()'s literals, parsed once (a malformed one raises before it is kept).
+_PARSED: dict[str, Version] = {}
 
 
 @dataclass(frozen=True, slots=True)

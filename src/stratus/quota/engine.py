@@ -89,15 +89,26 @@ class QuotaEngine:
         }
 
     async def claim(
-        self, session: AsyncSession, project_id: str, deltas: Mapping[str, int]
+        self,
+        session: AsyncSession,
+        project_id: str,
+        deltas: Mapping[str, int],
+        *,
+        limits: Mapping[str, int] | None = None,
     ) -> None:
         """Check that adding ``deltas`` stays within limits. Call before (or after) inserting,
-        in the same transaction; on failure the transaction rolls back and nothing changes."""
+        in the same transaction; on failure the transaction rolls back and nothing changes.
+        ``limits`` the caller read already (before its write transaction, say) are not read
+        again; the usage is always counted here, under the project's lock."""
         positive = {k: v for k, v in deltas.items() if v > 0}
         if not positive:
             return
         await repository.lock_project(session, project_id)
-        limits = await self.limits(session, project_id, names=positive)
+        known = dict(limits or {})
+        missing = [n for n in positive if n not in known]
+        if missing:
+            known.update(await self.limits(session, project_id, names=missing))
+        limits = known
         for name, requested in positive.items():
             limit = limits.get(name, UNLIMITED)
             if limit < 0:

@@ -7,6 +7,7 @@ import base64
 import binascii
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import logging
 import re
@@ -127,6 +128,11 @@ def host_id(project_id: str, host: str | None) -> str:
     """Nova's hostId: an opaque per-project digest of the host name."""
     if not host:
         return ""
+    return _host_digest(project_id, host)
+
+
+@functools.lru_cache(maxsize=4096)
+def _host_digest(project_id: str, host: str) -> str:
     return hashlib.sha224((project_id + host).encode()).hexdigest()
 
 
@@ -372,7 +378,6 @@ class ServerService:
         # held across these reads. The claim below counts again under the project's lock
         # row, so a concurrent boot cannot slip through between the two.
         async with self.db.reader() as s:
-            usage = await repo.instance_usage(s, project_id)
             limits = await self.quota.limits(
                 s,
                 project_id,
@@ -382,12 +387,16 @@ class ServerService:
                 ],
             )
             await personality.check_quota(self.quota, s, project_id, req.personality)
+            usage = (0, 0, 0)
+            finite = any(limits.get(f"compute.{n}", -1) >= 0 for n in ("instances", "cores", "ram"))
+            if req.max_count > req.min_count and finite:  # else every count fits or none
+                usage = await repo.instance_usage(s, project_id)
         meta_limit = limits.get("compute.metadata_items", -1)
         if 0 <= meta_limit < len(req.metadata):
             raise Forbidden("Quota exceeded for metadata_items: the metadata has too many items.")
         count = _fit(req, flavor, limits, usage)
         async with self.db.session() as s:
-            await self._claim(s, project_id, flavor, count)
+            await self._claim(s, project_id, flavor, count, limits)
             group = await self._group_for_boot(s, ctx, req.hints.get("group"), count, limits)
             for index in range(count):
                 uuid = uuid_str()
@@ -565,6 +574,10 @@ class ServerService:
         """Resolve security group names (or ids) to ids; 400 for one that does not exist."""
         if self.network is None:
             return None
+        if list(names) == ["default"] and ctx.project_id:
+            # The common case: the project owns exactly one group named default (network
+            # refuses a second), which is what the name resolves to below. One lookup.
+            return [str(await self.network.default_security_group_id(ctx.project_id))]
         visible = await self.network.security_groups_for_project(ctx.project_id or "")
         ids: list[str] = []
         for name in names:
@@ -582,7 +595,14 @@ class ServerService:
             ids.append(str(match[0]["id"]))
         return list(dict.fromkeys(ids))
 
-    async def _claim(self, s: Any, project_id: str, flavor: Flavor, count: int) -> None:
+    async def _claim(
+        self,
+        s: Any,
+        project_id: str,
+        flavor: Flavor,
+        count: int,
+        limits: Mapping[str, int] | None = None,
+    ) -> None:
         try:
             await self.quota.claim(
                 s,
@@ -592,6 +612,7 @@ class ServerService:
                     "compute.cores": count * flavor.vcpus,
                     "compute.ram": count * flavor.memory_mb,
                 },
+                limits=limits,
             )
         except OverQuota as err:
             name = err.resource.removeprefix("compute.")

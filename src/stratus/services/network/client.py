@@ -249,6 +249,11 @@ class NetworkClient:
         result: list[dict[str, Any]] = await self.services.sg.list_groups(ctx, query)
         return result
 
+    async def default_security_group_id(self, project_id: str) -> str:
+        """The id of the project's ``default`` group (created if missing): what Nova's boot
+        resolves the name ``default`` to (the project owns exactly one group of that name)."""
+        return str(await self.services.sg.default_group_id(project_id))
+
     # -- compute's proxy APIs (os-security-groups, os-floating-ips, os-networks, ...) ------
     # These run with the caller's own context, so network policies and visibility apply as if
     # the user had called the network API (nova calls neutron with the user's token).

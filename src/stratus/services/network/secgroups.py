@@ -165,13 +165,17 @@ def normalized_cidr(prefix: str | None) -> str | None:
 class SecurityGroupService(Core):
     async def _ensure_default(self, ctx: RequestContext) -> None:
         if ctx.project_id:
-            # Almost always there already: look first, so listing takes no write transaction
-            # (SQLite has one writer).
-            async with self.db.reader() as session:
-                if await repo.default_group(session, ctx.project_id) is not None:
-                    return
-            async with self.db.session() as session:
-                await ensure_default_group(session, ctx.project_id)
+            await self.default_group_id(ctx.project_id)
+
+    async def default_group_id(self, project_id: str) -> str:
+        """The project's default group, created on first use. Almost always there already:
+        looked up first, so no write transaction is taken (SQLite has one writer)."""
+        async with self.db.reader() as session:
+            existing = await repo.default_group(session, project_id)
+        if existing is not None:
+            return existing
+        async with self.db.session() as session:
+            return await ensure_default_group(session, project_id)
 
     async def _group(
         self, session: AsyncSession, ctx: RequestContext, group_id: str

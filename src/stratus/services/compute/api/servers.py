@@ -26,7 +26,13 @@ from stratus.services.compute.api.common import (
 from stratus.services.compute.metadata import personality
 from stratus.services.compute.models import Instance
 from stratus.services.compute.server import BootRequest, NetworkRequest, decode_user_data
-from stratus.services.compute.views import action_view, addresses, server_brief, server_detail
+from stratus.services.compute.views import (
+    Links,
+    action_view,
+    addresses,
+    server_brief,
+    server_detail,
+)
 
 router = APIRouter(prefix="/v2.1")
 
@@ -150,15 +156,34 @@ def _target(inst: Instance) -> dict[str, str]:
 
 
 def _detail(
-    request: Request, ctx: RequestContext, inst: Instance, *, groups: list[str] | None = None
+    request: Request,
+    ctx: RequestContext,
+    inst: Instance,
+    *,
+    groups: list[str] | None = None,
+    seen: dict[tuple[str, str], tuple[bool, bool, bool]] | None = None,
+    lk: Links | None = None,
 ) -> dict[str, Any]:
+    """One server's detail view; ``seen`` keeps the policy answers of a list per owner (they
+    depend on the caller and the owner only)."""
+    key = (inst.project_id, inst.user_id)
+    answers = seen.get(key) if seen is not None else None
+    if answers is None:
+        target = _target(inst)
+        answers = (
+            ctx.allows(policies.EXT_SRV_ATTR, target),
+            ctx.allows(policies.EXTRA_SPECS_INDEX),
+            ctx.allows(policies.SERVERS_SHOW_HOST_STATUS, target),
+        )
+        if seen is not None:
+            seen[key] = answers
     return server_detail(
         inst,
         version(ctx),
-        links(request),
-        admin_attrs=ctx.allows(policies.EXT_SRV_ATTR, _target(inst)),
-        show_extra_specs=ctx.allows(policies.EXTRA_SPECS_INDEX),
-        show_host_status=ctx.allows(policies.SERVERS_SHOW_HOST_STATUS, _target(inst)),
+        lk or links(request),
+        admin_attrs=answers[0],
+        show_extra_specs=answers[1],
+        show_host_status=answers[2],
         host_status="UP" if inst.host else "",
         server_groups=groups,
         fault_details=ctx.is_admin,
@@ -217,7 +242,10 @@ async def _list(request: Request, ctx: RequestContext, *, detail: bool) -> Respo
         marker=q.get("marker"),
     )
     lk = links(request)
-    items = [_detail(request, ctx, r) if detail else server_brief(r, lk) for r in rows]
+    seen: dict[tuple[str, str], tuple[bool, bool, bool]] = {}
+    items = [
+        _detail(request, ctx, r, seen=seen, lk=lk) if detail else server_brief(r, lk) for r in rows
+    ]
     if detail:  # block storage (issue 8): os-extended-volumes:volumes_attached
         await volume_attachment.show_volumes_attached(
             request.app.state.runtime, items, version(ctx)
