@@ -470,3 +470,63 @@ def test_group_from_snapshot_over_volume_quota_changes_nothing(
     demo_api("DELETE", f"/group_snapshots/{gsid}", version=V)
     demo_api.wait(f"/group_snapshots/{gsid}", "group_snapshot", "deleted", version=V)
     _delete_group(demo_api, gid)
+
+
+# -- consistency groups (cinder's older API over groups) ----------------------------------
+
+
+def test_consistency_group_api(admin_api: Caller, vtype: dict[str, Any]) -> None:
+    resp = admin_api(
+        "POST",
+        "/consistencygroups",
+        json={"consistencygroup": {"name": "cg1", "volume_types": vtype["id"] + ","}},
+    )
+    assert resp.status_code == 202, resp.text
+    cg = resp.json()["consistencygroup"]
+    assert set(cg) == {"id", "name"} and cg["name"] == "cg1"
+    shown = admin_api.wait(f"/consistencygroups/{cg['id']}", "consistencygroup", "available")
+    assert shown["volume_types"] == [vtype["id"]]
+    # it is a group of the reserved type: the group API keeps its hands off
+    assert admin_api("GET", f"/groups/{cg['id']}", version=V).status_code == 400
+    assert cg["id"] not in {
+        g["id"] for g in admin_api("GET", "/groups", version=V).json()["groups"]
+    }
+    types = admin_api("GET", "/group_types", version=V).json()["group_types"]
+    assert "default_cgsnapshot_type" in {t["name"] for t in types}
+    vol = admin_api(
+        "POST",
+        "/volumes",
+        json={"volume": {"size": 1, "volume_type": vtype["id"], "consistencygroup_id": cg["id"]}},
+    ).json()["volume"]
+    admin_api.wait(f"/volumes/{vol['id']}", "volume", "available")
+    listed = admin_api("GET", "/consistencygroups/detail").json()["consistencygroups"]
+    assert any(c["id"] == cg["id"] and c["name"] == "cg1" for c in listed)
+    # cgsnapshot, then a CG from it and from the source CG
+    resp = admin_api(
+        "POST", "/cgsnapshots", json={"cgsnapshot": {"consistencygroup_id": cg["id"], "name": "s"}}
+    )
+    assert resp.status_code == 202, resp.text
+    snap = resp.json()["cgsnapshot"]
+    shown_snap = admin_api.wait(f"/cgsnapshots/{snap['id']}", "cgsnapshot", "available")
+    assert shown_snap["consistencygroup_id"] == cg["id"]
+    made = []
+    for src in ({"cgsnapshot_id": snap["id"]}, {"source_cgid": cg["id"]}):
+        resp = admin_api(
+            "POST", "/consistencygroups/create_from_src", json={"consistencygroup-from-src": src}
+        )
+        assert resp.status_code == 202, resp.text
+        made.append(resp.json()["consistencygroup"]["id"])
+        admin_api.wait(f"/consistencygroups/{made[-1]}", "consistencygroup", "available")
+    neither = admin_api(
+        "POST", "/consistencygroups/create_from_src", json={"consistencygroup-from-src": {}}
+    )
+    assert neither.status_code == 400
+    assert admin_api("DELETE", f"/cgsnapshots/{snap['id']}").status_code == 202
+    admin_api.wait(f"/cgsnapshots/{snap['id']}", "cgsnapshot", "deleted")
+    for gid in (*made, cg["id"]):
+        resp = admin_api(
+            "POST", f"/consistencygroups/{gid}/delete", json={"consistencygroup": {"force": True}}
+        )
+        assert resp.status_code == 202, resp.text
+        admin_api.wait(f"/consistencygroups/{gid}", "consistencygroup", "deleted")
+    admin_api.wait(f"/volumes/{vol['id']}", "volume", "deleted")

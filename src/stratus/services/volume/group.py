@@ -71,7 +71,13 @@ class GroupService:
             raise GroupNotFound(group_id)
         return row
 
-    async def _check_not_cg_type(self, s: AsyncSession, group_type_id: str) -> None:
+    async def _check_not_cg_type(
+        self, s: AsyncSession, group_type_id: str, *, cg: bool = False
+    ) -> None:
+        """Groups of cinder's reserved consistency-group type are reached only through the
+        consistency group API (``cg``)."""
+        if cg:
+            return
         t = await repo.get_group_type(s, group_type_id)
         if t is not None and t.name == DEFAULT_CGSNAPSHOT_TYPE:
             raise InvalidInput(
@@ -85,14 +91,16 @@ class GroupService:
         volumes = await repo.volume_ids_in_groups(s, ids)
         return [GroupData(g, types.get(g.id, []), volumes.get(g.id, [])) for g in rows]
 
-    async def get(self, ctx: RequestContext, group_id: str) -> GroupData:
+    async def get(self, ctx: RequestContext, group_id: str, *, cg: bool = False) -> GroupData:
         async with self.db.reader() as s:
             row = await self.load(s, ctx, group_id)
             ctx.can(policies.GROUP_GET, {"project_id": row.project_id})
-            await self._check_not_cg_type(s, row.group_type_id)
+            await self._check_not_cg_type(s, row.group_type_id, cg=cg)
             return (await self._data(s, [row]))[0]
 
-    async def list_groups(self, ctx: RequestContext, listing: repo.Listing) -> list[GroupData]:
+    async def list_groups(
+        self, ctx: RequestContext, listing: repo.Listing, *, cg: bool = False
+    ) -> list[GroupData]:
         ctx.can(policies.GROUP_GET_ALL, {"project_id": ctx.project_id})
         async with self.db.reader() as s:
             if listing.marker is not None and await repo.get_group(s, listing.marker) is None:
@@ -101,7 +109,7 @@ class GroupService:
             hidden = {
                 t.id
                 for t in [await repo.get_group_type_by_name(s, DEFAULT_CGSNAPSHOT_TYPE)]
-                if t is not None
+                if t is not None and not cg
             }
             return await self._data(s, [g for g in rows if g.group_type_id not in hidden])
 
@@ -141,6 +149,7 @@ class GroupService:
         group_type: str,
         volume_types: Sequence[str],
         availability_zone: str | None,
+        cg: bool = False,
     ) -> Group:
         ctx.can(policies.GROUP_CREATE, {"project_id": ctx.project_id})
         project_id = ctx.project_id
@@ -150,7 +159,7 @@ class GroupService:
             raise InvalidInput(f"Availability zone '{availability_zone}' is invalid.")
         async with self.db.session() as s:
             gtype = await self.group_types.find(s, group_type, ctx=ctx)
-            await self._check_not_cg_type(s, gtype.id)
+            await self._check_not_cg_type(s, gtype.id, cg=cg)
             vtypes = [await self.core.types.find(s, ref, ctx=ctx) for ref in volume_types]
             if len({t.id for t in vtypes}) != len(vtypes):
                 raise InvalidInput("volume_types has non-unique elements.")
@@ -239,6 +248,7 @@ class GroupService:
         description: str | None,
         group_snapshot_id: str | None,
         source_group_id: str | None,
+        cg: bool = False,
     ) -> Group:
         ctx.can(policies.GROUP_CREATE, {"project_id": ctx.project_id})
         project_id = ctx.project_id
@@ -253,7 +263,7 @@ class GroupService:
                 source = await repo.get_group(s, gsnap.group_id)
                 if source is None:
                     raise GroupNotFound(gsnap.group_id)
-                await self._check_not_cg_type(s, gsnap.group_type_id)
+                await self._check_not_cg_type(s, gsnap.group_type_id, cg=cg)
                 if gsnap.status != "available":
                     raise InvalidGroup(
                         f"Group snapshot {gsnap.id} status must be available, but current "
@@ -268,7 +278,7 @@ class GroupService:
                 origin = {"snapshot": [sn.id for sn in snaps]}
             else:
                 source = await self.load(s, ctx, str(source_group_id))
-                await self._check_not_cg_type(s, source.group_type_id)
+                await self._check_not_cg_type(s, source.group_type_id, cg=cg)
                 if source.status != AVAILABLE:
                     raise InvalidGroup(
                         f"Source group {source.id} status must be available, but current "
@@ -353,6 +363,7 @@ class GroupService:
         description: str | None,
         add_volumes: str | None,
         remove_volumes: str | None,
+        cg: bool = False,
     ) -> None:
         adding = _split(add_volumes)
         removing = _split(remove_volumes)
@@ -362,7 +373,7 @@ class GroupService:
         async with self.db.session() as s:
             row = await self.load(s, ctx, group_id)
             ctx.can(policies.GROUP_UPDATE, {"project_id": row.project_id})
-            await self._check_not_cg_type(s, row.group_type_id)
+            await self._check_not_cg_type(s, row.group_type_id, cg=cg)
             if name == row.name:
                 name = None
             if description == row.description:
@@ -456,11 +467,13 @@ class GroupService:
 
     # -- delete ----------------------------------------------------------------------------
 
-    async def delete(self, ctx: RequestContext, group_id: str, *, delete_volumes: bool) -> None:
+    async def delete(
+        self, ctx: RequestContext, group_id: str, *, delete_volumes: bool, cg: bool = False
+    ) -> None:
         async with self.db.session() as s:
             row = await self.load(s, ctx, group_id)
             ctx.can(policies.GROUP_DELETE, {"project_id": row.project_id})
-            await self._check_not_cg_type(s, row.group_type_id)
+            await self._check_not_cg_type(s, row.group_type_id, cg=cg)
             if row.host is None:
                 # never placed: nothing on a backend to remove
                 await self._drop(s, row)

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from stratus.api.context import RequestContext
 from stratus.db import Database
-from stratus.kit.errors import NotFound
+from stratus.kit.errors import BadRequest, NotFound
 from stratus.kit.ids import is_uuid_like, uuid_str
 from stratus.kit.timeutil import utcnow
 from stratus.services.volume import repository as repo
@@ -28,6 +28,32 @@ class GroupTypeService:
     def __init__(self, db: Database, default_name: str | None) -> None:
         self.db = db
         self.default_name = default_name
+
+    async def ensure_cgsnapshot_type(self) -> None:
+        """cinder's migrations create the group type consistency groups are made of."""
+        async with self.db.session() as s:
+            if await repo.get_group_type_by_name(s, DEFAULT_CGSNAPSHOT_TYPE) is None:
+                await repo.add(
+                    s,
+                    GroupType(
+                        id=uuid_str(),
+                        name=DEFAULT_CGSNAPSHOT_TYPE,
+                        description="Default group type for migrating cgsnapshot",
+                        is_public=True,
+                        group_specs={"consistent_group_snapshot_enabled": "<is> True"},
+                        created_at=utcnow(),
+                    ),
+                )
+
+    async def cgsnapshot_type(self) -> GroupType:
+        async with self.db.reader() as s:
+            found = await repo.get_group_type_by_name(s, DEFAULT_CGSNAPSHOT_TYPE)
+        if found is None:
+            raise BadRequest(
+                f"Group type {DEFAULT_CGSNAPSHOT_TYPE} not found. Rerun migration script to "
+                "create the default cgsnapshot type."
+            )
+        return found
 
     # -- lookup ----------------------------------------------------------------------------
 

@@ -16,6 +16,8 @@ from stratus.services.volume import (
 from stratus.services.volume.api import (
     attachments,
     backups,
+    cgsnapshots,
+    consistency_groups,
     group_snapshots,
     group_types,
     groups,
@@ -107,6 +109,8 @@ def build(runtime: Runtime) -> ASGIApp:
             transfers.router,
             attachments.router,
             groups.router,
+            consistency_groups.router,
+            cgsnapshots.router,
             group_types.router,
             group_snapshots.router,
             messages.router,
@@ -127,6 +131,7 @@ def build(runtime: Runtime) -> ASGIApp:
 async def bootstrap(runtime: Runtime) -> None:
     built = services(runtime)
     await built.types.ensure_default()
+    await built.group_types.ensure_cgsnapshot_type()
     await built.quotas.load_default_class()
 
 

@@ -294,6 +294,8 @@ _EXTENSIONS = (
     ("os-availability-zone", "AvailabilityZones", "Describe Availability Zones."),
     ("backups", "Backups", "Backups support."),
     ("capabilities", "Capabilities", "Capabilities support."),
+    ("cgsnapshots", "Cgsnapshots", "cgsnapshots support."),
+    ("consistencygroups", "Consistencygroups", "consistency groups support."),
     ("encryption", "VolumeTypeEncryption", "Encryption support for volume types."),
     (
         "os-extended-snapshot-attributes",

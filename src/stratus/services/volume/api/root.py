@@ -29,8 +29,6 @@ async def show_version(request: Request, _ctx: AnonCtx) -> Response:
 
 # Upstream routes this service does not serve: 501, never a pretend success.
 _NOT_SERVED = (
-    "consistencygroups",
-    "cgsnapshots",
     "workers",
     "clusters",
     "resource_filters",
