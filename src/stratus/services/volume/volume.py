@@ -243,6 +243,12 @@ class VolumeService:
                     f"Volume size {size}GB cannot be smaller than the backup size "
                     f"{source_backup.size}GB."
                 )
+            virtual = image.virtual_size if image and image.disk_format == "qcow2" else None
+            if virtual and virtual > size * GIB:
+                raise InvalidInput(
+                    f"Image virtual size is {math.ceil(virtual / GIB)}GB and "
+                    f"doesn't fit in a volume of size {size}GB."
+                )
             if image is not None:
                 needed = max(math.ceil((image_size or 0) / GIB), image.min_disk or 0)
                 if size < needed:
@@ -373,7 +379,7 @@ class VolumeService:
             snap_spec = snapshot_spec(source_snapshot) if source_snapshot else None
             src_spec = volume_spec(source_volume) if source_volid and source_volume else None
             backup_row_id = source_backup.id if source_backup else None
-            image_id = image.id if image is not None else None
+            source_image = image
             spec = volume_spec(row)
             driver = backend.driver
             vid = row.id
@@ -388,12 +394,15 @@ class VolumeService:
                     provider = await driver.clone(spec, src_spec)
                 else:
                     provider = await driver.create(spec)
-                if image_id is not None:
+                if source_image is not None:
                     stage[:] = [message.Action.COPY_IMAGE_TO_VOLUME, message.Detail.UNKNOWN_ERROR]
                     await self.core.set_volume(vid, status=st.DOWNLOADING)
                     images = self.core.client("image-data")
-                    chunks = await images.read(ctx, image_id)
-                    await driver.write(spec, chunks)
+
+                    async def write_at(chunks: AsyncIterator[bytes], offset: int) -> int:
+                        return await driver.write(spec, chunks, offset)
+
+                    await images.copy_to_volume(ctx, source_image, write_at)
                 if backup_row_id is not None:
                     stage[:] = [message.Action.BACKUP_RESTORE, message.Detail.BACKUP_RESTORE_ERROR]
                     await self.core.set_volume(vid, status=st.RESTORING_BACKUP)
@@ -835,6 +844,12 @@ class VolumeService:
             raise InvalidInput(
                 f"Invalid disk-format '{disk_format}' is specified. Allowed disk-formats are raw, vmdk, vdi, qcow2, vhd, vhdx, ploop."
             )
+        if disk_format not in ("raw", "qcow2"):
+            # Cinder converts with qemu-img; Stratus converts to raw and qcow2 only, and will
+            # not label raw bytes with another format (the image service would refuse them).
+            raise InvalidInput(
+                f"Uploading a volume as '{disk_format}' is not supported here: use raw or qcow2."
+            )
         if container_format != "bare":
             raise InvalidInput(
                 f"Invalid container-format '{container_format}' is specified. Allowed container-formats are bare."
@@ -910,7 +925,9 @@ class VolumeService:
         }
 
         async def upload() -> None:
-            await images.upload(ctx, image_id, backend.driver.read(spec, READ_CHUNK))
+            await images.upload_from_volume(
+                ctx, image_id, disk_format, size * GIB, backend.driver.read(spec, READ_CHUNK)
+            )
             await self.core.set_volume(volume_id, status=previous)
 
         async def failed(_err: BaseException) -> None:
