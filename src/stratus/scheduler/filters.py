@@ -220,6 +220,9 @@ class NUMATopologyFilter:
     host's cells as it is used now; the fit is kept for the claim."""
 
     name = "NUMATopologyFilter"
+    # Fitting is expensive: the scheduler shares one verdict between hosts alike in
+    # topology, RAM ratio and usage (see Scheduler.select).
+    costly = True
 
     def relevant(self, spec: RequestSpec) -> bool:
         return spec.guest is not None and spec.guest.needs_numa
@@ -247,6 +250,9 @@ class PciPassthroughFilter:
     policy asks for it)."""
 
     name = "PciPassthroughFilter"
+    # Fitting is expensive: the scheduler shares one verdict between hosts alike in
+    # topology, RAM ratio and usage (see Scheduler.select).
+    costly = True
 
     def relevant(self, spec: RequestSpec) -> bool:
         return spec.guest is not None and bool(spec.guest.pci)

@@ -2,7 +2,6 @@
 
 import contextlib
 import copy
-import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -85,16 +84,41 @@ class Scheduler:
             usages = await self.claims.usages(list(offered))
         # Only the filters this request can fail run (most requests need two or three).
         filters = [f for f in self.filters if f.relevant(spec)]
+        cheap = [f for f in filters if not getattr(f, "costly", False)]
+        costly = [f for f in filters if getattr(f, "costly", False)]
+        # The costly filters (NUMA and PCI fitting) depend only on the host's topology
+        # (shared by every host of one shape), its RAM ratio and its usage: hosts alike in
+        # those share one verdict. Key -> the host that decided it (None: failed).
+        verdicts: dict[tuple[Any, ...], str | None] = {}
+        empty = HostUsage()
         by_host: dict[str, tuple[HostState, dict[str, dict[str, int]]]] = {}
         passing: list[HostState] = []
         for uuid, (shared, allocations) in offered.items():
             # The host states are a snapshot shared by concurrent decisions: what this
             # decision learns about a host goes on a copy.
             state = shared
+            usage_key: str | None = None
             if needs_claim:
-                state = dataclasses.replace(shared, usage=usages.get(uuid, HostUsage()))
-            if not all(f.passes(state, spec) for f in filters):
+                held = usages.get(uuid)
+                state = copy.copy(shared)
+                state.usage = held if held is not None else empty
+                if held is not None and (held.cells or held.pci):
+                    usage_key = repr(held.to_json())
+            if not all(f.passes(state, spec) for f in cheap):
                 continue
+            if costly:
+                key = (id(state.topology), state.ram_allocation_ratio, usage_key)
+                if key in verdicts:
+                    decided = verdicts[key]
+                    if decided is None:
+                        continue
+                    if decided in spec.fits:
+                        spec.fits[uuid] = spec.fits[decided]
+                else:
+                    ok = all(f.passes(state, spec) for f in costly)
+                    verdicts[key] = uuid if ok else None
+                    if not ok:
+                        continue
             if state is shared:
                 state = copy.copy(shared)
             _apply_summary(state, found.summaries.get(uuid, {}))
