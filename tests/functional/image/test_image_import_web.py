@@ -12,6 +12,11 @@ PAYLOAD = bytes(range(256)) * 4096
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
+        if self.path.startswith("/redirect?to="):
+            self.send_response(302)
+            self.send_header("Location", self.path.removeprefix("/redirect?to="))
+            self.end_headers()
+            return
         if self.path != "/disk.raw":
             self.send_error(404)
             return
@@ -24,12 +29,19 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def web() -> Iterator[str]:
+def _serve() -> tuple[http.server.ThreadingHTTPServer, int]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, server.server_address[1]
+
+
+@pytest.fixture
+def web(image_api) -> Iterator[str]:
+    """A local server on a port the operator opened to imports (by default only 80 and 443
+    are, as in Glance)."""
+    server, port = _serve()
+    image_api.runtime.settings.image = {"import_filtering": {"allowed_ports": [port]}}
+    yield f"http://127.0.0.1:{port}"
     server.shutdown()
 
 
@@ -111,3 +123,75 @@ async def test_tasks_import(image_api, web):
     assert {t["id"] for t in listed} == {created["id"], failing["id"]}
     task["input"]["import_from"] = "ftp://example.com/x"
     assert (await image_api.admin.post("/v2/tasks", json=task)).status_code == 400
+
+
+async def _new_image(api) -> str:
+    body = {"disk_format": "raw", "container_format": "bare"}
+    return (await api.post("/v2/images", json=body)).json()["id"]
+
+
+@pytest.mark.parametrize(
+    ("uri", "rules"),
+    [
+        ("http://127.0.0.1:{port}/disk.raw", {}),  # default: ports 80 and 443 only
+        ("http://127.0.0.1:{port}/disk.raw", {"allowed_ports": "80,443"}),
+        ("http://127.0.0.1:{port}/disk.raw", {"allowed_ports": [], "disallowed_ports": "{port}"}),
+        ("http://127.0.0.1:{port}/disk.raw", {"allowed_ports": [], "disallowed_hosts": "127.0.0.1"}),
+        ("http://2130706433:{port}/disk.raw", {"allowed_ports": []}),
+        ("http://127.1:{port}/disk.raw", {"allowed_ports": []}),
+        ("https://127.0.0.1:{port}/disk.raw", {"allowed_ports": [], "allowed_schemes": "http"}),
+        ("http://127.0.0.1:{port}/disk.raw", {"allowed_ports": [], "allowed_hosts": "10.0.0.1"}),
+    ],
+    ids=["default-ports", "ports-listed", "port-banned", "host-banned", "decimal-address",
+         "short-address", "scheme", "hosts-listed"],
+)  # fmt: skip
+async def test_import_filtering_refuses_before_anything_changes(image_api, uri, rules):
+    server, port = _serve()
+    try:
+        image_api.runtime.settings.image = {
+            "import_filtering": {
+                k: (v.format(port=port) if isinstance(v, str) else v) for k, v in rules.items()
+            }
+        }
+        image_id = await _new_image(image_api.demo)
+        body = {"method": {"name": "web-download", "uri": uri.format(port=port)}}
+        r = await image_api.demo.post(f"/v2/images/{image_id}/import", json=body)
+        assert r.status_code == 400
+        assert "URI for web-download does not pass filtering" in r.text
+        shown = (await image_api.demo.get(f"/v2/images/{image_id}")).json()
+        assert shown["status"] == "queued"
+        assert (await image_api.demo.get(f"/v2/images/{image_id}/tasks")).json()["tasks"] == []
+        task = {"type": "import", "input": {"import_from": uri.format(port=port)}}
+        r = await image_api.admin.post("/v2/tasks", json=task)
+        assert r.status_code == 400 and "legacy import task does not pass filtering" in r.text
+    finally:
+        server.shutdown()
+
+
+async def test_redirects_are_filtered_like_the_first_url(image_api, web):
+    closed, closed_port = _serve()
+    try:
+        # a redirect to the same, allowed server is followed
+        image_id = await _new_image(image_api.demo)
+        uri = f"{web}/redirect?to={web}/disk.raw"
+        body = {"method": {"name": "web-download", "uri": uri}}
+        assert (
+            await image_api.demo.post(f"/v2/images/{image_id}/import", json=body)
+        ).status_code == 202
+        await image_api.drain()
+        shown = (await image_api.demo.get(f"/v2/images/{image_id}")).json()
+        assert shown["status"] == "active" and shown["checksum"] == hashlib.md5(PAYLOAD).hexdigest()
+        # a redirect to a port the operator did not open fails the import
+        image_id = await _new_image(image_api.demo)
+        uri = f"{web}/redirect?to=http://127.0.0.1:{closed_port}/disk.raw"
+        body = {"method": {"name": "web-download", "uri": uri}}
+        assert (
+            await image_api.demo.post(f"/v2/images/{image_id}/import", json=body)
+        ).status_code == 202
+        await image_api.drain()
+        shown = (await image_api.demo.get(f"/v2/images/{image_id}")).json()
+        assert shown["status"] == "queued" and shown["checksum"] is None
+        tasks = (await image_api.demo.get(f"/v2/images/{image_id}/tasks")).json()["tasks"]
+        assert "Redirect to disallowed URL" in tasks[0]["message"]
+    finally:
+        closed.shutdown()

@@ -18,7 +18,7 @@ from stratus.api.runtime import Runtime
 from stratus.kit.ids import is_uuid_like, uuid_str
 from stratus.kit.timeutil import utcnow
 from stratus.quota.engine import OverQuota, QuotaResource
-from stratus.services.image import formats, policies, repository
+from stratus.services.image import formats, import_filter, policies, repository
 from stratus.services.image.errors import (
     ImageConflict,
     ImageForbidden,
@@ -553,6 +553,11 @@ class ImageService:
             await target.delete(written.key)
             raise
 
+    def _import_rules(self) -> import_filter.Rules:
+        return import_filter.Rules.from_settings(
+            self.runtime.settings.image.get("import_filtering")
+        )
+
     def _inspector(self, image: Image) -> Inspector:
         """Judges uploaded content against the image's formats (services/image/formats.py)."""
         disk_format, container_format = image.disk_format, image.container_format
@@ -846,6 +851,8 @@ class ImageService:
     ) -> None:
         uri = method.get("uri")
         _check_uri(uri)
+        if not await import_filter.permitted(str(uri), self._import_rules()):
+            raise ImageInvalid(f"URI for web-download does not pass filtering: {uri}")
         async with self.db.session() as session:
             image = await self._visible(session, ctx, image_id)
             ctx.can(policies.MODIFY_IMAGE, await self._target(session, ctx, image))
@@ -879,7 +886,10 @@ class ImageService:
         limit = SIZE_CAP if remaining is None else min(SIZE_CAP, remaining)
         try:
             written = await self.store.write(
-                _fetch(uri), key=image_id, inspect=inspect, max_bytes=limit
+                import_filter.fetch(uri, self._import_rules()),
+                key=image_id,
+                inspect=inspect,
+                max_bytes=limit,
             )
         except QuotaExceeded:
             return await self._import_failed(image_id, "the image exceeds the size quota")
@@ -977,6 +987,9 @@ class ImageService:
         if not isinstance(task_input, dict):
             raise ImageInvalid("Invalid task input: 'input' must be an object.")
         _check_uri(task_input.get("import_from"))
+        source = str(task_input["import_from"])
+        if not await import_filter.permitted(source, self._import_rules()):
+            raise ImageInvalid(f"URI for legacy import task does not pass filtering: {source}")
         properties = task_input.get("image_properties") or {}
         if not isinstance(properties, dict):
             raise ImageInvalid("Invalid task input: 'image_properties' must be an object.")
@@ -1152,18 +1165,6 @@ def _check_uri(uri: Any) -> None:
     parsed = urlparse(uri) if isinstance(uri, str) else None
     if parsed is None or parsed.scheme not in WEB_SCHEMES or not parsed.hostname:
         raise ImageInvalid(f"URI {uri!r} is not valid: an http(s) URL with a host is required.")
-
-
-async def _fetch(uri: str) -> AsyncIterator[bytes]:
-    import httpx
-
-    async with (
-        httpx.AsyncClient(timeout=httpx.Timeout(30.0), follow_redirects=True) as client,
-        client.stream("GET", uri) as response,
-    ):
-        response.raise_for_status()
-        async for chunk in response.aiter_bytes(1 << 20):
-            yield chunk
 
 
 def _parse_patch(changes: Any, dialect: str = "2.1") -> list[tuple[str, str, Any]]:
