@@ -4,7 +4,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, delete, false, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, false, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stratus.services.compute.models import (
@@ -168,6 +168,16 @@ async def touch_services(session: AsyncSession, now: dt.datetime) -> None:
     await session.execute(
         update(ComputeService).values(last_seen_up=now).execution_options(synchronize_session=False)
     )
+
+
+async def insert_rows(
+    session: AsyncSession,
+    model: type[ComputeService] | type[ComputeNode],
+    rows: list[dict[str, Any]],
+) -> None:
+    """Many new service or node rows at once (registering thousands of hosts)."""
+    for start in range(0, len(rows), 1000):
+        await session.execute(insert(model), rows[start : start + 1000])
 
 
 async def host_marks(session: AsyncSession) -> tuple[tuple[Any, ...], tuple[Any, ...]]:

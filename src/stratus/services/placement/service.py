@@ -958,7 +958,7 @@ class PlacementService:
         old_ids = await repo.provider_ids_for_consumers(s, [r.consumer_uuid for r in requests])
         # Read as locked (what a concurrent writer changed first is seen).
         rps = await repo.providers_locked(s, rp_uuids, old_ids)
-        # Consumers that hold nothing (new ones) have no allocations to replace, unless an
+        # New consumers that held nothing have no allocations to replace, unless an
         # earlier request of this call wrote some.
         written: set[str] = set()
         consumers = await repo.consumers_by_uuids(s, [r.consumer_uuid for r in requests])
@@ -994,7 +994,7 @@ class PlacementService:
                         type_id = await repo.consumer_type_id(s, req.consumer_type, create=True)
             project = req.project_id or INCOMPLETE_PROJECT
             user = req.user_id or INCOMPLETE_USER
-            if old_ids or req.consumer_uuid in written:
+            if old_ids or consumer is not None or req.consumer_uuid in written:
                 old = await repo.allocations_for_consumer(s, req.consumer_uuid)
                 for a in old:
                     if a.resource_provider_id not in touched:
