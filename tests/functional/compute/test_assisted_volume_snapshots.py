@@ -1,7 +1,8 @@
 """os-assisted-volume-snapshots: a block storage backend that keeps volumes as files asks
 compute to snapshot an in-use volume; the server's host switches the guest's disk to the new
 overlay file and compute reports the snapshot to block storage (creating at 90 %, or error);
-delete merges a file out of the chain (deleting at 90 %, or error_deleting). nova's 400s."""
+delete merges a file out of the chain (deleting at 90 %, or error_deleting). nova's 400s.
+Also: a volume-backed server has no backup (400)."""
 
 import json
 import time
@@ -212,3 +213,41 @@ def test_refusals(demo: Api, admin: Api, attached: dict[str, str]) -> None:
     assert _delete(admin, some, {"volume_id": vid}, "2.75", other="1").status_code == 400
     # Accepted: the host's failure (no such file to merge) is block storage's to hear about.
     assert _delete(admin, some, {"volume_id": vid}, "2.74", other="1").status_code == 204
+
+
+def test_volume_backed_server_has_no_backup(cloud: RunningCloud, demo: Api) -> None:
+    """createBackup of a server whose root disk is a volume is 400, as nova's."""
+    conn = cloud.connection("stratus")
+    image = conn.image.create_image(
+        name="bfv-image", disk_format="raw", container_format="bare", data=b"\0" * 4096
+    )
+    root = {
+        "boot_index": 0,
+        "uuid": image.id,
+        "source_type": "image",
+        "destination_type": "volume",
+        "volume_size": 1,
+        "delete_on_termination": True,
+    }
+    body = {
+        "server": {
+            "name": "bfv",
+            "flavorRef": "1",
+            "networks": "none",
+            "block_device_mapping_v2": [root],
+        }
+    }
+    resp = demo.compute("POST", "/servers", json=body)
+    assert resp.status_code == 202, resp.text
+    sid = resp.json()["server"]["id"]
+    _poll(
+        lambda: demo.compute("GET", f"/servers/{sid}").json()["server"],
+        lambda s: s["status"] == "ACTIVE" and s["OS-EXT-STS:task_state"] is None,
+    )
+    backup = {"createBackup": {"name": "b", "backup_type": "daily", "rotation": 1}}
+    resp = demo.compute("POST", f"/servers/{sid}/action", json=backup)
+    assert resp.status_code == 400
+    assert "backup volume backed instance" in resp.json()["badRequest"]["message"]
+    shown = demo.compute("GET", f"/servers/{sid}").json()["server"]
+    assert shown["OS-EXT-STS:task_state"] is None
+    assert demo.compute("DELETE", f"/servers/{sid}").status_code == 204

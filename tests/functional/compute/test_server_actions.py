@@ -183,6 +183,15 @@ def test_create_image_and_backup_rotation(
         demo_api, sid, {"createBackup": {"name": "x", "backup_type": "daily", "rotation": -1}}
     )
     assert bad.status_code == 400
+    # rotation 0: the answer still names the image (2.45), which is rotated away at once;
+    # before 2.45 there is no Location then.
+    zero = {"createBackup": {"name": "bk-0", "backup_type": "weekly", "rotation": 0}}
+    made = _act(demo_api, sid, zero, "2.45")
+    assert made.status_code == 202
+    _wait_image(demo_api, made.json()["image_id"], None)
+    _wait(demo_api, sid, "ACTIVE")
+    old = _act(demo_api, sid, zero, "2.44")
+    assert old.status_code == 202 and "Location" not in old.headers
     _wait(demo_api, sid, "ACTIVE")
 
 

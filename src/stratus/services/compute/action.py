@@ -19,6 +19,7 @@ from stratus.kit.errors import BadRequest, Conflict, Gone, NotFound
 from stratus.kit.timeutil import utcnow
 from stratus.scheduler import NoValidHost
 from stratus.services.compute import repository as repo
+from stratus.services.compute.bdm import repository as bdm_repo
 from stratus.services.compute.drivers.base import PowerState
 from stratus.services.compute.errors import InstanceInvalidState, ServerNotFound
 from stratus.services.compute.lifecycle import Lifecycle, instance_spec, spec_payload
@@ -219,10 +220,13 @@ class ActionService:
         backup_type: str,
         rotation: int,
         metadata: Mapping[str, str],
-    ) -> str | None:
+    ) -> str:
         """Snapshot, then (once uploaded) keep only the newest ``rotation`` backups of this
-        type; none are left when rotation is 0, and the answer has no image then."""
-        image_id = await self._start_snapshot(
+        type (none when rotation is 0: the new image goes too). Volume-backed servers have
+        no disk of their own to back up (400, as nova)."""
+        if await self._volume_backed(ctx, uuid):
+            raise BadRequest("It's not supported to backup volume backed instance.")
+        return await self._start_snapshot(
             ctx,
             uuid,
             action="createBackup",
@@ -232,7 +236,14 @@ class ActionService:
             properties={**metadata, "image_type": "backup", "backup_type": backup_type},
             extra={"backup_type": backup_type, "rotation": rotation},
         )
-        return image_id if rotation > 0 else None
+
+    async def _volume_backed(self, ctx: RequestContext, uuid: str) -> bool:
+        """nova's is_volume_backed_instance: no image, or a volume as the root disk."""
+        inst = await self.servers.get(ctx, uuid)
+        if not inst.image_ref:
+            return True
+        async with self.db.reader() as s:
+            return any(m.boot_index == 0 for m in await bdm_repo.of_server(s, uuid))
 
     async def handle(self, msg: Message) -> None:
         """The compute side of createImage/createBackup (cast by the API)."""

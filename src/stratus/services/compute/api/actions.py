@@ -88,14 +88,17 @@ def _actions(request: Request) -> ActionService:
     return actions
 
 
-def _image_answer(request: Request, ctx: RequestContext, image_id: str | None) -> Response:
+def _image_answer(
+    request: Request, ctx: RequestContext, image_id: str, *, location: bool = True
+) -> Response:
     if version(ctx).at_least("2.45"):
-        return reply({"image_id": image_id} if image_id else {}, 202)
-    if image_id is None:
+        return reply({"image_id": image_id}, 202)
+    if not location:
+        # nova: a backup with rotation 0 (rotated away at once) gets no Location
         return no_content(202)
     # nova's Location: the image in its own (proxy) API, <compute>/v2.1/images/<id>
-    location = f"{links(request).base}/v2.1/images/{image_id}"
-    return Response(status_code=202, headers={"Location": location})
+    href = f"{links(request).base}/v2.1/images/{image_id}"
+    return Response(status_code=202, headers={"Location": href})
 
 
 async def dispatch(
@@ -270,7 +273,7 @@ async def dispatch(
             rotation=rotation,
             metadata=_metadata(body.get("metadata")),
         )
-        return _image_answer(request, ctx, backup_id)
+        return _image_answer(request, ctx, backup_id, location=rotation > 0)
     if name == "trigger_crash_dump":
         if not v.at_least("2.17"):
             raise NotFound("There is no such action: trigger_crash_dump")
