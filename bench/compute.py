@@ -19,7 +19,7 @@
 
     .venv/bin/python bench/compute.py boots [--hosts 100] [--servers 1000] [--concurrency 1,5,50]
         [--cloud process|thread] [--watch list|each] [--no-baseline]
-    .venv/bin/python bench/compute.py scheduling [--sizes 1000,10000]
+    .venv/bin/python bench/compute.py scheduling [--sizes 1000,10000] [--request pinned]
     .venv/bin/python bench/compute.py memory [--sizes 1000,10000]
 """
 
@@ -216,7 +216,15 @@ def run_boots(
 # -- 2. scheduling --------------------------------------------------------------------------
 
 
-async def _scheduling(hosts: int, decisions: int) -> dict[str, Any]:
+# What one decision places: a plain guest, or one with dedicated (pinned) CPUs, which the
+# scheduler fits on the hosts' NUMA cells and claims on the host as well.
+REQUESTS: dict[str, tuple[dict[str, int], dict[str, str]]] = {
+    "plain": ({"VCPU": 1, "MEMORY_MB": 512, "DISK_GB": 1}, {}),
+    "pinned": ({"PCPU": 2, "MEMORY_MB": 512, "DISK_GB": 1}, {"hw:cpu_policy": "dedicated"}),
+}
+
+
+async def _scheduling(hosts: int, decisions: int, request: str = "plain") -> dict[str, Any]:
     from stratus.cmd.wiring import Cloud
     from stratus.conf.settings import load_settings
     from stratus.scheduler import RequestSpec
@@ -262,11 +270,13 @@ async def _scheduling(hosts: int, decisions: int) -> dict[str, Any]:
     try:
         for i in range(decisions + 1):
             consumer = str(uuid.uuid4())
+            resources, extra_specs = REQUESTS[request]
             spec = RequestSpec(
                 instance_uuid=consumer,
                 project_id="bench",
                 user_id="bench",
-                resources={"VCPU": 1, "MEMORY_MB": 512, "DISK_GB": 1},
+                resources=dict(resources),
+                extra_specs=dict(extra_specs),
             )
             start = time.perf_counter()
             states = await built.hosts.host_states()
@@ -370,6 +380,9 @@ def main() -> None:
     parser.add_argument("--watch", choices=("list", "each"), default="list")
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--decisions", type=int, default=30)
+    parser.add_argument(
+        "--request", choices=sorted(REQUESTS), default="plain", help="scheduling: what to place"
+    )
     args = parser.parse_args()
     if args.part == "boots":
         levels = [int(c) for c in str(args.concurrency).split(",")]
@@ -398,19 +411,20 @@ def main() -> None:
                 )
     elif args.part == "scheduling":
         sizes = [int(s) for s in args.sizes.split(",")]
-        base = asyncio.run(_scheduling(100, args.decisions))
+        print(f"request: {args.request}")
+        baseline = asyncio.run(_scheduling(100, args.decisions, args.request))
         print(
-            f"{'100 hosts (baseline)':>22}: decision p50 {base['p50_ms']:.1f} ms, "
-            f"p95 {base['p95_ms']:.1f} ms, registered in {base['register_s']:.1f} s; "
-            f"placement candidates {base['candidates_ms']:.1f} ms, claim "
-            f"{base['claim_ms']:.1f} ms, scheduler {base['ours_ms']:.1f} ms",
+            f"{'100 hosts (baseline)':>22}: decision p50 {baseline['p50_ms']:.1f} ms, "
+            f"p95 {baseline['p95_ms']:.1f} ms, registered in {baseline['register_s']:.1f} s; "
+            f"placement candidates {baseline['candidates_ms']:.1f} ms, claim "
+            f"{baseline['claim_ms']:.1f} ms, scheduler {baseline['ours_ms']:.1f} ms",
             flush=True,
         )
         for n in sizes:
-            r = asyncio.run(_scheduling(n, args.decisions))
+            r = asyncio.run(_scheduling(n, args.decisions, args.request))
             print(
                 f"{f'{n} hosts':>22}: decision p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms "
-                f"(x{r['p50_ms'] / base['p50_ms']:.2f} of 100 hosts), "
+                f"(x{r['p50_ms'] / baseline['p50_ms']:.2f} of 100 hosts), "
                 f"registered in {r['register_s']:.1f} s; mean per decision: placement "
                 f"candidates {r['candidates_ms']:.1f} ms, placement claim {r['claim_ms']:.1f} ms, "
                 f"scheduler {r['ours_ms']:.1f} ms",
