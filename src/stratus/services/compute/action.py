@@ -138,18 +138,23 @@ class ActionService:
         )
         return image_id
 
-    async def _capture(self, inst: Instance, image_id: str) -> None:
-        """Snapshot the guest's disk on its host and upload it into ``image_id``.
-        _ServerGone when the server is being deleted meanwhile, _ImageGone when the image."""
-        if await self.life.update(inst.uuid, task_state="image_pending_upload") is None:
-            raise _ServerGone
+    async def _capture(self, inst: Instance, image_id: str, *, shelving: bool = False) -> None:
+        """Snapshot the guest's disk on its host and upload it into ``image_id``, through
+        nova's task states (image_snapshot_pending → image_pending_upload → image_uploading,
+        shelving_image_* for shelve). _ServerGone when the server is being deleted meanwhile,
+        _ImageGone when the image is."""
+        prefix = "shelving_" if shelving else ""
+        steps = [] if shelving else ["image_snapshot_pending"]
+        for step in [*steps, f"{prefix}image_pending_upload"]:
+            if await self.life.update(inst.uuid, task_state=step) is None:
+                raise _ServerGone
         try:
             encoded = await self.life.call(str(inst.host), "snapshot", {"uuid": inst.uuid})
         except Exception:
             if await self._being_deleted(inst.uuid):
                 raise _ServerGone from None
             raise
-        if await self.life.update(inst.uuid, task_state="image_uploading") is None:
+        if await self.life.update(inst.uuid, task_state=f"{prefix}image_uploading") is None:
             raise _ServerGone
         try:
             await self.images.upload(
@@ -347,7 +352,7 @@ class ActionService:
                 name=f"{inst.display_name}-shelved",
                 properties={"image_type": "snapshot"},
             )
-            await self._capture(inst, image_id)
+            await self._capture(inst, image_id, shelving=True)
             if inst.vm_state != "stopped" and inst.host:
                 await self.life.call(inst.host, "power", {"uuid": uuid, "action": "stop"})
         except Exception as err:
