@@ -109,8 +109,8 @@ class ActionService:
     #
     # nova's createImage/createBackup: the API checks the server, marks it (task_state
     # image_snapshot / image_backup), creates the image record (queued) and answers with it;
-    # the snapshot itself runs behind the bus: image_pending_upload → image_uploading → done,
-    # the image queued → saving → active. Until then a second snapshot (or any other action
+    # the snapshot itself runs behind the bus: image_snapshot_pending → image_pending_upload
+    # → image_uploading → done, the image queued → saving → active. Until then a second snapshot (or any other action
     # that needs no task) is 409. A failure clears the task_state, deletes the image and
     # leaves the error on the instance action's event and as the instance's fault.
 
