@@ -224,3 +224,27 @@ async def _report(url: str) -> None:
     finally:
         for db in set(dbs):
             await db.dispose()
+
+
+def test_renamed_class_is_not_served_under_its_old_name(tmp_path: Path) -> None:
+    asyncio.run(_renamed(f"sqlite+aiosqlite:///{tmp_path / 'p.sqlite'}"))
+
+
+async def _renamed(url: str) -> None:
+    dbs, a, _b = await _two(url)
+    try:
+        node = str(uuid.uuid4())
+        await a.ensure_provider(node, "node-1")
+        await a.service.create_resource_class("CUSTOM_GOLD")
+        await a.set_inventories(node, {"CUSTOM_GOLD": {"total": 4}})
+        query = CandidateQuery(resources={"CUSTOM_GOLD": 1})
+        found = await a.allocation_candidates(query)
+        assert found.requests[0][0] == {node: {"CUSTOM_GOLD": 1}}
+        assert set(found.summaries[node]["resources"]) == {"CUSTOM_GOLD"}
+        await a.service.rename_resource_class("CUSTOM_GOLD", "CUSTOM_SILVER")
+        found = await a.allocation_candidates(CandidateQuery(resources={"CUSTOM_SILVER": 1}))
+        assert found.requests[0][0] == {node: {"CUSTOM_SILVER": 1}}
+        assert set(found.summaries[node]["resources"]) == {"CUSTOM_SILVER"}
+    finally:
+        for db in set(dbs):
+            await db.dispose()

@@ -98,7 +98,7 @@ class ProviderReport:
 
 _REPORT_CHUNK = 500
 # Most allocation requests one provider snapshot keeps shaped (see find_candidates).
-_SHAPED_MAX = 50_000
+_SHAPED_MAX = 10_000
 
 
 @dataclass
