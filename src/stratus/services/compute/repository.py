@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, and_, delete, false, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from stratus.services.compute.models import (
     Aggregate,
@@ -283,7 +284,18 @@ async def list_instances(
     limit: int | None,
     marker: Instance | None,
 ) -> list[Instance]:
-    stmt = select(Instance).where(*clauses)
+    """Instances for the server lists: what their views and filters read (the build's own
+    columns are left unloaded, they are JSON to decode on every row of every poll)."""
+    stmt = (
+        select(Instance)
+        .where(*clauses)
+        .options(
+            defer(Instance.requested_networks),
+            defer(Instance.scheduler_hints),
+            defer(Instance.system_metadata),
+            defer(Instance.key_data),
+        )
+    )
     keys = [*sort, ("uuid", "desc")]
     if marker is not None:
         alternatives = []
