@@ -2,6 +2,7 @@
 aggregates, consumers and allocations. Stateless apart from name<->id caches; every
 method takes or opens its own transaction and never sees HTTP."""
 
+import asyncio
 import datetime as dt
 import uuid as uuidlib
 from collections import defaultdict
@@ -156,6 +157,7 @@ class PlacementService:
         self._trait_ids: dict[str, int] = {}
         self._trait_names: dict[int, str] = {}
         self._facts: _FactsCache | None = None
+        self._facts_lock = asyncio.Lock()
         self._consumer_types: dict[str, int] = {}
         self._finder: tuple[dict[int, repo.ProviderFacts], Any] | None = None
 
@@ -210,29 +212,33 @@ class PlacementService:
         """Provider facts for searches, as fresh as the database at this read, in any
         process: the epochs are read each time. A structure change (provider, inventory,
         trait, aggregate) reloads everything; an allocation change reloads the usage and
-        generation of only the providers it touched."""
-        marks = await repo.epochs(s)
-        structure, usage = marks.get(repo.STRUCTURE, 0), marks.get(repo.USAGE, 0)
-        cached = self._facts
-        if cached is None or cached.structure != structure:
-            facts = await repo.load_facts(s)
-            self._facts = _FactsCache(structure, usage, facts)
-            return facts
-        if usage != cached.usage:
-            changed = await repo.usage_changes(s, cached.usage)
-            known = [rid for rid in changed if rid in cached.facts]
-            used = await repo.usages_for_providers(s, known)
-            memo = self._finder[1].summaries if self._finder is not None else {}
-            for rid in known:
-                rp = cached.facts[rid]
-                rp.generation = changed[rid]
-                for rc, inv in rp.inventories.items():
-                    inv.used = used.get((rid, rc), 0)
-                memo.pop(rid, None)
-            # A provider created since the last full load carries a newer structure
-            # epoch, so the next search reloads it whole.
-            cached.usage = usage
-        return cached.facts
+        generation of only the providers it touched. One search refreshes at a time (the
+        others then find the work done); epochs only move forwards."""
+        async with self._facts_lock:
+            marks = await repo.epochs(s)
+            structure, usage = marks.get(repo.STRUCTURE, 0), marks.get(repo.USAGE, 0)
+            cached = self._facts
+            if cached is None or structure > cached.structure:
+                facts = await repo.load_facts(s)
+                self._facts = _FactsCache(structure, usage, facts)
+                return facts
+            if structure == cached.structure and usage > cached.usage:
+                changed = await repo.usage_changes(s, cached.usage)
+                known = [rid for rid in changed if rid in cached.facts]
+                used = await repo.usages_for_providers(s, known)
+                memo = self._finder[1].summaries if self._finder is not None else {}
+                for rid in known:
+                    rp = cached.facts[rid]
+                    rp.generation = changed[rid]
+                    for rc, inv in rp.inventories.items():
+                        inv.used = used.get((rid, rc), 0)
+                    memo.pop(rid, None)
+                # A provider created since the last full load carries a newer structure
+                # epoch, so the next search reloads it whole.
+                cached.usage = usage
+            # (Epochs behind the cache's: this transaction began before its last refresh,
+            # which is newer than anything it could read.)
+            return cached.facts
 
     def known_trait_names(self) -> dict[int, str]:
         return self._trait_names
