@@ -87,3 +87,33 @@ def test_messages_are_private_to_the_project(
 def test_messages_need_3_3(demo_api: Caller) -> None:
     assert demo_api("GET", "/messages", version="3.2").status_code == 404
     assert demo_api("GET", f"/messages/{uuid.uuid4()}", version="3.3").status_code == 404
+
+
+def test_backend_failures_leave_messages(demo_api: Caller, admin_api: Caller, cloud: Any) -> None:
+    """The backing file of a volume disappears under the backend: the snapshot and the extend
+    that need it fail after their 202, and the owner is told which and why."""
+    resp = demo_api("POST", "/volumes", json={"volume": {"size": 1}})
+    vid = resp.json()["volume"]["id"]
+    demo_api.wait(f"/volumes/{vid}", "volume", "available")
+    (backing,) = list(cloud.data_dir.rglob(f"volume-{vid}"))
+    backing.unlink()
+    snap = demo_api("POST", "/snapshots", json={"snapshot": {"volume_id": vid}})
+    assert snap.status_code == 202, snap.text
+    sid = snap.json()["snapshot"]["id"]
+    demo_api.wait(f"/snapshots/{sid}", "snapshot", ("available", "error"))
+    extend = demo_api("POST", f"/volumes/{vid}/action", json={"os-extend": {"new_size": 2}})
+    assert extend.status_code == 202, extend.text
+    demo_api.wait(f"/volumes/{vid}", "volume", ("available", "error_extending"))
+    messages = demo_api("GET", "/messages", version="3.3").json()["messages"]
+    events = {m.get("resource_uuid"): m for m in messages}
+    assert events[sid]["event_id"] == "VOLUME_VOLUME_SNAPSHOT_009_013"
+    assert events[sid]["resource_type"] == "VOLUME_SNAPSHOT"
+    assert events[sid]["user_message"] == "create snapshot:Snapshot failed to create."
+    assert events[vid]["event_id"] == "VOLUME_VOLUME_007_010"
+    assert events[vid]["user_message"] == "extend volume:Volume Driver failed to extend volume."
+    for m in (events[sid], events[vid]):
+        demo_api("DELETE", f"/messages/{m['id']}", version="3.3")
+    admin_api("POST", f"/snapshots/{sid}/action", json={"os-force_delete": {}})
+    admin_api.wait(f"/snapshots/{sid}", "snapshot", ("deleted", "error_deleting"))
+    admin_api("POST", f"/volumes/{vid}/action", json={"os-force_delete": {}})
+    admin_api.wait(f"/volumes/{vid}", "volume", ("deleted", "error_deleting"))

@@ -21,6 +21,7 @@ from stratus.services.volume import policies, quota
 from stratus.services.volume import repository as repo
 from stratus.services.volume.core import Core, volume_spec
 from stratus.services.volume.errors import InvalidBackup, InvalidInput, InvalidVolume
+from stratus.services.volume.message import Action, Detail, Field, Origin, Resource
 from stratus.services.volume.models import Backup, Volume
 from stratus.services.volume.volume import check_metadata, check_text, parse_bool
 
@@ -182,6 +183,7 @@ class BackupService:
             account = f"AUTH_{owner}"
         bid = row.id
         sid = snap.id if snap else None
+        origin = Origin.of(ctx, row.project_id)
 
         async def run() -> None:
             manifest = await self._write(bid, account, container, stream, parent_manifest)
@@ -203,6 +205,7 @@ class BackupService:
                 await self.core.set_volume(volume_id, status=previous, previous_status=None)
             else:
                 await self.core.set_snapshot(sid, status="available")
+            await self._tell(origin, Action.BACKUP_CREATE, Detail.BACKUP_CREATE_DRIVER_ERROR, bid)
 
         self.core.later(run, failed)
         return row
@@ -296,6 +299,7 @@ class BackupService:
             await self.core.set_backup(b.id, status="restoring")
             return b, created.volume
         vid = target.id
+        origin = Origin.of(ctx, b.project_id)
 
         async def run() -> None:
             await self.restore_into(backup_id, vid)
@@ -304,6 +308,7 @@ class BackupService:
         async def failed(_err: BaseException) -> None:
             await self.core.set_volume(vid, status=st.ERROR_RESTORING)
             await self.core.set_backup(backup_id, status="available")
+            await self._tell(origin, Action.BACKUP_RESTORE, Detail.BACKUP_RESTORE_ERROR, backup_id)
 
         self.core.later(run, failed)
         return b, target
@@ -389,6 +394,7 @@ class BackupService:
                 raise InvalidBackup("Incremental backups exist for this backup.")
             row.status = "deleting"
             manifest = dict(row.manifest or {})
+            origin = Origin.of(ctx, row.project_id)
 
         async def remove() -> None:
             store = self._store()
@@ -402,8 +408,22 @@ class BackupService:
 
         async def failed(err: BaseException) -> None:
             await self.core.set_backup(backup_id, status="error", fail_reason=str(err)[:255])
+            await self._tell(
+                origin, Action.BACKUP_DELETE, Detail.BACKUP_DELETE_DRIVER_ERROR, backup_id
+            )
 
         self.core.later(remove, failed)
+
+    async def _tell(self, origin: Origin, action: Field, detail: Field, backup_id: str) -> None:
+        messages = self.core.client("volume-messages")
+        if messages is not None:
+            await messages.tell(
+                origin,
+                action,
+                detail,
+                resource_type=Resource.VOLUME_BACKUP,
+                resource_uuid=backup_id,
+            )
 
     async def reset_status(self, ctx: RequestContext, backup_id: str, status: Any) -> None:
         if status not in ("available", "error"):
