@@ -530,3 +530,34 @@ def test_consistency_group_api(admin_api: Caller, vtype: dict[str, Any]) -> None
         assert resp.status_code == 202, resp.text
         admin_api.wait(f"/consistencygroups/{gid}", "consistencygroup", "deleted")
     admin_api.wait(f"/volumes/{vol['id']}", "volume", "deleted")
+
+
+def test_group_no_backend_goes_to_error_and_deletes(
+    admin_api: Caller, demo_api: Caller, gtype: dict[str, Any]
+) -> None:
+    body = {"name": _name("nowhere"), "extra_specs": {"RESKEY:availability_zones": "mars"}}
+    vt = admin_api("POST", "/types", json={"volume_type": body}).json()["volume_type"]
+    try:
+        resp = demo_api(
+            "POST",
+            "/groups",
+            version=V,
+            json={"group": {"group_type": gtype["id"], "volume_types": [vt["id"]]}},
+        )
+        assert resp.status_code == 202, resp.text
+        gid = resp.json()["group"]["id"]
+        assert (
+            demo_api.wait(f"/groups/{gid}", "group", ("available", "error"), version=V)["status"]
+            == "error"
+        )
+        # nothing can join it
+        joined = demo_api(
+            "POST",
+            "/volumes",
+            version=V,
+            json={"volume": {"size": 1, "volume_type": vt["id"], "group_id": gid}},
+        )
+        assert joined.status_code == 400
+        _delete_group(demo_api, gid, delete_volumes=False)
+    finally:
+        admin_api("DELETE", f"/types/{vt['id']}")

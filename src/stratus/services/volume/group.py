@@ -127,6 +127,13 @@ class GroupService:
                 continue
             if zone and backend.availability_zone != zone:
                 continue
+            if any(
+                backend.availability_zone
+                not in {z.strip() for z in t.extra_specs["RESKEY:availability_zones"].split(",")}
+                for t in types
+                if (t.extra_specs or {}).get("RESKEY:availability_zones")
+            ):
+                continue
             if all(
                 _capability_matches(stats, k, v, backend)
                 for t in types
