@@ -509,6 +509,10 @@ def test_consistency_group_api(admin_api: Caller, vtype: dict[str, Any]) -> None
     snap = resp.json()["cgsnapshot"]
     shown_snap = admin_api.wait(f"/cgsnapshots/{snap['id']}", "cgsnapshot", "available")
     assert shown_snap["consistencygroup_id"] == cg["id"]
+    # and its snapshots stay out of the group snapshot API
+    assert admin_api("GET", f"/group_snapshots/{snap['id']}", version=V).status_code == 400
+    listed_gs = admin_api("GET", "/group_snapshots", version=V).json()["group_snapshots"]
+    assert snap["id"] not in {g["id"] for g in listed_gs}
     made = []
     for src in ({"cgsnapshot_id": snap["id"]}, {"source_cgid": cg["id"]}):
         resp = admin_api(

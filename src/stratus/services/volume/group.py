@@ -71,7 +71,7 @@ class GroupService:
             raise GroupNotFound(group_id)
         return row
 
-    async def _check_not_cg_type(
+    async def check_not_cg_type(
         self, s: AsyncSession, group_type_id: str, *, cg: bool = False
     ) -> None:
         """Groups of cinder's reserved consistency-group type are reached only through the
@@ -95,7 +95,7 @@ class GroupService:
         async with self.db.reader() as s:
             row = await self.load(s, ctx, group_id)
             ctx.can(policies.GROUP_GET, {"project_id": row.project_id})
-            await self._check_not_cg_type(s, row.group_type_id, cg=cg)
+            await self.check_not_cg_type(s, row.group_type_id, cg=cg)
             return (await self._data(s, [row]))[0]
 
     async def list_groups(
@@ -166,7 +166,7 @@ class GroupService:
             raise InvalidInput(f"Availability zone '{availability_zone}' is invalid.")
         async with self.db.session() as s:
             gtype = await self.group_types.find(s, group_type, ctx=ctx)
-            await self._check_not_cg_type(s, gtype.id, cg=cg)
+            await self.check_not_cg_type(s, gtype.id, cg=cg)
             vtypes = [await self.core.types.find(s, ref, ctx=ctx) for ref in volume_types]
             if len({t.id for t in vtypes}) != len(vtypes):
                 raise InvalidInput("volume_types has non-unique elements.")
@@ -270,7 +270,7 @@ class GroupService:
                 source = await repo.get_group(s, gsnap.group_id)
                 if source is None:
                     raise GroupNotFound(gsnap.group_id)
-                await self._check_not_cg_type(s, gsnap.group_type_id, cg=cg)
+                await self.check_not_cg_type(s, gsnap.group_type_id, cg=cg)
                 if gsnap.status != "available":
                     raise InvalidGroup(
                         f"Group snapshot {gsnap.id} status must be available, but current "
@@ -285,7 +285,7 @@ class GroupService:
                 origin = {"snapshot": [sn.id for sn in snaps]}
             else:
                 source = await self.load(s, ctx, str(source_group_id))
-                await self._check_not_cg_type(s, source.group_type_id, cg=cg)
+                await self.check_not_cg_type(s, source.group_type_id, cg=cg)
                 if source.status != AVAILABLE:
                     raise InvalidGroup(
                         f"Source group {source.id} status must be available, but current "
@@ -380,7 +380,7 @@ class GroupService:
         async with self.db.session() as s:
             row = await self.load(s, ctx, group_id)
             ctx.can(policies.GROUP_UPDATE, {"project_id": row.project_id})
-            await self._check_not_cg_type(s, row.group_type_id, cg=cg)
+            await self.check_not_cg_type(s, row.group_type_id, cg=cg)
             if name == row.name:
                 name = None
             if description == row.description:
@@ -480,7 +480,7 @@ class GroupService:
         async with self.db.session() as s:
             row = await self.load(s, ctx, group_id)
             ctx.can(policies.GROUP_DELETE, {"project_id": row.project_id})
-            await self._check_not_cg_type(s, row.group_type_id, cg=cg)
+            await self.check_not_cg_type(s, row.group_type_id, cg=cg)
             if row.host is None:
                 # never placed: nothing on a backend to remove
                 await self._drop(s, row)

@@ -19,6 +19,7 @@ from stratus.services.volume.errors import (
     InvalidVolume,
 )
 from stratus.services.volume.group import GroupService
+from stratus.services.volume.group_type import DEFAULT_CGSNAPSHOT_TYPE
 from stratus.services.volume.message import Action, Detail, MessageService, Origin, Resource
 from stratus.services.volume.models import GroupSnapshot, Snapshot
 
@@ -42,21 +43,31 @@ class GroupSnapshotService:
         self.messages = messages
 
     async def load(
-        self, s: AsyncSession, ctx: RequestContext | None, group_snapshot_id: str
+        self,
+        s: AsyncSession,
+        ctx: RequestContext | None,
+        group_snapshot_id: str,
+        *,
+        cg: bool = False,
     ) -> GroupSnapshot:
+        """The group snapshot the caller may see; those of consistency groups only through
+        the cgsnapshot API (``cg``), as cinder keeps them apart."""
         row = await repo.get_group_snapshot(s, group_snapshot_id)
         if row is None or not (ctx is None or ctx.is_admin or ctx.project_id == row.project_id):
             raise GroupSnapshotNotFound(group_snapshot_id)
+        await self.groups.check_not_cg_type(s, row.group_type_id, cg=cg)
         return row
 
-    async def get(self, ctx: RequestContext, group_snapshot_id: str) -> GroupSnapshot:
+    async def get(
+        self, ctx: RequestContext, group_snapshot_id: str, *, cg: bool = False
+    ) -> GroupSnapshot:
         async with self.db.reader() as s:
-            row = await self.load(s, ctx, group_snapshot_id)
+            row = await self.load(s, ctx, group_snapshot_id, cg=cg)
         ctx.can(policies.GROUP_SNAPSHOT_GET, {"project_id": row.project_id})
         return row
 
     async def list_group_snapshots(
-        self, ctx: RequestContext, listing: repo.Listing
+        self, ctx: RequestContext, listing: repo.Listing, *, cg: bool = False
     ) -> list[GroupSnapshot]:
         ctx.can(policies.GROUP_SNAPSHOT_GET_ALL, {"project_id": ctx.project_id})
         async with self.db.reader() as s:
@@ -65,7 +76,11 @@ class GroupSnapshotService:
                 and await repo.get_group_snapshot(s, listing.marker) is None
             ):
                 raise NotFound(f"Marker {listing.marker} could not be found.")
-            return await repo.list_group_snapshots(s, listing)
+            rows = await repo.list_group_snapshots(s, listing)
+            if cg:
+                return rows
+            reserved = await repo.get_group_type_by_name(s, DEFAULT_CGSNAPSHOT_TYPE)
+            return [r for r in rows if reserved is None or r.group_type_id != reserved.id]
 
     async def create(
         self,
@@ -74,9 +89,11 @@ class GroupSnapshotService:
         group_id: str,
         name: str | None,
         description: str | None,
+        cg: bool = False,
     ) -> GroupSnapshot:
         async with self.db.session() as s:
             group = await self.groups.load(s, ctx, group_id)
+            await self.groups.check_not_cg_type(s, group.group_type_id, cg=cg)
             ctx.can(policies.GROUP_SNAPSHOT_CREATE, {"project_id": group.project_id})
             if group.status not in ("available", "in-use"):
                 raise InvalidGroup(
@@ -178,9 +195,11 @@ class GroupSnapshotService:
                 setattr(row, key, value)
             row.updated_at = utcnow()
 
-    async def delete(self, ctx: RequestContext, group_snapshot_id: str) -> None:
+    async def delete(
+        self, ctx: RequestContext, group_snapshot_id: str, *, cg: bool = False
+    ) -> None:
         async with self.db.session() as s:
-            row = await self.load(s, ctx, group_snapshot_id)
+            row = await self.load(s, ctx, group_snapshot_id, cg=cg)
             ctx.can(policies.GROUP_SNAPSHOT_DELETE, {"project_id": row.project_id})
             if row.status not in ("available", "error") or await repo.groups_from_group_snapshot(
                 s, row.id

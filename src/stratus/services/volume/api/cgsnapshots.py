@@ -31,7 +31,7 @@ def _detail(gs: GroupSnapshot) -> dict[str, Any]:
 
 async def _list(request: Request, ctx: Ctx, *, detail: bool) -> Response:
     query = listing(request, ctx, "group_snapshots", filters=_FILTERS)
-    rows = await services(request).group_snapshots.list_group_snapshots(ctx, query)
+    rows = await services(request).group_snapshots.list_group_snapshots(ctx, query, cg=True)
     return reply(
         {"cgsnapshots": [_detail(r) if detail else {"id": r.id, "name": r.name} for r in rows]}
     )
@@ -49,7 +49,7 @@ async def list_cgsnapshots_detail(request: Request, ctx: Ctx) -> Response:
 
 @router.get("/cgsnapshots/{cgsnapshot_id}")
 async def get_cgsnapshot(cgsnapshot_id: str, request: Request, ctx: Ctx) -> Response:
-    row = await services(request).group_snapshots.get(ctx, cgsnapshot_id)
+    row = await services(request).group_snapshots.get(ctx, cgsnapshot_id, cg=True)
     return reply({"cgsnapshot": _detail(row)})
 
 
@@ -72,12 +72,12 @@ async def create_cgsnapshot(request: Request, ctx: Ctx) -> Response:
             raise InvalidInput(f"{key} must be a string of at most 255 characters.")
         texts[key] = value.strip() if isinstance(value, str) else None
     row = await services(request).group_snapshots.create(
-        ctx, group_id=group_id, name=texts["name"], description=texts["description"]
+        ctx, group_id=group_id, name=texts["name"], description=texts["description"], cg=True
     )
     return reply({"cgsnapshot": {"id": row.id, "name": row.name}}, 202)
 
 
 @router.delete("/cgsnapshots/{cgsnapshot_id}")
 async def delete_cgsnapshot(cgsnapshot_id: str, request: Request, ctx: Ctx) -> Response:
-    await services(request).group_snapshots.delete(ctx, cgsnapshot_id)
+    await services(request).group_snapshots.delete(ctx, cgsnapshot_id, cg=True)
     return accepted()
