@@ -24,11 +24,13 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from stratus_conformance import paths, report, toolenv
+from stratus_conformance import image_server, paths, report, toolenv
 from stratus_conformance.cloud import Credentials, StratusProcess
 from stratus_conformance.discovery import discover
 from stratus_conformance.results import (
@@ -91,21 +93,25 @@ def cloud_for(args: argparse.Namespace, run_dir: Path) -> Iterator[Credentials]:
         yield Credentials.from_clouds_yaml(Path(args.clouds_yaml), args.cloud)
         return
     data_dir = run_dir / "stratus-data"
-    stratus = StratusProcess(
-        port=args.port or None, data_dir=data_dir, env=dict(args.stratus_env or [])
-    )
-    log(f"starting stratus on port {stratus.port} (data dir {data_dir})")
-    t0 = time.monotonic()
-    try:
-        creds = stratus.start()
-    except RuntimeError as exc:
-        raise SetupError(str(exc)) from exc
-    log(f"stratus answered GET /v3 after {time.monotonic() - t0:.1f}s")
-    try:
-        yield creds
-    finally:
-        stratus.stop()
-        log(f"stratus stopped (log: {stratus.log_path})")
+    with image_server.serving() as image_url:
+        # web-download may fetch from the harness's image server (its port opened to imports)
+        port = urlsplit(image_url).port
+        env = {"STRATUS_IMAGE__IMPORT_FILTERING__ALLOWED_PORTS": f"80,443,{port}"}
+        stratus = StratusProcess(
+            port=args.port or None, data_dir=data_dir, env={**env, **dict(args.stratus_env or [])}
+        )
+        log(f"starting stratus on port {stratus.port} (data dir {data_dir})")
+        t0 = time.monotonic()
+        try:
+            creds = stratus.start()
+        except RuntimeError as exc:
+            raise SetupError(str(exc)) from exc
+        log(f"stratus answered GET /v3 after {time.monotonic() - t0:.1f}s")
+        try:
+            yield replace(creds, image_url=image_url)
+        finally:
+            stratus.stop()
+            log(f"stratus stopped (log: {stratus.log_path})")
 
 
 def execute(

@@ -44,6 +44,8 @@ class Credentials:
     user_domain_name: str = "Default"
     project_domain_name: str = "Default"
     region: str = "RegionOne"
+    # A disk image the harness serves over HTTP for the import tests (None: not served).
+    image_url: str | None = None
 
     @property
     def root_url(self) -> str:

@@ -693,6 +693,9 @@ def discover(creds: Credentials) -> Facts:
     if "volumev3" in facts.endpoints and "block-storage" not in facts.endpoints:
         facts.endpoints["block-storage"] = facts.endpoints["volumev3"]
     probe_identity(session, facts)
+    if creds.image_url and "image" in facts.endpoints:
+        for option in ("http_qcow2_image", "http_image"):
+            facts.set("image", option, creds.image_url, "a qcow2 disk the harness serves")
     for stype, probe in PROBES.items():
         if stype in facts.endpoints:
             try:
