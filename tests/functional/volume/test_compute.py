@@ -85,6 +85,11 @@ def test_add_and_remove_volume(
     assert shown_server["os-extended-volumes:volumes_attached"] == [
         {"id": vol["id"], "delete_on_termination": False}
     ]
+    # the list reads the mappings in its own transaction: the same answer
+    in_list = napi(ccloud, conn, "GET", "/servers/detail").json()["servers"]
+    assert [
+        s["os-extended-volumes:volumes_attached"] for s in in_list if s["id"] == server["id"]
+    ] == [[{"id": vol["id"], "delete_on_termination": False}]]
     assert listed["volumeAttachments"] == [
         {
             "id": vol["id"],

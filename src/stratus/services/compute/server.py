@@ -14,7 +14,7 @@ import re
 import secrets
 import string
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -241,7 +241,10 @@ class ServerService:
         sort: Sequence[tuple[str, str]],
         limit: int | None,
         marker: str | None,
+        also: Callable[[Any, list[Instance]], Awaitable[None]] | None = None,
     ) -> list[Instance]:
+        """The servers a list shows; ``also`` runs with the list's session and rows (what the
+        view adds from other tables, read in the same transaction)."""
         clauses: list[ColumnElement[bool]] = []
         project = filters.get("project_id") or filters.get("tenant_id")
         if all_tenants:
@@ -294,23 +297,11 @@ class ServerService:
                 if marker_row is None:
                     raise BadRequest(f"marker [{marker}] not found")
             rows = await repo.list_instances(s, clauses, sort=sort, limit=None, marker=marker_row)
-        name = filters.get("name")
-        if name:
-            try:
-                pattern = re.compile(name)
-            except re.error:
-                raise BadRequest(f"Invalid regular expression: {name}") from None
-            rows = [r for r in rows if pattern.search(r.display_name)]
-        ip = filters.get("ip")
-        if ip:
-            ip_pattern = re.compile(re.escape(ip))
-            rows = [r for r in rows if any(ip_pattern.match(a) for a in _ips(r))]
-        flavor = filters.get("flavor")
-        if flavor:
-            flavor = flavor.rstrip("/").rsplit("/", 1)[-1]
-            rows = [r for r in rows if r.flavor.get("flavorid") == flavor]
-        rows = [r for r in rows if _tags_match(r.tags, tags)]
-        return rows[:limit] if limit is not None else rows
+            rows = _filtered(rows, filters, tags)
+            rows = rows[:limit] if limit is not None else rows
+            if also is not None:
+                await also(s, rows)
+        return rows
 
     # -- boot --------------------------------------------------------------------------
 
@@ -1427,6 +1418,28 @@ def _as_list(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
     return [str(v) for v in value]
+
+
+def _filtered(
+    rows: list[Instance], filters: Mapping[str, str], tags: Mapping[str, list[str]]
+) -> list[Instance]:
+    """The list filters applied in Python: name (a regular expression), ip, flavor, tags."""
+    name = filters.get("name")
+    if name:
+        try:
+            pattern = re.compile(name)
+        except re.error:
+            raise BadRequest(f"Invalid regular expression: {name}") from None
+        rows = [r for r in rows if pattern.search(r.display_name)]
+    ip = filters.get("ip")
+    if ip:
+        ip_pattern = re.compile(re.escape(ip))
+        rows = [r for r in rows if any(ip_pattern.match(a) for a in _ips(r))]
+    flavor = filters.get("flavor")
+    if flavor:
+        flavor = flavor.rstrip("/").rsplit("/", 1)[-1]
+        rows = [r for r in rows if r.flavor.get("flavorid") == flavor]
+    return [r for r in rows if _tags_match(r.tags, tags)]
 
 
 def _ips(inst: Instance) -> list[str]:

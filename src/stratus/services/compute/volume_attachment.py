@@ -3,6 +3,7 @@ from volume (``block_device_mapping_v2`` with destination ``volume``), through t
 storage service's client and its attachments API."""
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -430,14 +431,28 @@ def service_for(runtime: Any) -> VolumeAttachmentService:
     return built
 
 
+_ATTACHED = "os-extended-volumes:volumes_attached"
+
+
 async def show_volumes_attached(runtime: Any, views: list[dict[str, Any]], version: Any) -> None:
     """Fill ``os-extended-volumes:volumes_attached`` of server views (``delete_on_termination``
     from 2.3, as nova)."""
-    key = "os-extended-volumes:volumes_attached"
-    wanted = [v["id"] for v in views if key in v]
+    wanted = [v["id"] for v in views if _ATTACHED in v]
     if not wanted:
         return
-    found = await service_for(runtime).mappings_of(wanted)
+    fill_volumes_attached(views, await service_for(runtime).mappings_of(wanted), version)
+
+
+async def mappings_in(session: Any, server_ids: list[str]) -> dict[str, list[VolumeMapping]]:
+    """The volume mappings of ``server_ids``, in the caller's session (a server list's)."""
+    return await repo.of_servers(session, server_ids)
+
+
+def fill_volumes_attached(
+    views: list[dict[str, Any]], found: Mapping[str, list[VolumeMapping]], version: Any
+) -> None:
+    """Set ``os-extended-volumes:volumes_attached`` of views from mappings read already."""
+    key = _ATTACHED
     for view in views:
         if key not in view:
             continue

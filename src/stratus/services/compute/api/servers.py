@@ -232,6 +232,12 @@ async def _list(request: Request, ctx: RequestContext, *, detail: bool) -> Respo
         if k in q
     }
     limit = int_param(request, "limit")
+    # block storage (issue 8): os-extended-volumes:volumes_attached, read with the servers
+    mappings: dict[str, list[Any]] = {}
+
+    async def volumes(session: Any, found: list[Instance]) -> None:
+        mappings.update(await volume_attachment.mappings_in(session, [r.uuid for r in found]))
+
     rows = await services(request).servers.list_servers(
         ctx,
         all_tenants=all_tenants,
@@ -240,16 +246,15 @@ async def _list(request: Request, ctx: RequestContext, *, detail: bool) -> Respo
         sort=sort,
         limit=limit,
         marker=q.get("marker"),
+        also=volumes if detail else None,
     )
     lk = links(request)
     seen: dict[tuple[str, str], tuple[bool, bool, bool]] = {}
     items = [
         _detail(request, ctx, r, seen=seen, lk=lk) if detail else server_brief(r, lk) for r in rows
     ]
-    if detail:  # block storage (issue 8): os-extended-volumes:volumes_attached
-        await volume_attachment.show_volumes_attached(
-            request.app.state.runtime, items, version(ctx)
-        )
+    if detail:
+        volume_attachment.fill_volumes_attached(items, mappings, version(ctx))
     body: dict[str, Any] = {"servers": items}
     if limit and len(rows) == limit:
         path = "servers/detail" if detail else "servers"
