@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from stratus.db import Database
 from stratus.kit.errors import BadRequest, Conflict, NotFound
@@ -116,18 +117,30 @@ class FlavorService:
                     )
                 )
 
-    async def get(self, flavorid: str, *, project_id: str | None, is_admin: bool) -> Flavor:
-        async with self.db.reader() as s:
-            flavor = await repo.get_flavor(s, flavorid)
-            if flavor is None:
-                raise FlavorNotFound(flavorid)
-            if (
-                not flavor.is_public
-                and not is_admin
-                and (project_id is None or not await repo.flavor_has_access(s, flavor, project_id))
-            ):
-                raise FlavorNotFound(flavorid)
-            return flavor
+    async def get(
+        self,
+        flavorid: str,
+        *,
+        project_id: str | None,
+        is_admin: bool,
+        session: AsyncSession | None = None,
+    ) -> Flavor:
+        """A flavor the caller may use; in ``session`` when given (a boot's first read)."""
+        if session is None:
+            async with self.db.reader() as s:
+                return await self.get(flavorid, project_id=project_id, is_admin=is_admin, session=s)
+        flavor = await repo.get_flavor(session, flavorid)
+        if flavor is None:
+            raise FlavorNotFound(flavorid)
+        if (
+            not flavor.is_public
+            and not is_admin
+            and (
+                project_id is None or not await repo.flavor_has_access(session, flavor, project_id)
+            )
+        ):
+            raise FlavorNotFound(flavorid)
+        return flavor
 
     async def list_flavors(
         self,

@@ -309,7 +309,19 @@ class ServerService:
         project_id = ctx.project_id
         if project_id is None:
             raise Forbidden("Servers are created in a project; the token is not project-scoped.")
-        flavor = await self._flavor_for_boot(ctx, req.flavor_ref)
+        # One read for the flavor and the limits: the early quota answers (metadata items,
+        # how many of min..max fit) come from them, before the write transaction; the claim
+        # below counts under the project's lock row, so no concurrent boot slips between.
+        async with self.db.reader() as s:
+            flavor = await self._flavor_for_boot(ctx, req.flavor_ref, s)
+            limits = await self.quota.limits(
+                s,
+                project_id,
+                names=[
+                    f"compute.{n}"
+                    for n in ("instances", "cores", "ram", "metadata_items", "server_group_members")
+                ],
+            )
         image_props: dict[str, str] = {}
         if req.image_ref:
             image_props = await self._check_image(ctx, req.image_ref, flavor)
@@ -364,24 +376,14 @@ class ServerService:
         now = utcnow()
         snapshot = _flavor_snapshot(flavor)
         rows: list[Instance] = []
-        # Limits and usage for the early answers (metadata items, how many of min..max fit)
-        # are read before the write transaction: SQLite has one writer, and the lock is not
-        # held across these reads. The claim below counts again under the project's lock
-        # row, so a concurrent boot cannot slip through between the two.
-        async with self.db.reader() as s:
-            limits = await self.quota.limits(
-                s,
-                project_id,
-                names=[
-                    f"compute.{n}"
-                    for n in ("instances", "cores", "ram", "metadata_items", "server_group_members")
-                ],
-            )
-            await personality.check_quota(self.quota, s, project_id, req.personality)
-            usage = (0, 0, 0)
-            finite = any(limits.get(f"compute.{n}", -1) >= 0 for n in ("instances", "cores", "ram"))
-            if req.max_count > req.min_count and finite:  # else every count fits or none
-                usage = await repo.instance_usage(s, project_id)
+        usage = (0, 0, 0)
+        finite = any(limits.get(f"compute.{n}", -1) >= 0 for n in ("instances", "cores", "ram"))
+        counted = req.max_count > req.min_count and finite  # else every count fits or none
+        if req.personality or counted:
+            async with self.db.reader() as s:
+                await personality.check_quota(self.quota, s, project_id, req.personality)
+                if counted:
+                    usage = await repo.instance_usage(s, project_id)
         meta_limit = limits.get("compute.metadata_items", -1)
         if 0 <= meta_limit < len(req.metadata):
             raise Forbidden("Quota exceeded for metadata_items: the metadata has too many items.")
@@ -465,10 +467,12 @@ class ServerService:
             raise Forbidden("Quota exceeded, too many servers in group")
         return group
 
-    async def _flavor_for_boot(self, ctx: RequestContext, ref: str) -> Flavor:
+    async def _flavor_for_boot(self, ctx: RequestContext, ref: str, session: Any) -> Flavor:
         flavorid = ref.rstrip("/").rsplit("/", 1)[-1]
         try:
-            flavor = await self.flavors.get(flavorid, project_id=ctx.project_id, is_admin=False)
+            flavor = await self.flavors.get(
+                flavorid, project_id=ctx.project_id, is_admin=False, session=session
+            )
         except FlavorNotFound:
             raise BadRequest(f"Flavor {flavorid} could not be found.") from None
         if flavor.disabled:
