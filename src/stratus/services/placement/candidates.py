@@ -81,6 +81,9 @@ class Finder:
         self.requests: dict[Candidate, tuple[dict[str, dict[str, int]], dict[str, list[str]]]]
         self.requests = {}
         self.names: object = None
+        # (provider, wanted, suffix) -> the candidate a lone provider makes: one object per
+        # request shape, so the memo above finds it by identity.
+        self._lone_made: dict[tuple[Any, ...], Candidate] = {}
         self.by_uuid = {rp.uuid: rp.id for rp in facts.values()}
 
     def anchors(self, rp_id: int) -> set[int]:
@@ -229,7 +232,7 @@ class Finder:
     ) -> list[Candidate]:
         """The same candidates, in the same order, as the full search when no provider
         shares: tree by tree, stopping once ``stop_at`` are found."""
-        wanted = sorted(group.resources.items())
+        wanted = tuple(sorted(group.resources.items()))
         rcs = [rc for rc, _ in wanted]
         out: list[Candidate] = []
         anchors = [root] if root is not None else self.roots
@@ -288,7 +291,7 @@ class Finder:
         self,
         rid: int,
         group: RequestGroup,
-        wanted: Sequence[tuple[int, int]],
+        wanted: tuple[tuple[int, int], ...],
         anchor_in: bool,
         in_aggs: set[int] | None,
         bad_aggs: set[int],
@@ -304,8 +307,15 @@ class Finder:
                 return None
         if not self._traits_ok((rid,), group):
             return None
-        res = tuple((rid, rc, amount) for rc, amount in wanted)
-        return Candidate(rp.root_id, res, ((group.suffix, frozenset((rid,))),))
+        key = (rid, wanted, group.suffix)
+        made = self._lone_made.get(key)
+        if made is None:
+            if len(self._lone_made) > 100_000:
+                self._lone_made.clear()
+            res = tuple((rid, rc, amount) for rc, amount in wanted)
+            made = Candidate(rp.root_id, res, ((group.suffix, frozenset((rid,))),))
+            self._lone_made[key] = made
+        return made
 
     def _traits_ok(self, rps: Iterable[int], group: RequestGroup) -> bool:
         if not group.required and not group.forbidden:

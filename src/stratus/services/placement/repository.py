@@ -574,10 +574,11 @@ class InventoryFacts:
     step_size: int
     allocation_ratio: float
     used: int = 0
+    # Fixed for the snapshot (only ``used`` is refreshed in place): computed once.
+    capacity: int = field(init=False)
 
-    @property
-    def capacity(self) -> int:
-        return int((self.total - self.reserved) * self.allocation_ratio)
+    def __post_init__(self) -> None:
+        self.capacity = int((self.total - self.reserved) * self.allocation_ratio)
 
     def fits(self, amount: int) -> bool:
         return (
