@@ -248,3 +248,21 @@ async def _renamed(url: str) -> None:
     finally:
         for db in set(dbs):
             await db.dispose()
+
+
+def test_two_processes_report_the_same_new_hosts(db_url: str) -> None:
+    asyncio.run(_report_race(db_url))
+
+
+async def _report_race(url: str) -> None:
+    dbs, a, b = await _two(url, concurrent=True)
+    try:
+        hosts = [(str(uuid.uuid4()), f"host-{i}") for i in range(50)]
+        reports = [(u, n, {"VCPU": {"total": 4}}, ["HW_CPU_X86_AVX2"]) for u, n in hosts]
+        await asyncio.gather(a.report_providers(reports), b.report_providers(reports))
+        for u, _n in hosts:
+            assert (await a.service.get_provider(u)).generation == 1
+        assert len((await b.allocation_candidates(_vcpu(4))).requests) == 50
+    finally:
+        for db in set(dbs):
+            await db.dispose()

@@ -609,8 +609,17 @@ class PlacementService:
                     await repo.add_names(s, Trait, [t for t in missing if t not in have])
                 await self._reload_names()
         for start in range(0, len(reports), _REPORT_CHUNK):
-            async with self.db.session() as s:
-                await self._report_chunk(s, reports[start : start + _REPORT_CHUNK])
+            chunk = reports[start : start + _REPORT_CHUNK]
+            for attempt in range(3):
+                try:
+                    async with self.db.session() as s:
+                        await self._report_chunk(s, chunk)
+                    break
+                except IntegrityError:
+                    # Another process created some of these providers at the same moment:
+                    # read again (they exist now) and write what still differs.
+                    if attempt == 2:
+                        raise
 
     async def _report_chunk(self, s: AsyncSession, reports: Sequence[ProviderReport]) -> None:
         by_uuid = {normalize_uuid(r.uuid): r for r in reports}
