@@ -205,9 +205,7 @@ class HostService:
                 await repo.touch_services(s, now)
 
     def _up(self, row: ComputeService, now: dt.datetime) -> bool:
-        if row.forced_down or row.last_seen_up is None:
-            return False
-        return (now - row.last_seen_up).total_seconds() <= self.config.service_down_time
+        return self._alive(row.forced_down, row.last_seen_up, now)
 
     def zone_of(self, row: ComputeService, zones: dict[str, str] | None = None) -> str:
         if row.binary == "nova-compute":
@@ -333,11 +331,11 @@ class HostService:
 
     def _relive(
         self,
-        snap: "_Snapshot",
+        snap: _Snapshot,
         beats: tuple[Any, ...],
         services: dict[str, tuple[bool, bool, dt.datetime | None]],
         now: dt.datetime,
-    ) -> "_Snapshot":
+    ) -> _Snapshot:
         """The same snapshot with ``up`` recomputed (changed hosts get new states)."""
         states = dict(snap.states)
         for uuid, state in snap.states.items():
