@@ -224,11 +224,22 @@ class ServerService:
 
     # -- reads -------------------------------------------------------------------------
 
-    async def get(self, ctx: RequestContext, uuid: str, *, read_deleted: bool = False) -> Instance:
+    async def get(
+        self,
+        ctx: RequestContext,
+        uuid: str,
+        *,
+        read_deleted: bool = False,
+        also: Callable[[Any, list[Instance]], Awaitable[None]] | None = None,
+    ) -> Instance:
+        """The caller's server; ``also`` runs with the same session once it is found (what
+        its view adds from other tables)."""
         async with self.db.reader() as s:
             inst = await repo.get_instance(s, uuid, read_deleted=read_deleted)
-        if inst is None or not (ctx.is_admin or inst.project_id == ctx.project_id):
-            raise ServerNotFound(uuid)
+            if inst is None or not (ctx.is_admin or inst.project_id == ctx.project_id):
+                raise ServerNotFound(uuid)
+            if also is not None:
+                await also(s, [inst])
         return inst
 
     async def list_servers(

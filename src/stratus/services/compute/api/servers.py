@@ -276,14 +276,19 @@ async def list_servers_detail(request: Request, ctx: Ctx) -> Response:
 
 @router.get("/servers/{server_id}")
 async def get_server(server_id: str, request: Request, ctx: Ctx) -> Response:
-    inst = await services(request).servers.get(ctx, server_id)
+    # block storage (issue 8): os-extended-volumes:volumes_attached, read with the server
+    mappings: dict[str, list[Any]] = {}
+
+    async def volumes(session: Any, found: list[Instance]) -> None:
+        mappings.update(await volume_attachment.mappings_in(session, [r.uuid for r in found]))
+
+    inst = await services(request).servers.get(ctx, server_id, also=volumes)
     ctx.can(policies.SERVERS_SHOW, _target(inst))
     groups = None
     if version(ctx).at_least("2.71"):  # server_groups shows from 2.71 only: no query before
         groups = await services(request).servers.group_ids(inst.uuid)
     view = _detail(request, ctx, inst, groups=groups)
-    # block storage (issue 8): os-extended-volumes:volumes_attached
-    await volume_attachment.show_volumes_attached(request.app.state.runtime, [view], version(ctx))
+    volume_attachment.fill_volumes_attached([view], mappings, version(ctx))
     return reply({"server": view})
 
 
