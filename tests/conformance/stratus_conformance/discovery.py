@@ -452,6 +452,26 @@ def probe_volume(s: Session, facts: Facts) -> None:
             facts.set("volume", key, str(caps[key]), f"get_pools → {caps[key]}")
     _probe_volume_features(s, url, facts)
     facts.flag("volume-feature-enabled", "extend_attached_volume", False, "not probed")
+    _probe_consistency_groups(s, url, facts)
+
+
+def _probe_consistency_groups(s: Session, url: str, facts: Facts) -> None:
+    """cinder's older consistency-group API: on when one can be created and deleted."""
+    types = s.call("GET", url + "/types")
+    first = ((types.body or {}).get("volume_types") or [{}])[0].get("id") if types.ok else None
+    made = None
+    if first:
+        body = {"consistencygroup": {"name": "conformance-probe", "volume_types": first}}
+        made = s.call("POST", url + "/consistencygroups", body=body)
+    ok = False
+    if made is not None and made.ok:
+        cg_id = (made.body or {}).get("consistencygroup", {}).get("id")
+        cg_url = f"{url}/consistencygroups/{cg_id}"
+        state = _volume_wait(s, cg_url, "available")
+        gone = s.call("POST", cg_url + "/delete", body={"consistencygroup": {"force": True}})
+        ok = state.get("status") == "available" and gone.ok
+    why = "create + delete a consistency group" if made is not None else "no volume type"
+    facts.flag("volume-feature-enabled", "consistency_group", ok, f"{why} → {ok}")
 
 
 def _volume_wait(s: Session, url: str, want: str) -> dict[str, Any]:
