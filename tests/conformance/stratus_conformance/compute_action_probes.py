@@ -1,8 +1,9 @@
 """Compute feature flags for server actions and moves, each from a round trip on a real
-(fake-driver) server: pause, suspend, rescue, shelve, snapshot, change_password, resize, cold
-and live migration, interface attach. A flag is on only when the action answered as upstream
+(fake-driver) server: pause, suspend, rescue (and stable device rescue), shelve, snapshot,
+change_password, resize, cold and live migration, interface attach. A flag is on only when the action answered as upstream
 and the server reached the state it should. Runs after the image probe (it needs image_ref)."""
 
+import json
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ PROBED = (
     "pause",
     "suspend",
     "rescue",
+    "stable_rescue",
     "shelve",
     "snapshot",
     "change_password",
@@ -129,6 +131,10 @@ def _round_trips(server: _Server, facts: "Facts", alt: str | None, nodes: int) -
         (lambda: act({"unrescue": None}), lambda c: c == 202, "unrescue 202"),
         (_status(server, "ACTIVE"), lambda st: st == "ACTIVE", "ACTIVE"),
     ])  # fmt: skip
+    _check(facts, "stable_rescue", [
+        (lambda: _stable_rescue(server), lambda ok: ok is True,
+         "snapshot with hw_rescue_device/hw_rescue_bus → rescue 200 (2.87) → RESCUE → ACTIVE"),
+    ])  # fmt: skip
     _check(facts, "change_password", [
         (lambda: act({"changePassword": {"adminPass": "Probe-0"}}), lambda c: c == 202,
          "changePassword 202"),
@@ -212,6 +218,45 @@ def _snapshot(server: _Server) -> bool:
     ok = shown.ok and (shown.body or {}).get("status") == "active"
     server.s.call("DELETE", image_url)
     return bool(ok)
+
+
+def _stable_rescue(server: _Server) -> bool | str:
+    """Stable device rescue as Tempest drives it: a snapshot of the server that names its
+    rescue device and bus, the rescue with it at 2.87, then back to ACTIVE."""
+    got = server.s.call(
+        "POST",
+        f"{server.url}/servers/{server.sid}/action",
+        body={"createImage": {"name": "conformance-probe-rescue"}},
+        headers=_v("2.45"),
+    )
+    image_id = (got.body or {}).get("image_id") if got.status == 202 else None
+    if not image_id:
+        return f"createImage HTTP {got.status}"
+    image_url = server.url.split("/compute")[0] + "/image/v2/images/" + image_id
+    try:
+        server.wait("ACTIVE")
+        patch = [
+            {"op": "add", "path": "/hw_rescue_device", "value": "disk"},
+            {"op": "add", "path": "/hw_rescue_bus", "value": "virtio"},
+        ]
+        updated = server.s.call(
+            "PATCH",
+            image_url,
+            raw=json.dumps(patch).encode(),
+            headers={"Content-Type": "application/openstack-images-v2.1-json-patch"},
+        )
+        if not updated.ok:
+            return f"image update HTTP {updated.status}"
+        rescued = server.act({"rescue": {"rescue_image_ref": image_id}}, "2.87")
+        if rescued != 200:
+            return f"rescue HTTP {rescued}"
+        if server.wait("RESCUE").get("status") != "RESCUE":
+            return "never RESCUE"
+        if server.act({"unrescue": None}) != 202:
+            return "unrescue refused"
+        return server.wait("ACTIVE").get("status") == "ACTIVE" or "never ACTIVE again"
+    finally:
+        server.s.call("DELETE", image_url)
 
 
 def _interface(s: Session, url: str, server: _Server, facts: "Facts") -> None:

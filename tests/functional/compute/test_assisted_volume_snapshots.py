@@ -2,7 +2,7 @@
 compute to snapshot an in-use volume; the server's host switches the guest's disk to the new
 overlay file and compute reports the snapshot to block storage (creating at 90 %, or error);
 delete merges a file out of the chain (deleting at 90 %, or error_deleting). nova's 400s.
-Also: a volume-backed server has no backup (400)."""
+Also: a volume-backed server has no backup (400) and is rescued only from 2.87."""
 
 import json
 import time
@@ -215,8 +215,10 @@ def test_refusals(demo: Api, admin: Api, attached: dict[str, str]) -> None:
     assert _delete(admin, some, {"volume_id": vid}, "2.74", other="1").status_code == 204
 
 
-def test_volume_backed_server_has_no_backup(cloud: RunningCloud, demo: Api) -> None:
-    """createBackup of a server whose root disk is a volume is 400, as nova's."""
+def test_volume_backed_server_backup_and_rescue(cloud: RunningCloud, demo: Api) -> None:
+    """A server whose root disk is a volume: createBackup is 400, as nova's; rescue is 400
+    before 2.87 and works from it (stable device rescue, the host reports
+    COMPUTE_RESCUE_BFV)."""
     conn = cloud.connection("stratus")
     image = conn.image.create_image(
         name="bfv-image", disk_format="raw", container_format="bare", data=b"\0" * 4096
@@ -250,4 +252,19 @@ def test_volume_backed_server_has_no_backup(cloud: RunningCloud, demo: Api) -> N
     assert "backup volume backed instance" in resp.json()["badRequest"]["message"]
     shown = demo.compute("GET", f"/servers/{sid}").json()["server"]
     assert shown["OS-EXT-STS:task_state"] is None
+    rescue = {"rescue": {"rescue_image_ref": image.id}}
+    url = f"/servers/{sid}/action"
+    old = demo.compute("POST", url, json=rescue, version="2.86")
+    assert old.status_code == 400
+    assert old.json()["badRequest"]["message"] == (
+        f"Instance {sid} cannot be rescued: Cannot rescue a volume-backed instance"
+    )
+    assert demo.compute("POST", url, json=rescue, version="2.87").status_code == 200
+    _poll(
+        lambda: demo.compute("GET", f"/servers/{sid}").json()["server"]["status"], "RESCUE".__eq__
+    )
+    assert demo.compute("POST", url, json={"unrescue": None}).status_code == 202
+    _poll(
+        lambda: demo.compute("GET", f"/servers/{sid}").json()["server"]["status"], "ACTIVE".__eq__
+    )
     assert demo.compute("DELETE", f"/servers/{sid}").status_code == 204

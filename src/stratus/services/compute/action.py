@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 # backup_instance casts to the compute manager).
 SNAPSHOT_TOPIC = "compute-snapshots"
 
+# The capability a host reports when it can rescue volume-backed servers (os-traits).
+RESCUE_BFV_TRAIT = "COMPUTE_RESCUE_BFV"
+
 # nova's [DEFAULT] shelved_offload_time: 0 offloads at once, -1 never.
 SHELVED_OFFLOAD_TIME = 0
 
@@ -526,8 +529,16 @@ class ActionService:
     # -- rescue ------------------------------------------------------------------------
 
     async def rescue(
-        self, ctx: RequestContext, uuid: str, *, image_ref: str | None, password: str | None
+        self,
+        ctx: RequestContext,
+        uuid: str,
+        *,
+        image_ref: str | None,
+        password: str | None,
+        allow_bfv: bool = False,
     ) -> str:
+        """nova's rescue; a volume-backed server only from 2.87 (``allow_bfv``) and on a
+        host that reports COMPUTE_RESCUE_BFV (stable device rescue), else 400."""
         inst = await self.servers.get(ctx, uuid)
         image_id = inst.image_ref
         if image_ref is not None:
@@ -537,6 +548,14 @@ class ActionService:
             )
             if image is None:
                 raise BadRequest(f"Image {image_id} could not be found.")
+        if await self._volume_backed(ctx, uuid):
+            why = None
+            if not allow_bfv:
+                why = "Cannot rescue a volume-backed instance"
+            elif RESCUE_BFV_TRAIT not in self._host_traits(inst.host):
+                why = "Host unable to rescue a volume-backed instance"
+            if why is not None:
+                raise BadRequest(f"Instance {uuid} cannot be rescued: {why}")
         inst = await self.life.begin(
             ctx,
             uuid,
@@ -558,6 +577,12 @@ class ActionService:
         await self.life.update(uuid, vm_state="rescued", task_state=None, power_state=int(power))
         await self.life.event(uuid, "rescue", "compute_rescue_instance", start, host=inst.host)
         return password or _password()
+
+    def _host_traits(self, host: str | None) -> tuple[str, ...]:
+        for res in self.servers.driver.hosts():
+            if res.hostname == host:
+                return tuple(res.traits)
+        return ()
 
     async def unrescue(self, ctx: RequestContext, uuid: str) -> None:
         inst = await self.life.begin(

@@ -233,7 +233,9 @@ async def dispatch(
         ref = body.get("rescue_image_ref")
         if ref is not None and (not isinstance(ref, str) or not is_uuid_like(ref)):
             raise _bad("rescue_image_ref", f"Value: {ref}.")
-        password = await _actions(request).rescue(ctx, uuid, image_ref=ref, password=password)
+        password = await _actions(request).rescue(
+            ctx, uuid, image_ref=ref, password=password, allow_bfv=v.at_least("2.87")
+        )
         return reply({"adminPass": password})
     if name == "unrescue":
         ctx.can(policies.UNRESCUE, target)

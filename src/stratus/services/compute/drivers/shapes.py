@@ -12,7 +12,9 @@ from stratus.scheduler.topology import (
 from stratus.services.compute.config import ComputeConfig, FakeHost
 from stratus.services.compute.drivers.base import HostResources
 
-BASE_TRAITS = ("COMPUTE_NET_ATTACH_INTERFACE", "COMPUTE_DEVICE_TAGGING")
+# What every simulated host can do (os-traits): attach interfaces, tag devices, rescue a
+# volume-backed server (stable device rescue keeps its disks and adds the rescue disk).
+BASE_TRAITS = ("COMPUTE_NET_ATTACH_INTERFACE", "COMPUTE_DEVICE_TAGGING", "COMPUTE_RESCUE_BFV")
 
 
 def cpu_sets(shape: FakeHost, default_dedicated: int) -> tuple[frozenset[int], frozenset[int]]:
