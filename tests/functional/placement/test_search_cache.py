@@ -96,6 +96,20 @@ async def _sees_allocations(url: str) -> None:
         assert (await a.allocation_candidates(_vcpu(3))).requests == []
         found = await a.allocation_candidates(_vcpu(2))
         assert found.summaries[node]["resources"]["VCPU"]["capacity"] == 2
+        # Traits and aggregates too.
+        await b.service.ensure_trait("CUSTOM_FAST")
+        fast = CandidateQuery(resources={"VCPU": 1}, required=[{"CUSTOM_FAST"}])
+        assert (await a.allocation_candidates(fast)).requests == []
+        await b.set_traits(node, ["CUSTOM_FAST"])
+        assert len((await a.allocation_candidates(fast)).requests) == 1
+        agg = str(uuid.uuid4())
+        in_agg = CandidateQuery(resources={"VCPU": 1}, member_of=[{agg}])
+        assert (await a.allocation_candidates(in_agg)).requests == []
+        await b.set_aggregates(node, [agg])
+        assert len((await a.allocation_candidates(in_agg)).requests) == 1
+        # And a provider deleted there is gone here.
+        await b.service.delete_provider(node)
+        assert (await a.allocation_candidates(_vcpu(1))).requests == []
     finally:
         for db in set(dbs):
             await db.dispose()
