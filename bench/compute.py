@@ -240,6 +240,7 @@ async def _scheduling(hosts: int, decisions: int, request: str = "plain") -> dic
     began = time.perf_counter()
     await cloud.start()
     registered = time.perf_counter() - began
+    cloud.settle_heap()  # as `stratus up` does once started
     built: Any = cloud.runtime.clients["compute.services"]
     scheduler = built.servers.scheduler
     timings: list[float] = []

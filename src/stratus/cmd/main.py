@@ -78,6 +78,7 @@ async def _serve(settings: Settings, started: float) -> None:
 
     cloud = Cloud(settings)
     await cloud.start()
+    cloud.settle_heap()
     config = uvicorn.Config(
         cloud.asgi,
         host=settings.host,

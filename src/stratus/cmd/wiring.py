@@ -1,6 +1,7 @@
 """Assembles one cloud: settings → database → bus → policy → services → one ASGI app."""
 
 import asyncio
+import gc
 import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -97,6 +98,14 @@ class Cloud:
         for spec in self.specs:
             if spec.bootstrap is not None:
                 await spec.bootstrap(self.runtime)
+
+    def settle_heap(self) -> None:
+        """For a long-running server, once started: what start-up built (the services,
+        the hosts, their caches) lives as long as the process, so move it out of the
+        collector's way (``gc.freeze``). Full collections otherwise rescan it every time:
+        90-320 ms each at 10,000 simulated hosts. Not for tests, which start many clouds."""
+        gc.collect()
+        gc.freeze()
 
     async def _unified_limit(
         self, session: AsyncSession, project_id: str, resource: str
