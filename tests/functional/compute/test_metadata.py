@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -272,6 +273,32 @@ def test_no_config_drive_unless_asked(
     assert plain["config_drive"] == ""
     assert not (cloud.data_dir / "instances" / plain["id"]).exists()
     assert demo_api("DELETE", f"/servers/{plain['id']}").status_code == 204
+
+
+def test_delete_forgets_password_and_files(
+    cloud: RunningCloud, demo_api: Caller, image: Any
+) -> None:
+    body = {"server": {"name": "md-forget", "imageRef": image.id, "flavorRef": "1",
+                       "networks": "none",
+                       "personality": [{"path": "/etc/x", "contents": "eA=="}]}}  # fmt: skip
+    created = demo_api("POST", "/servers", json=body, version="2.37")
+    made = _wait(demo_api, created.json()["server"]["id"])
+    resp = _md(cloud, "/openstack/latest/password", _signed(cloud, made), method="POST",
+               content=b"c2VjcmV0")  # fmt: skip
+    assert resp.status_code == 200
+
+    def kept() -> tuple[int, int]:
+        with sqlite3.connect(cloud.data_dir / "stratus.sqlite") as db:
+            return tuple(  # type: ignore[return-value]
+                db.execute(
+                    f"SELECT count(*) FROM {table} WHERE instance_uuid = ?", (made["id"],)
+                ).fetchone()[0]
+                for table in ("compute_instance_passwords", "compute_injected_files")
+            )
+
+    assert kept() == (1, 1)
+    assert demo_api("DELETE", f"/servers/{made['id']}").status_code == 204
+    assert kept() == (0, 0)
 
 
 def test_delete_removes_config_drive(

@@ -56,9 +56,11 @@ async def test_passwords_and_addresses(db_url: str) -> None:
             s.add(_instance("cccc-3", "p1", ["10.0.0.6"], deleted=True))
         async with db.session() as s:
             assert await repo.get_password(s, "aaaa-1") is None
+            assert not await repo.has_kept(s, "aaaa-1")
             await repo.add_password(s, "aaaa-1", "c2VjcmV0", utcnow())
         async with db.reader() as s:
             assert await repo.get_password(s, "aaaa-1") == "c2VjcmV0"
+            assert await repo.has_kept(s, "aaaa-1") and not await repo.has_kept(s, "bbbb-2")
             both = await repo.live_instances(s, ["aaaa-1", "bbbb-2"], project_id=None)
             assert sorted(i.uuid for i in both) == ["aaaa-1", "bbbb-2"]
             mine = await repo.live_instances(s, ["aaaa-1", "bbbb-2"], project_id="p2")
@@ -72,9 +74,11 @@ async def test_passwords_and_addresses(db_url: str) -> None:
         async with db.reader() as s:
             assert await repo.get_password(s, "aaaa-1") is None
             assert await repo.get_files(s, "aaaa-1") == [("/etc/b", b"\x00\xff"), ("/etc/a", b"a")]
+            assert await repo.has_kept(s, "aaaa-1")  # the files alone
         async with db.session() as s:
             await repo.delete_files(s, "aaaa-1")
         async with db.reader() as s:
             assert await repo.get_files(s, "aaaa-1") == []
+            assert not await repo.has_kept(s, "aaaa-1")
     finally:
         await db.dispose()

@@ -1011,7 +1011,14 @@ class ServerService:
                     await self.network.unbind_port(port_id)
         if self.scheduler is not None:
             await self.scheduler.release(uuid)
-        await self._drop_moves(uuid)
+        # Looked up before the last write (SQLite has one writer): most servers never moved
+        # and keep no password or injected files, so that write is one UPDATE. Nothing adds
+        # either now: the guest is gone, its ports too, and a deleting server takes no move.
+        async with self.db.reader() as s:
+            moved = bool(await repo.instance_migrations(s, uuid, statuses=MOVE_HOLDS_SOURCE))
+            kept = self.config_drives is not None and await self.config_drives.kept(s, uuid)
+        if moved:
+            await self._drop_moves(uuid)
         async with self.db.session() as s:
             now = utcnow()
             gone = await repo.mark_deleted(
@@ -1029,7 +1036,7 @@ class ServerService:
             )
             if not gone:
                 return
-            if self.config_drives is not None:
+            if kept and self.config_drives is not None:
                 await self.config_drives.forget_rows(s, uuid)
             if grouped:  # members join a group only on boot, through the group hint
                 await repo.remove_member(s, uuid)
@@ -1039,9 +1046,6 @@ class ServerService:
     async def _drop_moves(self, uuid: str) -> None:
         """A server deleted mid-move (VERIFY_RESIZE, say): nova confirms the move, so the
         migration's claim on the source and the copy left there go too."""
-        async with self.db.reader() as s:  # most servers never moved: no write transaction
-            if not await repo.instance_migrations(s, uuid, statuses=MOVE_HOLDS_SOURCE):
-                return
         async with self.db.session() as s:
             moving = await repo.instance_migrations(s, uuid, statuses=MOVE_HOLDS_SOURCE)
             for row in moving:

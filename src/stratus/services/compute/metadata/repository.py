@@ -3,7 +3,7 @@ injected files."""
 
 import datetime as dt
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stratus.services.compute.metadata.models import InjectedFile, InstancePassword
@@ -40,6 +40,17 @@ async def get_password(session: AsyncSession, uuid: str) -> str | None:
 async def add_password(session: AsyncSession, uuid: str, password: str, now: dt.datetime) -> None:
     session.add(InstancePassword(instance_uuid=uuid, password=password, created_at=now))
     await session.flush()
+
+
+async def has_kept(session: AsyncSession, uuid: str) -> bool:
+    """Whether a password or injected files are kept for ``uuid`` (one query)."""
+    stmt = select(
+        or_(
+            exists().where(InstancePassword.instance_uuid == uuid),
+            exists().where(InjectedFile.instance_uuid == uuid),
+        )
+    )
+    return bool((await session.execute(stmt)).scalar())
 
 
 async def delete_password(session: AsyncSession, uuid: str) -> None:

@@ -258,6 +258,10 @@ class MetadataService:
             await self.forget_rows(s, uuid)
         await self.forget_files(uuid)
 
+    async def kept(self, session: AsyncSession, uuid: str) -> bool:
+        """Whether a password or injected files are kept for ``uuid``."""
+        return await repo.has_kept(session, uuid)
+
     async def forget_rows(self, session: AsyncSession, uuid: str) -> None:
         """The password and injected files of a deleted instance, in the caller's
         transaction (the server's delete)."""
