@@ -103,12 +103,14 @@ class QuotaEngine:
         positive = {k: v for k, v in deltas.items() if v > 0}
         if not positive:
             return
-        await repository.lock_project(session, project_id)
         known = dict(limits or {})
         missing = [n for n in positive if n not in known]
         if missing:
             known.update(await self.limits(session, project_id, names=missing))
         limits = known
+        if all(limits.get(name, UNLIMITED) < 0 for name in positive):
+            return  # nothing to count, so nothing to serialise
+        await repository.lock_project(session, project_id)
         for name, requested in positive.items():
             limit = limits.get(name, UNLIMITED)
             if limit < 0:
