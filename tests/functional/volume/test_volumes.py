@@ -20,7 +20,7 @@ def test_version_document(cloud: Any) -> None:
     resp = httpx.get(f"{cloud.url}/volume/")
     assert resp.status_code == 300
     doc = resp.json()["versions"][0]
-    assert doc["id"] == "v3.0" and doc["min_version"] == "3.0" and doc["version"] == "3.64"
+    assert doc["id"] == "v3.0" and doc["min_version"] == "3.0" and doc["version"] == "3.71"
 
 
 def test_create_show_list_update_delete(demo_api: Caller) -> None:

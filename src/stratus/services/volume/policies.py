@@ -15,6 +15,9 @@ VOLUME_DELETE = "volume:delete"
 VOLUME_FORCE_DELETE = "volume:force_delete"
 VOLUME_EXTEND = "volume:extend"
 VOLUME_EXTEND_ATTACHED = "volume:extend_attached_volume"
+VOLUME_EXTEND_COMPLETE = "volume_extension:volume_admin_actions:extend_volume_completion"
+VOLUME_REIMAGE = "volume:reimage"
+VOLUME_REIMAGE_RESERVED = "volume:reimage_reserved"
 VOLUME_RETYPE = "volume:retype"
 VOLUME_REVERT = "volume:revert_to_snapshot"
 VOLUME_MULTIATTACH = "volume:multiattach"
@@ -143,6 +146,7 @@ MESSAGE_GET_ALL = "message:get_all"
 MESSAGE_DELETE = "message:delete"
 
 _ADMIN_ONLY = (
+    VOLUME_EXTEND_COMPLETE,
     GROUP_RESET_STATUS,
     GROUP_ATTRIBUTES,
     GROUP_TYPE_CREATE,
@@ -222,6 +226,8 @@ _OWNER = (
     VOLUME_DELETE,
     VOLUME_EXTEND,
     VOLUME_EXTEND_ATTACHED,
+    VOLUME_REIMAGE,
+    VOLUME_REIMAGE_RESERVED,
     VOLUME_RETYPE,
     VOLUME_REVERT,
     VOLUME_MULTIATTACH,

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, delete, func, or_, select
+from sqlalchemy import Select, and_, delete, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stratus.db import Base
@@ -142,6 +142,9 @@ class Listing:
     limit: int | None = None
     marker: str | None = None
     offset: int | None = None
+    # consumes_quota filter (3.65): every stored volume and snapshot consumes quota, so
+    # False matches nothing and True everything.
+    consumes_quota: bool | None = None
 
 
 async def _page(
@@ -149,6 +152,8 @@ async def _page(
 ) -> list[T]:
     if listing.project_id is not None:
         query = query.where(model.project_id == listing.project_id)  # type: ignore[attr-defined]
+    if listing.consumes_quota is False:
+        query = query.where(false())
     for key, value in listing.equals.items():
         column = getattr(model, key)
         if isinstance(value, (list, tuple, set)):

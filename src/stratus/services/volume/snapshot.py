@@ -41,11 +41,14 @@ class SnapshotService:
                 raise NotFound(f"Marker {listing.marker} could not be found.")
             return await repo.list_snapshots(s, listing)
 
-    async def create(self, ctx: RequestContext, body: Mapping[str, Any]) -> Snapshot:
+    async def create(
+        self, ctx: RequestContext, body: Mapping[str, Any], *, allow_in_use: bool = False
+    ) -> Snapshot:
+        """``allow_in_use`` (3.66): an in-use volume is snapshotted without ``force``."""
         volume_id = body.get("volume_id")
         if not isinstance(volume_id, str) or not volume_id:
             raise VolumeNotFound(str(volume_id))
-        force = parse_bool(body.get("force", False), "force")
+        force = parse_bool(body.get("force", False), "force") or allow_in_use
         name = check_text(body.get("name", body.get("display_name")), "name")
         description = check_text(
             body.get("description", body.get("display_description")), "description"

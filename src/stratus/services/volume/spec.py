@@ -71,6 +71,11 @@ def services(runtime: Runtime) -> VolumeServices:
     if "image" in runtime.settings.services:
         core.extras["image-data"] = VolumeImages(runtime)
     core.extras["volume-backups"] = backup_service
+    if "compute" in runtime.settings.services:
+        # in-use volumes that grew are announced to compute (nova's volume-extended event)
+        from stratus.services.compute.client import ComputeClient
+
+        core.extras["compute"] = ComputeClient(runtime)
     message_service = MessageService(runtime.db)
     core.extras["volume-messages"] = message_service
     group_type_service = GroupTypeService(runtime.db, cfg.default_group_type)
@@ -98,25 +103,26 @@ def services(runtime: Runtime) -> VolumeServices:
 
 def build(runtime: Runtime) -> ASGIApp:
     built = services(runtime)
+    routers = [
+        volumes.router,
+        snapshots.router,
+        backups.router,
+        types.router,
+        qos.router,
+        transfers.router,
+        attachments.router,
+        groups.router,
+        consistency_groups.router,
+        cgsnapshots.router,
+        group_types.router,
+        group_snapshots.router,
+        messages.router,
+        misc.router,
+        root.router,
+    ]
     app = make_service_app(
         runtime=runtime,
-        routers=[
-            volumes.router,
-            snapshots.router,
-            backups.router,
-            types.router,
-            qos.router,
-            transfers.router,
-            attachments.router,
-            groups.router,
-            consistency_groups.router,
-            cgsnapshots.router,
-            group_types.router,
-            group_snapshots.router,
-            messages.router,
-            misc.router,
-            root.router,
-        ],
+        routers=routers,
         formatter=compute_error,
         microversion=MICROVERSION,
         title="block storage",
@@ -125,7 +131,8 @@ def build(runtime: Runtime) -> ASGIApp:
     while hasattr(inner, "app") and not hasattr(inner, "state"):
         inner = inner.app
     inner.state.volume = built
-    return app
+    heads = root.collections(route for router in routers for route in router.routes)
+    return root.ProjectlessUrls(app, heads)
 
 
 async def bootstrap(runtime: Runtime) -> None:

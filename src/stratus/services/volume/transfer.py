@@ -28,15 +28,23 @@ class TransferService:
         self.db = core.db
 
     async def create(
-        self, ctx: RequestContext, volume_id: str, name: object, *, no_snapshots: bool
+        self,
+        ctx: RequestContext,
+        volume_id: str,
+        name: object,
+        *,
+        no_snapshots: bool,
+        allow_encrypted: bool = False,
     ) -> tuple[Transfer, str]:
+        """``allow_encrypted`` (3.70): encrypted volumes (and their snapshots) may be offered;
+        Stratus keeps no per-volume keys in a key manager, so there is no key to re-own."""
         clean_name = check_text(name, "name")
         async with self.db.session() as s:
             v = await self.core.volume(s, ctx, volume_id)
             ctx.can(policies.TRANSFER_CREATE, {"project_id": v.project_id})
             if v.status != st.AVAILABLE:
                 raise InvalidVolume("status must be available")
-            if v.encrypted:
+            if v.encrypted and not allow_encrypted:
                 raise InvalidVolume("Encrypted volumes cannot be transferred.")
             if not no_snapshots:
                 for snap in await repo.snapshots_of(s, v.id):

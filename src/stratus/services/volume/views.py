@@ -22,6 +22,10 @@ from stratus.services.volume.models import (
 )
 from stratus.services.volume.volume import VolumeData
 
+# Every volume and snapshot Stratus stores is charged to its project's quota: it makes no
+# temporary volumes or snapshots (cinder's use_quota=False ones, for migrations and backups).
+CONSUMES_QUOTA = True
+
 
 def ts(value: dt.datetime | None) -> str | None:
     return isotime_plain(value) if value is not None else None
@@ -30,16 +34,20 @@ def ts(value: dt.datetime | None) -> str | None:
 @dataclass(frozen=True)
 class Links:
     base: str  # http://host:port
-    project_id: str
+    project_id: str  # "" when the request's URL had none (3.67): links then have none either
+
+    @property
+    def _project(self) -> str:
+        return f"/{self.project_id}" if self.project_id else ""
+
+    def collection(self, collection: str) -> str:
+        return f"{self.base}/volume/v3{self._project}/{collection}"
 
     def of(self, collection: str, item_id: str) -> list[dict[str, str]]:
         return [
+            {"href": f"{self.collection(collection)}/{item_id}", "rel": "self"},
             {
-                "href": f"{self.base}/volume/v3/{self.project_id}/{collection}/{item_id}",
-                "rel": "self",
-            },
-            {
-                "href": f"{self.base}/volume/{self.project_id}/{collection}/{item_id}",
+                "href": f"{self.base}/volume{self._project}/{collection}/{item_id}",
                 "rel": "bookmark",
             },
         ]
@@ -119,6 +127,8 @@ def volume_detail(d: VolumeData, v: Viewer, *, extended: bool = True) -> dict[st
         out["volume_type_id"] = vol.volume_type_id
     if ver.at_least("3.64"):
         out["encryption_key_id"] = None
+    if ver.at_least("3.65"):
+        out["consumes_quota"] = CONSUMES_QUOTA
     return out
 
 
@@ -141,6 +151,8 @@ def snapshot_view(sn: Snapshot, v: Viewer, *, detail: bool) -> dict[str, Any]:
         out["group_snapshot_id"] = sn.group_snapshot_id
     if v.version.at_least("3.41"):
         out["user_id"] = sn.user_id
+    if v.version.at_least("3.65"):
+        out["consumes_quota"] = CONSUMES_QUOTA
     return out
 
 

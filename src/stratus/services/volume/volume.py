@@ -4,6 +4,7 @@ retype, revert, upload to image, bootable, read-only, reset status, force delete
 manage/unmanage)."""
 
 import math
+import re
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stratus.api.context import RequestContext
-from stratus.kit.errors import BadRequest, NotFound
+from stratus.kit.errors import BadRequest, Conflict, NotFound
 from stratus.kit.ids import uuid_str
 from stratus.kit.timeutil import utcnow
 from stratus.services.volume import core as st
@@ -38,6 +39,9 @@ _DELETE_MESSAGE = (
 _IMAGE_CORE = ("checksum", "container_format", "disk_format", "min_disk", "min_ram", "size")
 _IMAGE_SKIP = {"os_hash_algo", "os_hash_value", "os_glance_importing_to_stores"}
 READ_CHUNK = 4 * 1024 * 1024
+_UUID = re.compile(
+    r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+)
 
 
 @dataclass
@@ -45,6 +49,21 @@ class VolumeData:
     volume: Volume
     type: VolumeType | None
     attachments: list[Attachment]
+
+
+def _image_metadata(image: Any) -> dict[str, Any]:
+    """The volume_image_metadata a volume written from ``image`` (an ImageInfo) carries."""
+    return {
+        "image_id": image.id,
+        "image_name": image.name or "",
+        **{
+            k: str(getattr(image, k) or 0)
+            if k in ("min_disk", "min_ram", "size")
+            else (getattr(image, k) or "")
+            for k in _IMAGE_CORE
+        },
+        **{k: str(v) for k, v in image.properties.items() if k not in _IMAGE_SKIP},
+    }
 
 
 def _size(value: Any, *, field: str = "size") -> int:
@@ -316,17 +335,7 @@ class VolumeService:
             image_meta: dict[str, Any] | None = None
             bootable = False
             if image is not None:
-                image_meta = {
-                    "image_id": image.id,
-                    "image_name": image.name or "",
-                    **{
-                        k: str(getattr(image, k) or 0)
-                        if k in ("min_disk", "min_ram", "size")
-                        else (getattr(image, k) or "")
-                        for k in _IMAGE_CORE
-                    },
-                    **{k: str(v) for k, v in image.properties.items() if k not in _IMAGE_SKIP},
-                }
+                image_meta = _image_metadata(image)
                 bootable = True
             elif source_volume is not None:
                 image_meta = (
@@ -628,6 +637,8 @@ class VolumeService:
             await self.core.set_volume(
                 volume_id, status=previous, size=new_size, previous_status=None
             )
+            if previous == st.IN_USE:
+                await self._notify_extended(origin, volume_id)
 
         async def failed(_err: BaseException) -> None:
             await self.core.set_volume(volume_id, status=st.ERROR_EXTENDING)
@@ -636,6 +647,143 @@ class VolumeService:
             )
 
         self.core.later(grow, failed)
+
+    async def _notify_extended(self, origin: message.Origin, volume_id: str) -> None:
+        """As cinder after growing an attached volume: compute gets a ``volume-extended``
+        event for each server the volume is attached to; a user message when it refuses."""
+        async with self.db.reader() as s:
+            servers = sorted(
+                {
+                    a.instance_uuid
+                    for a in await repo.attachments_of(s, [volume_id])
+                    if a.instance_uuid and a.attach_status == "attached"
+                }
+            )
+        compute = self.core.client("compute")
+        if not servers or compute is None:
+            return
+        try:
+            ok = bool(await compute.volume_extended(servers, volume_id))
+        except LookupError:
+            ok = False
+        if not ok:
+            await self._tell(
+                origin,
+                message.Action.EXTEND_VOLUME,
+                message.Detail.NOTIFY_COMPUTE_SERVICE_FAILED,
+                volume_id,
+            )
+
+    async def extend_completion(self, ctx: RequestContext, volume_id: str, error: Any) -> None:
+        """``os-extend_volume_completion`` (3.71): compute reports how it finished an extend
+        that the backend handed to it. Stratus backends grow volumes themselves and then only
+        tell compute (``volume-extended``), so no extend ever waits for this call: a volume
+        that is extending has no compute-side extend recorded to complete."""
+        if error is not None and not isinstance(error, (bool, str)):
+            raise BadRequest(
+                "Invalid input for field/attribute error. Value: "
+                f"{error}. {error!r} is not of type 'string', 'null', 'boolean'"
+            )
+        async with self.db.reader() as s:
+            row = await self.core.volume(s, ctx, volume_id)
+            ctx.can(policies.VOLUME_EXTEND_COMPLETE, {"project_id": row.project_id})
+            if row.status != st.EXTENDING:
+                raise InvalidVolume("Volume is not being extended.")
+        raise InvalidVolume("Required volume admin metadata is malformed or missing.")
+
+    async def reimage(self, ctx: RequestContext, volume_id: str, body: Mapping[str, Any]) -> None:
+        """``os-reimage`` (3.68): the volume's data replaced by an image's disk (qcow2 images
+        converted to raw), its image metadata by the image's. An ``available`` or ``error``
+        volume, or a ``reserved`` one when ``reimage_reserved`` is true (compute rebuilding a
+        volume-backed server)."""
+        unknown = set(body) - {"image_id", "reimage_reserved"}
+        if unknown:
+            raise BadRequest(
+                f"Additional properties are not allowed ({sorted(unknown)[0]!r} was unexpected)"
+            )
+        image_id = body.get("image_id")
+        if not isinstance(image_id, str) or not _UUID.fullmatch(image_id):
+            raise BadRequest(
+                f"Invalid input for field/attribute image_id. Value: {image_id}. "
+                + ("'image_id' is a required property" if image_id is None else "is not a uuid")
+            )
+        reimage_reserved = parse_bool(body.get("reimage_reserved", False), "reimage_reserved")
+        images = self.core.client("image-data")
+        if images is None:
+            raise InvalidInput("The image service is not enabled.")
+        image = await images.get(ctx, image_id)
+        if image is None:
+            raise NotFound(f"Image {image_id} could not be found.")
+        async with self.db.session() as s:
+            row = await self.core.volume(s, ctx, volume_id)
+            ctx.can(
+                policies.VOLUME_REIMAGE_RESERVED
+                if row.status == st.RESERVED
+                else policies.VOLUME_REIMAGE,
+                {"project_id": row.project_id},
+            )
+            attached = [
+                a for a in await repo.attachments_of(s, [row.id]) if a.attach_status != "detached"
+            ]
+            if len(attached) > 1:
+                raise Conflict(
+                    "Cannot re-image a volume which is attached to more than one server."
+                )
+            allowed = (
+                (st.AVAILABLE, st.ERROR, st.RESERVED)
+                if reimage_reserved
+                else (st.AVAILABLE, st.ERROR)
+            )
+            if row.status not in allowed:
+                raise InvalidVolume(
+                    f"Volume {row.id} status must be {' or '.join(allowed)}, but current status "
+                    f"is {row.status}."
+                )
+            if image.status != "active":
+                raise InvalidInput(f"Image {image.id} is not active.")
+            image_gb = math.ceil((image.size or 0) / GIB)
+            if image_gb > row.size:
+                raise InvalidInput(
+                    f"Size of specified image {image_gb}GB is larger than volume size {row.size}GB."
+                )
+            if row.size < (image.min_disk or 0):
+                raise InvalidInput(
+                    f"Volume size {row.size}GB cannot be smaller than the image minDisk size "
+                    f"{image.min_disk}GB."
+                )
+            virtual = image.virtual_size if image.disk_format == "qcow2" else None
+            if virtual and virtual > row.size * GIB:
+                raise InvalidInput(
+                    f"Image virtual size is {math.ceil(virtual / GIB)}GB and doesn't fit in a "
+                    f"volume of size {row.size}GB."
+                )
+            if row.host is None:
+                raise InvalidVolume(f"Volume {row.id} has no backend.")
+            previous = row.status
+            row.previous_status = previous
+            row.status = st.DOWNLOADING
+            row.updated_at = utcnow()
+            spec = volume_spec(row)
+            driver = self.core.backend_of(row).driver
+        image_meta = _image_metadata(image)
+
+        async def rewrite() -> None:
+            # a fresh (zeroed) volume of the same size, then the image's disk into it
+            await driver.delete(spec)
+            await driver.create(spec)
+
+            async def write_at(chunks: AsyncIterator[bytes], offset: int) -> int:
+                return await driver.write(spec, chunks, offset)
+
+            await images.copy_to_volume(ctx, image, write_at)
+            await self.core.set_volume(
+                volume_id, status=previous, previous_status=None, image_metadata=image_meta
+            )
+
+        async def failed(_err: BaseException) -> None:
+            await self.core.set_volume(volume_id, status=st.ERROR, previous_status=st.DOWNLOADING)
+
+        self.core.later(rewrite, failed)
 
     async def reset_status(
         self, ctx: RequestContext, volume_id: str, body: Mapping[str, Any]

@@ -49,6 +49,10 @@ class VolumeServices:
     messages: MessageService
 
 
+# Scope state key set when the request's URL had no project id (3.67; see api/root.py).
+PROJECTLESS = "volume.projectless"
+
+
 def services(request: Request) -> VolumeServices:
     svc: VolumeServices = request.app.state.volume
     return svc
@@ -66,6 +70,8 @@ def require(ctx: RequestContext, minimum: str) -> None:
 
 def viewer(request: Request, ctx: RequestContext, project_id: str) -> Viewer:
     base = str(request.app.state.runtime.settings.base_url)
+    if request.scope.get("state", {}).get(PROJECTLESS):
+        project_id = ""  # the URL had no project id (3.67): neither have the links
     return Viewer(version=version(ctx), is_admin=ctx.is_admin, links=Links(base, project_id))
 
 
@@ -98,6 +104,18 @@ async def metadata_body(request: Request) -> Any:
 def flag(request: Request, name: str) -> bool:
     raw = request.query_params.get(name)
     return raw is not None and raw.strip().lower() in ("1", "true", "yes", "on", "t", "y")
+
+
+_TRUE = ("1", "t", "true", "on", "y", "yes")
+_FALSE = ("0", "f", "false", "off", "n", "no")
+
+
+def bool_param(raw: str, name: str) -> bool:
+    """A strict boolean query parameter, as cinder's get_bool_param reads one."""
+    value = raw.strip().lower()
+    if value not in _TRUE + _FALSE:
+        raise BadRequest(f"Value '{raw}' for '{name}' is not a boolean.")
+    return value in _TRUE
 
 
 def int_param(request: Request, name: str) -> int | None:
@@ -185,6 +203,10 @@ def listing(
     out.limit = int_param(request, "limit")
     out.offset = int_param(request, "offset")
     out.marker = q.get("marker")
+    if kind in ("volumes", "snapshots") and version(ctx).at_least("3.65"):
+        raw = q.get("consumes_quota")
+        if raw is not None:
+            out.consumes_quota = bool_param(raw, "consumes_quota")
     for raw_key, value in q.items():
         key = _NAME_ALIASES.get(raw_key, raw_key)
         if key.endswith("~") and key[:-1] in ("name", "status"):

@@ -23,6 +23,7 @@ from stratus.services.volume.api.common import (
 )
 from stratus.services.volume.api.volumes import _next_link
 from stratus.services.volume.views import snapshot_view
+from stratus.services.volume.volume import parse_bool
 
 router = APIRouter(prefix="/v3/{project_id}")
 
@@ -57,7 +58,15 @@ async def list_snapshots_detail(project_id: str, request: Request, ctx: Ctx) -> 
 @router.post("/snapshots")
 async def create_snapshot(project_id: str, request: Request, ctx: Ctx) -> Response:
     body = await body_of(request, "snapshot")
-    row = await services(request).snapshots.create(ctx, body)
+    in_use_ok = version(ctx).at_least("3.66")
+    # 3.66: force is no longer needed; true is ignored for compatibility, false refused
+    if in_use_ok and body.get("force") is not None and not parse_bool(body["force"], "force"):
+        raise BadRequest(
+            "Since microversion 3.66 the 'force' flag is invalid for this request. For "
+            "backward compatibility, however, when the 'force' flag is passed with a value "
+            "evaluating to True, it is silently ignored."
+        )
+    row = await services(request).snapshots.create(ctx, body, allow_in_use=in_use_ok)
     return reply(
         {"snapshot": snapshot_view(row, viewer(request, ctx, project_id), detail=False)}, 202
     )

@@ -14,6 +14,7 @@ from stratus.services.volume.api.common import (
     reply,
     require,
     services,
+    version,
     viewer,
 )
 from stratus.services.volume.errors import InvalidInput
@@ -63,7 +64,11 @@ for _prefix in ("/os-volume-transfer", "/volume-transfers"):
         if _collection(request) == "volume-transfers":
             no_snapshots = parse_bool(body.get("no_snapshots", False), "no_snapshots")
         row, key = await services(request).transfers.create(
-            ctx, volume_id, body.get("name"), no_snapshots=no_snapshots
+            ctx,
+            volume_id,
+            body.get("name"),
+            no_snapshots=no_snapshots,
+            allow_encrypted=version(ctx).at_least("3.70"),
         )
         out: dict[str, Any] = transfer_view(
             row, viewer(request, ctx, project_id), detail=True, collection=_collection(request)

@@ -72,12 +72,19 @@ VERSIONS = [
     "3.62",  # default volume types per project
     "3.63",  # volumes show volume_type_id
     "3.64",  # volumes and backups show encryption_key_id
+    "3.65",  # volumes and snapshots show consumes_quota; consumes_quota list filter
+    "3.66",  # snapshots of in-use volumes without force (force=false is refused)
+    "3.67",  # project_id optional in URLs (/v3/volumes as /v3/{project_id}/volumes)
+    "3.68",  # os-reimage volume action
+    "3.69",  # shared_targets may be null (Stratus backends never need forced locking)
+    "3.70",  # transfers of encrypted volumes
+    "3.71",  # os-extend_volume_completion volume action
 ]
 
 MINIMUM = Version.parse(VERSIONS[0])
 MAXIMUM = Version.parse(VERSIONS[-1])
 MICROVERSION = MicroversionPolicy(service="volume", minimum=MINIMUM, maximum=MAXIMUM)
-UPDATED = "2023-06-09T00:00:00Z"
+UPDATED = "2023-08-31T00:00:00Z"
 
 
 def version_doc(base: str) -> dict[str, Any]:

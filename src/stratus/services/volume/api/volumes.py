@@ -43,7 +43,7 @@ def _next_link(request: Request, v: Viewer, collection: str, marker: str) -> lis
     return [
         {
             "rel": "next",
-            "href": f"{v.links.base}/volume/v3/{v.links.project_id}/{collection}?{urlencode(params)}",
+            "href": f"{v.links.collection(collection)}?{urlencode(params)}",
         }
     ]
 
@@ -219,6 +219,18 @@ async def volume_action(project_id: str, volume_id: str, request: Request, ctx: 
     if action == "os-retype":
         await vols.retype(ctx, volume_id, a.get("new_type"), a.get("migration_policy"))
         return accepted()
+    if action == "os-reimage":
+        require(ctx, "3.68")
+        await vols.reimage(ctx, volume_id, a)
+        return accepted()
+    if action == "os-extend_volume_completion":
+        unknown = set(a) - {"error"}
+        if unknown:
+            raise BadRequest(
+                f"Additional properties are not allowed ({sorted(unknown)[0]!r} was unexpected)"
+            )
+        await vols.extend_completion(ctx, volume_id, a.get("error", False))
+        return accepted()
     if action == "revert":
         require(ctx, "3.40")
         await vols.revert(ctx, volume_id, a.get("snapshot_id"))
@@ -279,12 +291,10 @@ async def volume_action(project_id: str, volume_id: str, request: Request, ctx: 
     if action in (
         "os-migrate_volume",
         "os-migrate_volume_completion",
-        "os-reimage",
         "os-enable_replication",
         "os-disable_replication",
         "os-failover_replication",
         "os-list_replication_targets",
-        "os-extend_volume_completion",
     ):
         raise NotImplementedYet(f"Volume action {action} is not implemented in Stratus.")
     raise BadRequest(f"There is no such action: {action}")
