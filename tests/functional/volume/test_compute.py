@@ -3,6 +3,7 @@ os-volume_attachments API, boot from volume (`server create --boot-from-volume` 
 block_device_mapping_v2 sources), and the refusals the issue names."""
 
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -277,3 +278,61 @@ def test_legacy_block_device_mapping(
     assert napi(ccloud, conn, "DELETE", f"/servers/{sid}").status_code == 204
     _wait_volume(vapi, vid, "available")
     vapi("DELETE", f"/volumes/{vid}")
+
+
+def _extend_messages(vapi: Caller, vid: str) -> list[dict[str, Any]]:
+    listed = vapi("GET", "/messages", version="3.5").json()["messages"]
+    return [
+        m
+        for m in listed
+        if m.get("resource_uuid") == vid and m["event_id"] == "VOLUME_VOLUME_007_009"
+    ]
+
+
+def test_extending_an_attached_volume_tells_compute(
+    ccloud: RunningCloud, conn: Any, vapi: Caller, boot: dict[str, str]
+) -> None:
+    """As cinder: an in-use volume that grew is announced to compute with a volume-extended
+    external event for its server; when compute refuses it (no such server), the user gets
+    cinder's "Compute service failed to extend volume." message."""
+    server = _server(ccloud, boot, "vm-extend", "--image", boot["image"])
+    vol = osc(ccloud, "volume", "create", "--size", "1", "grow-me", name="stratus")
+    _wait_volume(vapi, vol["id"], "available")
+    osc(ccloud, "server", "add", "volume", server["id"], vol["id"], name="stratus")
+    _wait_volume(vapi, vol["id"], "in-use")
+    # a volume attached (os-attach) to a server compute does not know
+    orphan = vapi("POST", "/volumes", json={"volume": {"size": 1}}).json()["volume"]["id"]
+    _wait_volume(vapi, orphan, "available")
+    resp = vapi(
+        "POST",
+        f"/volumes/{orphan}/action",
+        json={"os-attach": {"instance_uuid": str(uuid.uuid4()), "mountpoint": "/dev/vdc"}},
+    )
+    assert resp.status_code == 202, resp.text
+    _wait_volume(vapi, orphan, "in-use")
+    for vid in (vol["id"], orphan):
+        resp = vapi(
+            "POST", f"/volumes/{vid}/action", json={"os-extend": {"new_size": 2}}, version="3.42"
+        )
+        assert resp.status_code == 202, resp.text
+        assert _wait_volume(vapi, vid, "in-use")["size"] == 2
+    deadline = time.monotonic() + 60
+    while not _extend_messages(vapi, orphan):
+        assert time.monotonic() < deadline, "no user message for the refused event"
+        time.sleep(0.1)
+    [msg] = _extend_messages(vapi, orphan)
+    assert msg["user_message"] == "extend volume:Compute service failed to extend volume."
+    # the real server took its event: no such message for its volume
+    assert _extend_messages(vapi, vol["id"]) == []
+    osc(ccloud, "server", "remove", "volume", server["id"], vol["id"], name="stratus", fmt=False)
+    _wait_volume(vapi, vol["id"], "available")
+    osc(ccloud, "server", "delete", "--wait", server["id"], name="stratus", fmt=False)
+    shown = vapi("GET", f"/volumes/{orphan}").json()["volume"]
+    vapi(
+        "POST",
+        f"/volumes/{orphan}/action",
+        json={"os-detach": {"attachment_id": shown["attachments"][0]["attachment_id"]}},
+    )
+    _wait_volume(vapi, orphan, "available")
+    for vid in (vol["id"], orphan):
+        assert vapi("DELETE", f"/volumes/{vid}").status_code == 202
