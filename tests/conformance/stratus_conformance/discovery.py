@@ -451,7 +451,8 @@ def probe_volume(s: Session, facts: Facts) -> None:
         if caps.get(key):
             facts.set("volume", key, str(caps[key]), f"get_pools → {caps[key]}")
     _probe_volume_features(s, url, facts)
-    facts.flag("volume-feature-enabled", "extend_attached_volume", False, "not probed")
+    # needs a server: probed (and switched on when it works) after the compute probes
+    facts.flag("volume-feature-enabled", "extend_attached_volume", False, "needs compute")
     _probe_consistency_groups(s, url, facts)
 
 
@@ -736,4 +737,8 @@ def discover(creds: Credentials) -> Facts:
                 volume_probes.probe_volume_multiattach(session, facts)
             except Exception as exc:
                 facts.notes.append(f"probe volume multiattach failed: {exc!r}")
+            try:
+                volume_probes.probe_volume_extend_attached(session, facts)
+            except Exception as exc:
+                facts.notes.append(f"probe volume extend attached failed: {exc!r}")
     return facts

@@ -124,3 +124,99 @@ def probe_volume_multiattach(s: Session, facts: "Facts") -> None:
             facts.set("volume", "volume_type_multiattach", "conformance-multiattach", "probe type")
         elif made["type"]:
             s.call("DELETE", f"{volume}/types/{made['type']}")
+
+
+def probe_volume_extend_attached(s: Session, facts: "Facts") -> None:
+    """extend_attached_volume is on when an attached volume grows (3.42) and compute shows
+    what Tempest waits for: an ``extend_volume`` instance action whose
+    ``compute_extend_volume`` event finished with Success (nova does that on the
+    volume-extended event block storage sends it)."""
+    section, option = "volume-feature-enabled", "extend_attached_volume"
+    compute, volume = facts.endpoints.get("compute"), facts.endpoints.get("block-storage")
+    image = facts.options.get("compute", {}).get("image_ref")
+    flavor = facts.options.get("compute", {}).get("flavor_ref")
+    if not (compute and volume and image and flavor):
+        facts.flag(section, option, False, "no compute, block storage, image or flavor")
+        return
+    server = vol = None
+    why = ""
+    ok = False
+    try:
+        v = s.call("POST", volume + "/volumes", body={"volume": {"size": 1}})
+        vol = (v.body or {}).get("volume", {}).get("id")
+        body = {
+            "server": {
+                "name": "conformance-extend-attached",
+                "imageRef": image,
+                "flavorRef": flavor,
+                "networks": "none",
+            }
+        }
+        r = s.call("POST", compute + "/servers", body=body, headers=_NOVA)
+        server = (r.body or {}).get("server", {}).get("id") if r.ok else None
+        if not vol or not server:
+            why = "could not create a volume and a server"
+            return
+        vol_url = f"{volume}/volumes/{vol}"
+        if (
+            _wait(s, vol_url, "volume", "available") != "available"
+            or _wait(s, f"{compute}/servers/{server}", "server", "ACTIVE") != "ACTIVE"
+        ):
+            why = "probe volume / server not ready"
+            return
+        s.call(
+            "POST",
+            f"{compute}/servers/{server}/os-volume_attachments",
+            headers=_NOVA,
+            body={"volumeAttachment": {"volumeId": vol}},
+        )
+        if _wait(s, vol_url, "volume", "in-use") != "in-use":
+            why = "the volume did not attach"
+            return
+        grow = s.call(
+            "POST",
+            vol_url + "/action",
+            body={"os-extend": {"new_size": 2}},
+            headers={"OpenStack-API-Version": "volume 3.42"},
+        )
+        if not grow.ok or _wait(s, vol_url, "volume", "in-use") != "in-use":
+            why = f"extend while attached → HTTP {grow.status}"
+            return
+        size = (s.call("GET", vol_url).body or {}).get("volume", {}).get("size")
+        if size != 2:
+            why = f"extend while attached left size {size}"
+            return
+        result = None
+        for _ in range(100):
+            actions = s.call("GET", f"{compute}/servers/{server}/os-instance-actions")
+            found = [
+                a
+                for a in (actions.body or {}).get("instanceActions", [])
+                if a.get("action") == "extend_volume"
+            ]
+            if found:
+                shown = s.call(
+                    "GET",
+                    f"{compute}/servers/{server}/os-instance-actions/{found[0]['request_id']}",
+                )
+                for event in (shown.body or {}).get("instanceAction", {}).get("events", []):
+                    if event.get("event") == "compute_extend_volume" and event.get("finish_time"):
+                        result = event.get("result")
+                if result:
+                    break
+            time.sleep(0.1)
+        ok = (result or "").lower() == "success"
+        why = (
+            "attached volume grew; compute_extend_volume finished with Success"
+            if ok
+            else "attached volume grew, but compute shows no finished extend_volume action"
+            + (f" (result {result})" if result else "")
+        )
+    finally:
+        facts.flag(section, option, ok, why)
+        if server:
+            s.call("DELETE", f"{compute}/servers/{server}", headers=_NOVA)
+            _wait(s, f"{compute}/servers/{server}", "server", "DELETED")
+        if vol:
+            _wait(s, f"{volume}/volumes/{vol}", "volume", "available")
+            s.call("DELETE", f"{volume}/volumes/{vol}")
