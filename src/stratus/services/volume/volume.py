@@ -3,6 +3,7 @@ delete, metadata, image metadata, and the actions of cinder's state machine (ext
 retype, revert, upload to image, bootable, read-only, reset status, force delete,
 manage/unmanage)."""
 
+import logging
 import math
 import re
 from collections.abc import AsyncIterator, Mapping
@@ -39,6 +40,7 @@ _DELETE_MESSAGE = (
 _IMAGE_CORE = ("checksum", "container_format", "disk_format", "min_disk", "min_ram", "size")
 _IMAGE_SKIP = {"os_hash_algo", "os_hash_value", "os_glance_importing_to_stores"}
 READ_CHUNK = 4 * 1024 * 1024
+log = logging.getLogger(__name__)
 _UUID = re.compile(
     r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 )
@@ -664,7 +666,8 @@ class VolumeService:
             return
         try:
             ok = bool(await compute.volume_extended(servers, volume_id))
-        except LookupError:
+        except Exception:  # the volume did grow: a failed notice is a message, not an error
+            log.exception("volume-extended event for volume %s failed", volume_id)
             ok = False
         if not ok:
             await self._tell(
