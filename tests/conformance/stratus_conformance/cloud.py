@@ -27,6 +27,9 @@ CONFORMANCE_ENV = {
     "STRATUS_IDENTITY__PASSWORD_HASH_ROUNDS": "4",
     # Network quotas as neutron-tempest-plugin's own gate jobs set them (zuul.d, [QUOTAS]):
     # its test classes keep their routers and groups until the class ends.
+    # A simulated snapshot takes a second, so that Tempest's "second image while the first
+    # is saving" sees the first one in progress whatever the machine's load.
+    "STRATUS_COMPUTE__FAKE_SNAPSHOT_SECONDS": "1",
     "STRATUS_NETWORK__DEFAULT_QUOTAS": (
         '{"router": 100, "floatingip": 500, "security_group": 150, "security_group_rule": 1000}'
     ),

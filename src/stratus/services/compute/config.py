@@ -97,6 +97,10 @@ class ComputeConfig(BaseModel):
     default_quotas: dict[str, int] = Field(default_factory=dict)
     # Seconds since the last heartbeat after which a service is reported "down".
     service_down_time: int = 60
+    # How long a simulated host takes to snapshot a guest's disk (createImage, shelve):
+    # instant by default; the conformance harness gives it a second, as a real disk takes
+    # at least that, so tests that act while a snapshot is in progress see it in progress.
+    fake_snapshot_seconds: float = 0.0
 
     @property
     def host_names(self) -> list[str]:

@@ -39,6 +39,7 @@ class FakeComputeDriver:
         self._power: dict[str, PowerState] = {}
         self._boots: dict[str, int] = {}
         self._ops = FakeOperations()
+        self._snapshot_seconds = config.fake_snapshot_seconds
 
     def hosts(self) -> list[HostResources]:
         return list(self._hosts)
@@ -144,6 +145,8 @@ class FakeComputeDriver:
         # Polled, not an Event: tests release it from another thread than the cloud's loop.
         while self._ops.hold_snapshots:  # noqa: ASYNC110
             await asyncio.sleep(0.01)
+        if self._snapshot_seconds > 0:
+            await asyncio.sleep(self._snapshot_seconds)
         spec = self._spec(host, uuid)
         # Deterministic "disk contents": the same guest always snapshots to the same bytes.
         seed = f"{spec.uuid}:{spec.image_id}:{self._boots.get(uuid, 1)}".encode()
