@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 
 from stratus.kit import qcow2
 from tests.functional.volume.conftest import Caller
@@ -346,3 +347,21 @@ def test_version_range_and_shared_targets(demo_api: Caller) -> None:
         shown = demo_api("GET", f"/volumes/{vol['id']}", version=v).json()["volume"]
         assert shown["shared_targets"] is False
     _detach_delete(demo_api, vol)
+
+
+def test_openstacksdk_sees_the_new_fields_and_actions(admin: Any, demo: Any) -> None:
+    """openstacksdk negotiates up to 3.71: it reads consumes_quota, snapshots an in-use
+    volume without force, and its complete_volume_extend gets cinder's refusal."""
+    from openstack import exceptions
+
+    vol = demo.block_storage.create_volume(size=1, name="sdk-371")
+    demo.block_storage.wait_for_status(vol, "available", wait=120)
+    assert demo.block_storage.get_volume(vol.id).consumes_quota is True
+    with_false = list(demo.block_storage.volumes(consumes_quota=False))
+    assert with_false == []
+    with pytest.raises(exceptions.ForbiddenException):
+        demo.block_storage.complete_volume_extend(vol.id)
+    with pytest.raises(exceptions.BadRequestException, match="not being extended"):
+        admin.block_storage.complete_volume_extend(vol.id, error=False)
+    demo.block_storage.delete_volume(vol.id)
+    demo.block_storage.wait_for_delete(vol, wait=120)
