@@ -198,6 +198,8 @@ def test_reimage_writes_the_image_disk(cloud: Any, demo: Any, demo_api: Caller) 
         ).status_code
         == 404
     )
+    missing = _action(demo_api, str(uuid.uuid4()), {"os-reimage": {"image_id": image.id}}, "3.68")
+    assert missing.status_code == 404 and "Volume" in missing.json()["itemNotFound"]["message"]
     with open(path, "rb") as fh:
         assert fh.read(8192) == b"\xaa" * 8192
     resp = _action(demo_api, vol["id"], body, "3.68")

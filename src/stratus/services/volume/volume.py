@@ -711,6 +711,8 @@ class VolumeService:
                 + ("'image_id' is a required property" if image_id is None else "is not a uuid")
             )
         reimage_reserved = parse_bool(body.get("reimage_reserved", False), "reimage_reserved")
+        async with self.db.reader() as s:
+            await self.core.volume(s, ctx, volume_id)  # an unknown volume is 404 first
         images = self.core.client("image-data")
         if images is None:
             raise InvalidInput("The image service is not enabled.")
