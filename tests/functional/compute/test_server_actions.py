@@ -304,6 +304,15 @@ def test_crash_dump_password_and_events(
     )
     assert _wait(demo_api, sid, "ACTIVE")["OS-EXT-STS:power_state"] == 1
     assert demo_api("POST", "/os-server-external-events", json=events).status_code == 403
+    # volume-extended (2.51): nova records an extend_volume action with the host's event
+    grown = {"events": [{"name": "volume-extended", "server_uuid": sid, "tag": "a-volume"}]}
+    resp = admin_api("POST", "/os-server-external-events", json=grown, version="2.51")
+    assert resp.status_code == 200, resp.text
+    listed = demo_api("GET", f"/servers/{sid}/os-instance-actions").json()["instanceActions"]
+    [extend] = [a for a in listed if a["action"] == "extend_volume"]
+    shown = admin_api("GET", f"/servers/{sid}/os-instance-actions/{extend['request_id']}")
+    events = shown.json()["instanceAction"]["events"]
+    assert [(e["event"], e["result"]) for e in events] == [("compute_extend_volume", "Success")]
 
 
 def test_security_groups_and_interfaces(

@@ -322,8 +322,17 @@ def test_extending_an_attached_volume_tells_compute(
         time.sleep(0.1)
     [msg] = _extend_messages(vapi, orphan)
     assert msg["user_message"] == "extend volume:Compute service failed to extend volume."
-    # the real server took its event: no such message for its volume
+    # the real server took its event: no such message for its volume, and nova's record of it
     assert _extend_messages(vapi, vol["id"]) == []
+    actions = osc(ccloud, "server", "event", "list", server["id"], name="stratus")
+    extend = [a for a in actions if a["Action"] == "extend_volume"]
+    assert len(extend) == 1
+    shown = osc(
+        ccloud, "server", "event", "show", server["id"], extend[0]["Request ID"], name="stratus"
+    )
+    assert [(e["event"], e["result"]) for e in shown["events"]] == [
+        ("compute_extend_volume", "Success")
+    ]
     osc(ccloud, "server", "remove", "volume", server["id"], vol["id"], name="stratus", fmt=False)
     _wait_volume(vapi, vol["id"], "available")
     osc(ccloud, "server", "delete", "--wait", server["id"], name="stratus", fmt=False)

@@ -16,6 +16,7 @@ from typing import Any
 from stratus.api.context import RequestContext
 from stratus.bus.base import Message
 from stratus.kit.errors import BadRequest, Conflict, Gone, NotFound
+from stratus.kit.ids import uuid_str
 from stratus.kit.timeutil import utcnow
 from stratus.scheduler import NoValidHost
 from stratus.services.compute import repository as repo
@@ -23,8 +24,8 @@ from stratus.services.compute.bdm import repository as bdm_repo
 from stratus.services.compute.drivers.base import PowerState
 from stratus.services.compute.errors import InstanceInvalidState, ServerNotFound
 from stratus.services.compute.lifecycle import Lifecycle, instance_spec, spec_payload
-from stratus.services.compute.models import Instance
-from stratus.services.compute.server import ServerService
+from stratus.services.compute.models import Instance, InstanceAction
+from stratus.services.compute.server import ServerService, new_action
 
 log = logging.getLogger(__name__)
 
@@ -824,7 +825,9 @@ class ActionService:
 
     # -- external events ---------------------------------------------------------------
 
-    async def external_events(self, events: Sequence[ExternalEvent]) -> list[ExternalEvent]:
+    async def external_events(
+        self, events: Sequence[ExternalEvent], requested_by: RequestContext | None = None
+    ) -> list[ExternalEvent]:
         """Apply events from the network / block storage services; each gets its code."""
         for event in events:
             async with self.db.reader() as s:
@@ -841,6 +844,8 @@ class ActionService:
                 await self.life.update(
                     inst.uuid, network_info=await self.servers._network_info(inst.uuid)
                 )
+            elif event.name == "volume-extended":
+                await self._volume_extended(inst, requested_by)
             elif event.name == "power-update" and event.tag in ("POWER_ON", "POWER_OFF"):
                 on = event.tag == "POWER_ON"
                 if inst.task_state is None and inst.vm_state in ("active", "stopped"):
@@ -850,6 +855,32 @@ class ActionService:
                         power_state=int(PowerState.RUNNING if on else PowerState.SHUTDOWN),
                     )
         return list(events)
+
+    async def _volume_extended(self, inst: Instance, requested_by: RequestContext | None) -> None:
+        """As nova: the API records an ``extend_volume`` action (the requester's, else the
+        server owner's) and the host rescans the guest's disk under a
+        ``compute_extend_volume`` event (a simulated guest has nothing to rescan)."""
+        now = utcnow()
+        async with self.db.session() as s:
+            if requested_by is not None and requested_by.auth is not None:
+                s.add(new_action(inst.uuid, "extend_volume", requested_by, now))
+            else:
+                s.add(
+                    InstanceAction(
+                        instance_uuid=inst.uuid,
+                        action="extend_volume",
+                        request_id=f"req-{uuid_str()}",
+                        user_id=inst.user_id,
+                        project_id=inst.project_id,
+                        message=None,
+                        events=[],
+                        start_time=now,
+                        updated_at=now,
+                    )
+                )
+        await self.life.event(
+            inst.uuid, "extend_volume", "compute_extend_volume", utcnow(), host=inst.host
+        )
 
     async def get_any(self, uuid: str) -> Instance:
         async with self.db.reader() as s:

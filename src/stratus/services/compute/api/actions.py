@@ -421,7 +421,7 @@ async def create_external_events(request: Request, ctx: Ctx) -> Response:
         if not isinstance(body["server_uuid"], str):
             raise _bad("server_uuid", f"Value: {body['server_uuid']}.")
         events.append(ExternalEvent(name, body["server_uuid"], status, tag))
-    done = await _actions(request).external_events(events)
+    done = await _actions(request).external_events(events, ctx)
     codes = {e.code for e in done}
     if codes == {404}:
         raise NotFound("No instances found for any event")
