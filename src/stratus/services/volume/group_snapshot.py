@@ -8,7 +8,7 @@ from stratus.kit.errors import NotFound
 from stratus.kit.ids import uuid_str
 from stratus.kit.timeutil import utcnow
 from stratus.services.volume import core as st
-from stratus.services.volume import policies, quota
+from stratus.services.volume import policies
 from stratus.services.volume import repository as repo
 from stratus.services.volume.core import Core, snapshot_spec, volume_spec
 from stratus.services.volume.errors import (
@@ -21,7 +21,8 @@ from stratus.services.volume.errors import (
 from stratus.services.volume.group import GroupService
 from stratus.services.volume.group_type import DEFAULT_CGSNAPSHOT_TYPE
 from stratus.services.volume.message import Action, Detail, MessageService, Origin, Resource
-from stratus.services.volume.models import GroupSnapshot, Snapshot
+from stratus.services.volume.models import GroupSnapshot
+from stratus.services.volume.snapshot import claim_snapshot
 
 # cinder's GroupSnapshotStatus values (reset_status accepts these).
 GROUP_SNAPSHOT_STATUSES = (
@@ -122,31 +123,15 @@ class GroupSnapshotService:
             await repo.add(s, row)
             members = []
             for vol in volumes:
-                vtype = await repo.get_type(s, vol.volume_type_id)
-                await quota.claim(
-                    self.core.quota,
+                snap = await claim_snapshot(
+                    self.core,
                     s,
-                    vol.project_id,
-                    snapshots=1,
-                    gigabytes=vol.size,
-                    type_name=vtype.name if vtype else None,
-                )
-                snap = Snapshot(
-                    id=uuid_str(),
-                    project_id=vol.project_id,
-                    user_id=ctx.user_id,
-                    volume_id=vol.id,
-                    volume_type_id=vol.volume_type_id,
+                    ctx,
+                    vol,
                     name=name,
                     description=description,
-                    size=vol.size,
-                    status="creating",
-                    progress="0%",
                     group_snapshot_id=row.id,
-                    metadata_={},
-                    created_at=now,
                 )
-                await repo.add(s, snap)
                 members.append((snapshot_spec(snap), volume_spec(vol)))
             host = group.host
         gsid = row.id

@@ -4,6 +4,8 @@ reset/update status, force delete, manage/unmanage."""
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from stratus.api.context import RequestContext
 from stratus.kit.errors import NotFound
 from stratus.kit.ids import uuid_str
@@ -19,7 +21,7 @@ from stratus.services.volume.errors import (
     VolumeNotFound,
 )
 from stratus.services.volume.message import Action, Detail, Field, Origin, Resource
-from stratus.services.volume.models import Snapshot
+from stratus.services.volume.models import Snapshot, Volume
 from stratus.services.volume.volume import check_metadata, check_text, parse_bool
 
 
@@ -69,30 +71,9 @@ class SnapshotService:
                 )
             if vol.host is None:
                 raise InvalidVolume(f"Volume {vol.id} has no backend.")
-            vtype = await repo.get_type(s, vol.volume_type_id)
-            await quota.claim(
-                self.core.quota,
-                s,
-                vol.project_id,
-                snapshots=1,
-                gigabytes=vol.size,
-                type_name=vtype.name if vtype else None,
+            row = await claim_snapshot(
+                self.core, s, ctx, vol, name=name, description=description, metadata=metadata
             )
-            row = Snapshot(
-                id=uuid_str(),
-                project_id=vol.project_id,
-                user_id=ctx.user_id,
-                volume_id=vol.id,
-                volume_type_id=vol.volume_type_id,
-                name=name,
-                description=description,
-                size=vol.size,
-                status="creating",
-                progress="0%",
-                metadata_=metadata,
-                created_at=utcnow(),
-            )
-            await repo.add(s, row)
             backend = self.core.backend_of(vol)
             vspec = volume_spec(vol)
         sspec = snapshot_spec(row)
@@ -318,3 +299,44 @@ class SnapshotService:
             await self.core.set_snapshot(snapshot_id, status="error")
 
         self.core.later(forget, failed)
+
+
+async def claim_snapshot(
+    core: Core,
+    s: AsyncSession,
+    ctx: RequestContext,
+    vol: Volume,
+    *,
+    name: str | None,
+    description: str | None,
+    metadata: dict[str, Any] | None = None,
+    group_snapshot_id: str | None = None,
+) -> Snapshot:
+    """A new ``creating`` snapshot of ``vol``, its quota (snapshots, gigabytes, per type)
+    claimed in the caller's transaction."""
+    vtype = await repo.get_type(s, vol.volume_type_id)
+    await quota.claim(
+        core.quota,
+        s,
+        vol.project_id,
+        snapshots=1,
+        gigabytes=vol.size,
+        type_name=vtype.name if vtype else None,
+    )
+    row = Snapshot(
+        id=uuid_str(),
+        project_id=vol.project_id,
+        user_id=ctx.user_id,
+        volume_id=vol.id,
+        volume_type_id=vol.volume_type_id,
+        name=name,
+        description=description,
+        size=vol.size,
+        status="creating",
+        progress="0%",
+        group_snapshot_id=group_snapshot_id,
+        metadata_=metadata or {},
+        created_at=utcnow(),
+    )
+    await repo.add(s, row)
+    return row
