@@ -442,8 +442,13 @@ class ActionService:
             raise BadRequest("The requested availability zone is not available")
         if host is not None:
             states = await self.servers.hosts.host_states()
-            if not any(h.host == host for h in states.values()):
+            found = [h for h in states.values() if h.host == host]
+            if not found:
                 raise BadRequest(f"Compute host {host} could not be found.")
+            # the zone the server will be pinned to must hold the host (nova: 409)
+            expected = zone if zone_given else inst.availability_zone
+            if expected is not None and found[0].availability_zone != expected:
+                raise Conflict(f'Host "{host}" is not in the availability zone "{expected}".')
         values: dict[str, Any] = {}
         if zone_given:
             values["availability_zone"] = zone

@@ -5,6 +5,7 @@ import hashlib
 import re
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy.exc import IntegrityError
@@ -29,7 +30,7 @@ def ssh_fingerprint(public_key: str) -> str:
             serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
         ).split()[1]
         digest = hashlib.md5(base64.b64decode(blob), usedforsecurity=False).hexdigest()
-    except (ValueError, IndexError, TypeError, UnicodeError):
+    except (ValueError, IndexError, TypeError, UnicodeError, UnsupportedAlgorithm):
         raise InvalidKeypair("Keypair data is invalid: failed to generate fingerprint") from None
     return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
 

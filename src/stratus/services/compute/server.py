@@ -173,6 +173,7 @@ class BootRequest:
     access_ip_v6: str | None = None
     config_drive: bool = False
     disk_config: str = "MANUAL"
+    hostname: str | None = None  # 2.90: given by the user, else made from the name
     admin_pass: str | None = None
     hints: dict[str, Any] = field(default_factory=dict)
     # personality (up to 2.56): (path, contents) for the config drive
@@ -411,7 +412,7 @@ class ServerService:
                     display_description=req.description,
                     project_id=project_id,
                     user_id=ctx.user_id,
-                    hostname=_hostname(name),
+                    hostname=req.hostname or _hostname(name),
                     vm_state="building",
                     task_state="scheduling",
                     power_state=int(PowerState.NOSTATE),
@@ -1069,6 +1070,8 @@ class ServerService:
             if "name" in changes:
                 inst.display_name = changes["name"]
                 inst.hostname = _hostname(changes["name"])
+            if "hostname" in changes:
+                inst.hostname = changes["hostname"]
             if "description" in changes:
                 inst.display_description = changes["description"]
             if "accessIPv4" in changes:
@@ -1252,6 +1255,7 @@ class ServerService:
                 ("OS-DCF:diskConfig", "disk_config"),
                 ("user_data", "user_data"),
                 ("key_name", "key_name"),
+                ("hostname", "hostname"),
             ):
                 if key in changes:
                     setattr(row, column, changes[key])

@@ -217,6 +217,9 @@ def server_detail(
                     "OS-EXT-SRV-ATTR:user_data": inst.user_data,
                 }
             )
+    if version.at_least("2.90"):
+        # 2.90: every reader sees the hostname (it can be set by the owner)
+        out["OS-EXT-SRV-ATTR:hostname"] = inst.hostname
     if version.at_least("2.9"):
         out["locked"] = inst.locked
     if version.at_least("2.16") and show_host_status:

@@ -214,7 +214,22 @@ async def dispatch(
         ctx.can(policies.UNSHELVE, target)
         zone: str | None = None
         zone_given = False
-        if args is not None and v.at_least("2.77"):
+        to_host: str | None = None
+        if v.at_least("2.91"):
+            # 2.91: an object (or null) with availability_zone (string, or null to unpin)
+            # and/or host (admins: unshelve_to_host)
+            body = {} if args is None else _obj(name, args, {"availability_zone", "host"})
+            if "availability_zone" in body:
+                zone = body["availability_zone"]
+                zone_given = True
+                if zone is not None and (not isinstance(zone, str) or not zone):
+                    raise _bad("availability_zone", f"Value: {zone}.")
+            if "host" in body:
+                to_host = body["host"]
+                if not isinstance(to_host, str):
+                    raise _bad("host", f"Value: {to_host}. {to_host!r} is not of type 'string'")
+                ctx.can(policies.UNSHELVE_TO_HOST, target)
+        elif args is not None and v.at_least("2.77"):
             body = _obj(name, args, {"availability_zone"}, {"availability_zone"})
             zone = body["availability_zone"]
             zone_given = True
@@ -222,7 +237,9 @@ async def dispatch(
                 raise _bad("availability_zone", f"Value: {zone}.")
         else:
             _null(name, args)
-        await _actions(request).unshelve(ctx, uuid, zone=zone, zone_given=zone_given)
+        await _actions(request).unshelve(
+            ctx, uuid, zone=zone, zone_given=zone_given, host=to_host or None
+        )
         return no_content(202)
     if name == "rescue":
         ctx.can(policies.RESCUE, target)

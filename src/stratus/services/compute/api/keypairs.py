@@ -72,6 +72,11 @@ async def create_keypair(request: Request, ctx: Ctx) -> Response:
     key_type = body.get("type", "ssh")
     if key_type not in ("ssh", "x509"):
         raise BadRequest(f"Invalid input for field/attribute type. Value: {key_type}.")
+    if "public_key" not in body and v.at_least("2.92"):
+        # 2.92: import only, nova generates no key pair any more
+        raise BadRequest(
+            "Invalid input for field/attribute keypair. 'public_key' is a required property"
+        )
     public_key = body.get("public_key")
     if public_key is not None and not isinstance(public_key, str):
         raise BadRequest(f"Invalid input for field/attribute public_key. Value: {public_key}.")

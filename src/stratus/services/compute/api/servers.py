@@ -13,6 +13,7 @@ from stratus.api.context import RequestContext
 from stratus.api.deps import Ctx
 from stratus.kit.errors import BadRequest, NotFound, NotImplementedYet
 from stratus.kit.ids import is_uuid_like
+from stratus.services.compute import hostname as hostnames
 from stratus.services.compute import policies, volume_attachment  # (block storage)
 from stratus.services.compute.api import actions, consoles, floating_ip_actions
 from stratus.services.compute.api.common import (
@@ -355,6 +356,8 @@ def parse_boot(data: Any, ctx: RequestContext) -> tuple[BootRequest, bool]:
         allowed |= {"host", "hypervisor_hostname"}
     if v.at_least("2.57"):
         allowed.discard("personality")
+    if hostnames.accepted(v):
+        allowed.add("hostname")
     extra = set(body) - allowed
     if extra:
         raise BadRequest(
@@ -512,6 +515,7 @@ def parse_boot(data: Any, ctx: RequestContext) -> tuple[BootRequest, bool]:
         disk_config=disk_config,
         admin_pass=_str(body, "adminPass"),
         hints=dict(hints),
+        hostname=hostnames.for_boot(body, v, counts["max_count"]),
     )
     return req, bool(body.get("return_reservation_id"))
 
@@ -571,6 +575,9 @@ async def update_server(server_id: str, request: Request, ctx: Ctx) -> Response:
     allowed = {"name", "accessIPv4", "accessIPv6", "OS-DCF:diskConfig"}
     if version(ctx).at_least("2.19"):
         allowed.add("description")
+    if hostnames.accepted(version(ctx)):
+        allowed.add("hostname")
+        hostnames.from_body(body, version(ctx))
     extra = set(body) - allowed
     if extra:
         raise BadRequest(
@@ -642,6 +649,9 @@ async def _rebuild(request: Request, ctx: RequestContext, server_id: str, args: 
         allowed.discard("personality")
     if v.at_least("2.63"):
         allowed.add("trusted_image_certificates")
+    if hostnames.accepted(v):
+        allowed.add("hostname")
+        hostnames.from_body(args, v)
     extra = set(args) - allowed
     if extra:
         raise BadRequest(

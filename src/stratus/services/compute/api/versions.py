@@ -94,6 +94,12 @@ VERSIONS = [
     "2.86",  # extra specs validated strictly (unknown keys in nova namespaces: 400)
     "2.87",  # (rescue with volumes: not served)
     "2.88",  # hypervisors drop cpu/memory/disk/usage fields; statistics answers 404
+    "2.89",  # volume attachments show/list: attachment_id and bdm_uuid, no id
+    "2.90",  # hostname settable on create/update/rebuild; OS-EXT-SRV-ATTR:hostname for all
+    "2.91",  # unshelve to a host (admin) / availability_zone null unpins
+    "2.92",  # keypair create needs public_key (no generation); '@' and '.' in names
+    # 2.93 (rebuild of volume-backed servers through block storage's os-reimage) is not
+    # done yet, so nothing above 2.92 is advertised (hostname.py already knows 2.94's FQDNs).
 ]
 
 MINIMUM = Version.parse(VERSIONS[0])

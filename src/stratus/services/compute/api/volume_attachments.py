@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from stratus.api.deps import Ctx
-from stratus.kit.errors import BadRequest, NotImplementedYet
+from stratus.kit.errors import BadRequest, NotFound, NotImplementedYet
 from stratus.kit.ids import is_uuid_like
 from stratus.services.compute import volume_attachment as va
 from stratus.services.compute.api.common import (
@@ -29,18 +29,22 @@ def attachments(request: Request) -> va.VolumeAttachmentService:
     return svc
 
 
-def _view(row: VolumeMapping, ctx: Ctx) -> dict[str, Any]:
+def _view(row: VolumeMapping, ctx: Ctx, *, read: bool = False) -> dict[str, Any]:
+    """One attachment; ``read`` marks show/list, where 2.89 swaps ``id`` for ``attachment_id``
+    and ``bdm_uuid`` (nova never applied 2.89 to the attach answer)."""
     v = version(ctx)
-    out: dict[str, Any] = {
-        "id": row.volume_id,
-        "serverId": row.instance_uuid,
-        "volumeId": row.volume_id,
-        "device": row.device_name,
-    }
+    ids = read and v.at_least("2.89")
+    out: dict[str, Any] = {} if ids else {"id": row.volume_id}
+    out.update(
+        {"serverId": row.instance_uuid, "volumeId": row.volume_id, "device": row.device_name}
+    )
     if v.at_least("2.70"):
         out["tag"] = row.tag
     if v.at_least("2.79"):
         out["delete_on_termination"] = row.delete_on_termination
+    if ids:
+        out["attachment_id"] = row.attachment_id
+        out["bdm_uuid"] = row.id
     return out
 
 
@@ -53,12 +57,15 @@ async def list_volume_attachments(server_id: str, request: Request, ctx: Ctx) ->
     inst = await services(request).servers.get(ctx, server_id)
     ctx.can(va.POLICY_INDEX, _target(inst))
     rows = await attachments(request).mappings(server_id)
+    if version(ctx).at_least("2.89"):
+        # an attachment still being set up has no attachment id yet: nova leaves it out
+        rows = [r for r in rows if r.attachment_id is not None]
     offset = int_param(request, "offset") or 0
     limit = int_param(request, "limit")
     rows = rows[offset:]
     if limit is not None:
         rows = rows[:limit]
-    return reply({"volumeAttachments": [_view(r, ctx) for r in rows]})
+    return reply({"volumeAttachments": [_view(r, ctx, read=True) for r in rows]})
 
 
 @router.get("/servers/{server_id}/os-volume_attachments/{volume_id}")
@@ -68,7 +75,9 @@ async def get_volume_attachment(
     inst = await services(request).servers.get(ctx, server_id)
     ctx.can(va.POLICY_SHOW, _target(inst))
     row = await attachments(request).get(server_id, volume_id)
-    return reply({"volumeAttachment": _view(row, ctx)})
+    if row.attachment_id is None and version(ctx).at_least("2.89"):
+        raise NotFound(f"Instance {server_id} is not attached to volume {volume_id}")
+    return reply({"volumeAttachment": _view(row, ctx, read=True)})
 
 
 @router.post("/servers/{server_id}/os-volume_attachments")

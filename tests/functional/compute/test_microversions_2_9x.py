@@ -1,0 +1,296 @@
+"""Compute microversions 2.89-2.92 over real HTTP (and openstacksdk for key pairs):
+volume attachments with attachment_id/bdm_uuid (2.89), user-set hostnames (2.90),
+unshelve to a host or out of a zone (2.91), import-only key pairs (2.92), and the
+advertised maximum."""
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from stratus.kit.ids import is_uuid_like
+from stratus.services.compute.keypair import generate
+from stratus.testing import RunningCloud, running_cloud
+
+SERVICES = ("identity", "placement", "network", "image", "compute", "block-storage")
+PUBLIC_KEY = generate()[0]
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCloud]:
+    with running_cloud(tmp_path_factory.mktemp("mv29x"), services=SERVICES) as c:
+        yield c
+
+
+class Api:
+    def __init__(self, cloud: RunningCloud, conn: Any) -> None:
+        self.cloud, self.token, self.project = cloud, conn.auth_token, conn.current_project_id
+
+    def __call__(self, method: str, path: str, version: str = "2.92", **kw: Any) -> httpx.Response:
+        headers = {"X-Auth-Token": self.token, "OpenStack-API-Version": f"compute {version}"}
+        url = f"{self.cloud.url}/compute/v2.1{path}"
+        return httpx.request(method, url, headers=headers, timeout=60, **kw)
+
+    def volume(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        headers = {"X-Auth-Token": self.token, "OpenStack-API-Version": "volume 3.68"}
+        url = f"{self.cloud.url}/volume/v3/{self.project}{path}"
+        return httpx.request(method, url, headers=headers, timeout=60, **kw)
+
+
+@pytest.fixture(scope="module")
+def admin(cloud: RunningCloud) -> Api:
+    return Api(cloud, cloud.connection("stratus-admin"))
+
+
+@pytest.fixture(scope="module")
+def demo(cloud: RunningCloud) -> Api:
+    return Api(cloud, cloud.connection("stratus"))
+
+
+def _poll(get: Any, done: Any) -> Any:
+    value = None
+    for _ in range(600):
+        value = get()
+        if done(value):
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"never reached the wanted state: {value}")
+
+
+@pytest.fixture(scope="module")
+def boot(cloud: RunningCloud, demo: Api) -> Any:
+    conn = cloud.connection("stratus")
+    image = conn.image.create_image(
+        name="mv-image", disk_format="raw", container_format="bare", data=b"\0" * 4096
+    )
+    net = conn.network.create_network(name="mv-net")
+    conn.network.create_subnet(network_id=net.id, cidr="10.42.0.0/24", ip_version=4)
+
+    def make(name: str, version: str = "2.92", **extra: Any) -> httpx.Response:
+        body = {
+            "name": name,
+            "imageRef": image.id,
+            "flavorRef": "1",
+            "networks": [{"uuid": net.id}],
+            **extra,
+        }
+        return demo("POST", "/servers", version, json={"server": body})
+
+    return make
+
+
+def _active(api: Api, sid: str, *statuses: str) -> dict[str, Any]:
+    wanted = statuses or ("ACTIVE",)
+    server: dict[str, Any] = _poll(
+        lambda: api("GET", f"/servers/{sid}").json()["server"],
+        lambda s: s["status"] in wanted and s["OS-EXT-STS:task_state"] is None,
+    )
+    return server
+
+
+def test_advertised_maximum(demo: Api) -> None:
+    versions = httpx.get(f"{demo.cloud.url}/compute/", timeout=30).json()["versions"]
+    (v21,) = [v for v in versions if v["id"] == "v2.1"]
+    assert v21["version"] == "2.92"
+    assert demo("GET", "/servers", "2.93").status_code == 406
+    latest = demo("GET", "/servers", "latest")
+    assert latest.headers["OpenStack-API-Version"] == "compute 2.92"
+
+
+def test_2_89_volume_attachment_ids(demo: Api, boot: Any) -> None:
+    resp = boot("va")
+    assert resp.status_code == 202, resp.text
+    sid = resp.json()["server"]["id"]
+    _active(demo, sid)
+    vid = demo.volume("POST", "/volumes", json={"volume": {"size": 1}}).json()["volume"]["id"]
+    _poll(
+        lambda: demo.volume("GET", f"/volumes/{vid}").json()["volume"]["status"], "available".__eq__
+    )
+    attach = {"volumeAttachment": {"volumeId": vid}}
+    made = demo("POST", f"/servers/{sid}/os-volume_attachments", "2.89", json=attach)
+    assert made.status_code == 200, made.text
+    # nova never applied 2.89 to the attach answer: it keeps "id"
+    assert made.json()["volumeAttachment"]["id"] == vid
+    assert "attachment_id" not in made.json()["volumeAttachment"]
+    volume = _poll(
+        lambda: demo.volume("GET", f"/volumes/{vid}").json()["volume"],
+        lambda v: v["status"] == "in-use",
+    )
+    (cinder_att,) = volume["attachments"]
+    old = demo("GET", f"/servers/{sid}/os-volume_attachments/{vid}", "2.88").json()
+    assert old["volumeAttachment"]["id"] == vid and "bdm_uuid" not in old["volumeAttachment"]
+    shown = demo("GET", f"/servers/{sid}/os-volume_attachments/{vid}", "2.89").json()
+    att = shown["volumeAttachment"]
+    assert "id" not in att
+    assert att["attachment_id"] == cinder_att["attachment_id"]
+    assert is_uuid_like(att["bdm_uuid"]) and att["bdm_uuid"] != att["attachment_id"]
+    assert att["volumeId"] == vid and att["serverId"] == sid
+    assert set(att) == {
+        "serverId",
+        "volumeId",
+        "device",
+        "tag",
+        "delete_on_termination",
+        "attachment_id",
+        "bdm_uuid",
+    }
+    listed = demo("GET", f"/servers/{sid}/os-volume_attachments", "2.89").json()
+    assert listed["volumeAttachments"] == [att]
+    old_list = demo("GET", f"/servers/{sid}/os-volume_attachments", "2.88").json()
+    assert [a["id"] for a in old_list["volumeAttachments"]] == [vid]
+    assert demo("DELETE", f"/servers/{sid}/os-volume_attachments/{vid}").status_code == 202
+    demo("DELETE", f"/servers/{sid}")
+
+
+def test_2_90_hostname(admin: Api, demo: Api, boot: Any) -> None:
+    # before 2.90 the key is unknown
+    assert boot("h0", "2.89", hostname="custom").status_code == 400
+    # 2.90's short host name: no dots, at least two characters, no leading dash
+    for bad in ("a", "-ab", "web.example.org", "x" * 64, 5):
+        resp = boot("h1", "2.90", hostname=bad)
+        assert resp.status_code == 400, (bad, resp.text)
+        assert "hostname" in resp.json()["badRequest"]["message"]
+    # one hostname cannot go to several servers
+    many = boot("h2", "2.90", hostname="shared", min_count=2, max_count=2)
+    assert many.status_code == 400
+    assert "multiple instances" in many.json()["badRequest"]["message"]
+    assert demo("GET", "/servers?name=h2").json()["servers"] == []
+    resp = boot("My Server", "2.90", hostname="custom-host")
+    assert resp.status_code == 202, resp.text
+    sid = resp.json()["server"]["id"]
+    server = _active(demo, sid)
+    # the owner sees it from 2.90 (before, it is an admin-only attribute)
+    assert server["OS-EXT-SRV-ATTR:hostname"] == "custom-host"
+    old = demo("GET", f"/servers/{sid}", "2.89").json()["server"]
+    assert "OS-EXT-SRV-ATTR:hostname" not in old
+    assert admin("GET", f"/servers/{sid}", "2.89").json()["server"]["OS-EXT-SRV-ATTR:hostname"] == (
+        "custom-host"
+    )
+    detail = demo("GET", "/servers/detail?name=My", "2.90").json()["servers"]
+    assert [s["OS-EXT-SRV-ATTR:hostname"] for s in detail] == ["custom-host"]
+    # update: unknown before 2.90, validated, then kept
+    upd = demo("PUT", f"/servers/{sid}", "2.89", json={"server": {"hostname": "other"}})
+    assert upd.status_code == 400
+    upd = demo("PUT", f"/servers/{sid}", "2.90", json={"server": {"hostname": "bad_name"}})
+    assert upd.status_code == 400
+    assert demo("GET", f"/servers/{sid}").json()["server"]["OS-EXT-SRV-ATTR:hostname"] == (
+        "custom-host"
+    )
+    upd = demo("PUT", f"/servers/{sid}", "2.90", json={"server": {"hostname": "renamed"}})
+    assert upd.status_code == 200, upd.text
+    assert upd.json()["server"]["OS-EXT-SRV-ATTR:hostname"] == "renamed"
+    # without a hostname the name still makes it
+    plain = boot("Plain Name", "2.90")
+    plain_id = plain.json()["server"]["id"]
+    assert _active(demo, plain_id)["OS-EXT-SRV-ATTR:hostname"] == "plain-name"
+    # rebuild: unknown before 2.90, then set
+    image_ref = server["image"]["id"]
+    action = f"/servers/{sid}/action"
+    rb = demo("POST", action, "2.89", json={"rebuild": {"imageRef": image_ref, "hostname": "r"}})
+    assert rb.status_code == 400
+    rb = demo(
+        "POST", action, "2.90", json={"rebuild": {"imageRef": image_ref, "hostname": "rebuilt"}}
+    )
+    assert rb.status_code == 202, rb.text
+    assert rb.json()["server"]["OS-EXT-SRV-ATTR:hostname"] == "rebuilt"
+    assert _active(demo, sid)["OS-EXT-SRV-ATTR:hostname"] == "rebuilt"
+    demo("DELETE", f"/servers/{sid}")
+    demo("DELETE", f"/servers/{plain_id}")
+
+
+def _hosts(admin: Api) -> list[str]:
+    services = admin("GET", "/os-services?binary=nova-compute").json()["services"]
+    return sorted(s["host"] for s in services)
+
+
+def test_2_91_unshelve_to_host(admin: Api, demo: Api, boot: Any) -> None:
+    resp = boot("shelf")
+    sid = resp.json()["server"]["id"]
+    first = _active(admin, sid)
+    action = f"/servers/{sid}/action"
+    assert demo("POST", action, json={"shelve": None}).status_code == 202
+    _active(admin, sid, "SHELVED_OFFLOADED")
+    hosts = _hosts(admin)
+    assert len(hosts) >= 2
+    target = next(h for h in hosts if h != first["OS-EXT-SRV-ATTR:host"])
+    # host is unknown before 2.91, admin-only from 2.91, must exist, must be an object
+    assert demo("POST", action, "2.90", json={"unshelve": {"host": target}}).status_code == 400
+    assert demo("POST", action, json={"unshelve": {"host": target}}).status_code == 403
+    assert admin("POST", action, json={"unshelve": {"host": "nowhere"}}).status_code == 400
+    assert admin("POST", action, json={"unshelve": {"hosts": target}}).status_code == 400
+    assert admin("POST", action, json={"unshelve": {"host": 3}}).status_code == 400
+    # a host outside the zone the server is pinned to: 409, nothing changes
+    agg = admin(
+        "POST",
+        "/os-aggregates",
+        json={"aggregate": {"name": "elsewhere", "availability_zone": "az2"}},
+    ).json()["aggregate"]
+    added = admin("POST", f"/os-aggregates/{agg['id']}/action", json={"add_host": {"host": target}})
+    assert added.status_code == 200, added.text
+    try:
+        conflict = admin(
+            "POST", action, json={"unshelve": {"host": target, "availability_zone": "nova"}}
+        )
+        assert conflict.status_code == 409, conflict.text
+        message = conflict.json()["conflictingRequest"]["message"]
+        assert message == f'Host "{target}" is not in the availability zone "nova".'
+        assert admin("GET", f"/servers/{sid}").json()["server"]["status"] == "SHELVED_OFFLOADED"
+        # the zone and the host together: lands there, in that zone
+        moved = admin(
+            "POST", action, json={"unshelve": {"host": target, "availability_zone": "az2"}}
+        )
+        assert moved.status_code == 202, moved.text
+        back = _active(admin, sid)
+        assert back["OS-EXT-SRV-ATTR:host"] == target
+        assert back["OS-EXT-AZ:availability_zone"] == "az2"
+        # shelve again; availability_zone null unpins, and the member may say so
+        assert demo("POST", action, json={"shelve": None}).status_code == 202
+        _active(admin, sid, "SHELVED_OFFLOADED")
+        home = first["OS-EXT-SRV-ATTR:host"]
+        unpinned = admin(
+            "POST", action, json={"unshelve": {"availability_zone": None, "host": home}}
+        )
+        assert unpinned.status_code == 202, unpinned.text
+        again = _active(admin, sid)
+        assert again["OS-EXT-SRV-ATTR:host"] == home
+        assert again["OS-EXT-AZ:availability_zone"] == "nova"
+        # a host for a server that is not offloaded: 409
+        assert admin("POST", action, json={"unshelve": {"host": home}}).status_code == 409
+    finally:
+        demo("DELETE", f"/servers/{sid}")
+        _poll(
+            lambda: admin("GET", f"/servers/{sid}").status_code,
+            (404).__eq__,
+        )
+        admin("POST", f"/os-aggregates/{agg['id']}/action", json={"remove_host": {"host": target}})
+        admin("DELETE", f"/os-aggregates/{agg['id']}")
+
+
+def test_2_92_keypairs_import_only(cloud: RunningCloud, demo: Api) -> None:
+    # before 2.92 a key pair may be generated
+    made = demo("POST", "/os-keypairs", "2.91", json={"keypair": {"name": "gen"}})
+    assert made.status_code == 201 and made.json()["keypair"]["private_key"]
+    # from 2.92 the public key is required; nothing is created
+    resp = demo("POST", "/os-keypairs", "2.92", json={"keypair": {"name": "gen2"}})
+    assert resp.status_code == 400
+    assert "'public_key' is a required property" in resp.json()["badRequest"]["message"]
+    assert demo("GET", "/os-keypairs/gen2").status_code == 404
+    # a key that is no SSH key (a PEM private key here) answers 400, not 500
+    pem = {"keypair": {"name": "pem", "public_key": generate()[1]}}
+    bad = demo("POST", "/os-keypairs", "2.92", json=pem)
+    assert bad.status_code == 400, bad.text
+    assert "failed to generate fingerprint" in bad.json()["badRequest"]["message"]
+    # '@' and '.' are allowed in names from 2.92 (not before)
+    body = {"keypair": {"name": "me@host.x", "public_key": PUBLIC_KEY}}
+    assert demo("POST", "/os-keypairs", "2.91", json=body).status_code == 400
+    imported = demo("POST", "/os-keypairs", "2.92", json=body)
+    assert imported.status_code == 201, imported.text
+    assert "private_key" not in imported.json()["keypair"]
+    # openstacksdk imports a key the same way
+    conn = cloud.connection("stratus")
+    kp = conn.compute.create_keypair(name="sdk-key", public_key=PUBLIC_KEY)
+    assert kp.fingerprint == imported.json()["keypair"]["fingerprint"]
+    for name in ("gen", "me@host.x", "sdk-key"):
+        assert demo("DELETE", f"/os-keypairs/{name}", "2.92").status_code == 204
