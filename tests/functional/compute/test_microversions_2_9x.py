@@ -294,3 +294,50 @@ def test_2_92_keypairs_import_only(cloud: RunningCloud, demo: Api) -> None:
     assert kp.fingerprint == imported.json()["keypair"]["fingerprint"]
     for name in ("gen", "me@host.x", "sdk-key"):
         assert demo("DELETE", f"/os-keypairs/{name}", "2.92").status_code == 204
+
+
+def test_volume_backed_rebuild_needs_the_same_image(cloud: RunningCloud, demo: Api) -> None:
+    """Up to 2.92 (2.93's re-image is not served) a volume-backed server is rebuilt only
+    from the image its root volume holds; another image answers nova's 400, nothing changes."""
+    conn = cloud.connection("stratus")
+    first = conn.image.create_image(
+        name="bfv-a", disk_format="raw", container_format="bare", data=b"\1" * 4096
+    )
+    other = conn.image.create_image(
+        name="bfv-b", disk_format="raw", container_format="bare", data=b"\2" * 4096
+    )
+    net = conn.network.create_network(name="bfv-net")
+    conn.network.create_subnet(network_id=net.id, cidr="10.43.0.0/24", ip_version=4)
+    vol = demo.volume("POST", "/volumes", json={"volume": {"size": 1, "imageRef": first.id}})
+    vid = vol.json()["volume"]["id"]
+    _poll(
+        lambda: demo.volume("GET", f"/volumes/{vid}").json()["volume"]["status"], "available".__eq__
+    )
+    bdm = [{"boot_index": 0, "uuid": vid, "source_type": "volume", "destination_type": "volume"}]
+    body = {
+        "name": "bfv",
+        "flavorRef": "1",
+        "networks": [{"uuid": net.id}],
+        "block_device_mapping_v2": bdm,
+    }
+    made = demo("POST", "/servers", json={"server": body})
+    assert made.status_code == 202, made.text
+    sid = made.json()["server"]["id"]
+    _active(demo, sid)
+    action = f"/servers/{sid}/action"
+    bad = demo("POST", action, json={"rebuild": {"imageRef": other.id, "name": "renamed"}})
+    assert bad.status_code == 400, bad.text
+    assert bad.json()["badRequest"]["message"] == (
+        f"Image {other.id} is unacceptable: Unable to rebuild with a different image for a "
+        "volume-backed server."
+    )
+    shown = demo("GET", f"/servers/{sid}").json()["server"]
+    assert shown["name"] == "bfv" and shown["status"] == "ACTIVE"
+    assert (
+        demo("POST", "/servers/nope/action", json={"rebuild": {"imageRef": other.id}}).status_code
+        == 404
+    )
+    same = demo("POST", action, json={"rebuild": {"imageRef": first.id}})
+    assert same.status_code == 202, same.text
+    _active(demo, sid)
+    demo("DELETE", f"/servers/{sid}")

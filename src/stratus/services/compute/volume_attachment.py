@@ -217,6 +217,27 @@ class VolumeAttachmentService:
             raise VolumeMappingNotFound(volume_id)
         return row
 
+    async def check_rebuild_image(
+        self, ctx: RequestContext, server_id: str, image_ref: str
+    ) -> None:
+        """A volume-backed server is rebuilt only from the image its root volume holds: the
+        root disk is the volume, and re-imaging it (2.93) is not done here (nova's 400)."""
+        if self.volumes is None:
+            return
+        async with self.db.reader() as s:
+            rows = await repo.of_server(s, server_id)
+        root = next((r for r in rows if r.boot_index == 0), None)
+        if root is None:
+            return
+        volume = await self.volumes.get(ctx, root.volume_id)
+        held = volume.image_metadata.get("image_id") if volume is not None else None
+        image_id = image_ref.rstrip("/").rsplit("/", 1)[-1]
+        if held != image_id:
+            raise BadRequest(
+                f"Image {image_id} is unacceptable: Unable to rebuild with a different image "
+                "for a volume-backed server."
+            )
+
     # -- attach / detach -------------------------------------------------------------------
 
     async def attach(
