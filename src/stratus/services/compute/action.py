@@ -435,8 +435,9 @@ class ActionService:
         inst = await self.servers.get(ctx, uuid)
         if (zone_given or host) and inst.vm_state == "shelved":
             raise Conflict(
-                "The availability_zone or host can only be given to unshelve a shelved "
-                "offloaded server."
+                "Specifying an availability zone or a host when unshelving server "
+                f'"{uuid}" with status "{inst.vm_state}" is not supported. The server status '
+                "must be SHELVED_OFFLOADED."
             )
         if zone is not None and zone not in await self.servers.hosts.compute_zones():
             raise BadRequest("The requested availability zone is not available")
