@@ -154,7 +154,9 @@ async def test_vmdk_and_raw_virtual_size(image_api):
     # The embedded descriptor (sector 1, one sector long): one sparse extent, this file.
     header[28:36] = (1).to_bytes(8, "little")
     header[36:44] = (1).to_bytes(8, "little")
-    descriptor = b'# Disk DescriptorFile\ncreateType="monolithicSparse"\nRW 8388608 SPARSE "d.vmdk"\n'
+    descriptor = (
+        b'# Disk DescriptorFile\ncreateType="monolithicSparse"\nRW 8388608 SPARSE "d.vmdk"\n'
+    )
     header[512 : 512 + len(descriptor)] = descriptor
 
     async def pieces() -> AsyncIterator[bytes]:
