@@ -1,6 +1,7 @@
-"""Compute microversions 2.89-2.92 over real HTTP (and openstacksdk for key pairs):
+"""Compute microversions 2.89-2.94 over real HTTP (and openstacksdk for key pairs):
 volume attachments with attachment_id/bdm_uuid (2.89), user-set hostnames (2.90),
-unshelve to a host or out of a zone (2.91), import-only key pairs (2.92), and the
+unshelve to a host or out of a zone (2.91), import-only key pairs (2.92), rebuild of a
+volume-backed server re-imaging its root volume (2.93), FQDN hostnames (2.94), and the
 advertised maximum."""
 
 import time
@@ -93,10 +94,10 @@ def _active(api: Api, sid: str, *statuses: str) -> dict[str, Any]:
 def test_advertised_maximum(demo: Api) -> None:
     versions = httpx.get(f"{demo.cloud.url}/compute/", timeout=30).json()["versions"]
     (v21,) = [v for v in versions if v["id"] == "v2.1"]
-    assert v21["version"] == "2.92"
-    assert demo("GET", "/servers", "2.93").status_code == 406
+    assert v21["version"] == "2.94"
+    assert demo("GET", "/servers", "2.95").status_code == 406
     latest = demo("GET", "/servers", "latest")
-    assert latest.headers["OpenStack-API-Version"] == "compute 2.92"
+    assert latest.headers["OpenStack-API-Version"] == "compute 2.94"
 
 
 def test_2_89_volume_attachment_ids(demo: Api, boot: Any) -> None:
@@ -196,8 +197,25 @@ def test_2_90_hostname(admin: Api, demo: Api, boot: Any) -> None:
     assert rb.status_code == 202, rb.text
     assert rb.json()["server"]["OS-EXT-SRV-ATTR:hostname"] == "rebuilt"
     assert _active(demo, sid)["OS-EXT-SRV-ATTR:hostname"] == "rebuilt"
-    demo("DELETE", f"/servers/{sid}")
-    demo("DELETE", f"/servers/{plain_id}")
+    # 2.94: a fully qualified name (dots, underscores; up to 255) on rebuild, update, create
+    fqdn = "web-1.example_zone.org"
+    rb = demo("POST", action, "2.93", json={"rebuild": {"imageRef": image_ref, "hostname": fqdn}})
+    assert rb.status_code == 400
+    rb = demo("POST", action, "2.94", json={"rebuild": {"imageRef": image_ref, "hostname": fqdn}})
+    assert rb.status_code == 202, rb.text
+    assert _active(demo, sid)["OS-EXT-SRV-ATTR:hostname"] == fqdn
+    for bad in ("", "a" * 256, "web one.org", "x/y"):
+        upd = demo("PUT", f"/servers/{sid}", "2.94", json={"server": {"hostname": bad}})
+        assert upd.status_code == 400, bad
+    upd = demo("PUT", f"/servers/{sid}", "2.94", json={"server": {"hostname": "h.example.org"}})
+    assert upd.json()["server"]["OS-EXT-SRV-ATTR:hostname"] == "h.example.org"
+    assert boot("fq", "2.93", hostname="fq.example.org").status_code == 400
+    fq = boot("fq", "2.94", hostname="fq.example.org")
+    assert fq.status_code == 202, fq.text
+    fq_id = fq.json()["server"]["id"]
+    assert _active(demo, fq_id)["OS-EXT-SRV-ATTR:hostname"] == "fq.example.org"
+    for gone in (sid, plain_id, fq_id):
+        demo("DELETE", f"/servers/{gone}")
 
 
 def _hosts(admin: Api) -> list[str]:
@@ -296,9 +314,10 @@ def test_2_92_keypairs_import_only(cloud: RunningCloud, demo: Api) -> None:
         assert demo("DELETE", f"/os-keypairs/{name}", "2.92").status_code == 204
 
 
-def test_volume_backed_rebuild_needs_the_same_image(cloud: RunningCloud, demo: Api) -> None:
-    """Up to 2.92 (2.93's re-image is not served) a volume-backed server is rebuilt only
-    from the image its root volume holds; another image answers nova's 400, nothing changes."""
+def test_2_93_volume_backed_rebuild(cloud: RunningCloud, demo: Api) -> None:
+    """Up to 2.92 a volume-backed server is rebuilt only from the image its root volume
+    holds (nova's 400, nothing changes); from 2.93 the root volume is re-imaged through
+    block storage's os-reimage under a new attachment and ends in-use again."""
     conn = cloud.connection("stratus")
     first = conn.image.create_image(
         name="bfv-a", disk_format="raw", container_format="bare", data=b"\1" * 4096
@@ -325,19 +344,38 @@ def test_volume_backed_rebuild_needs_the_same_image(cloud: RunningCloud, demo: A
     sid = made.json()["server"]["id"]
     _active(demo, sid)
     action = f"/servers/{sid}/action"
-    bad = demo("POST", action, json={"rebuild": {"imageRef": other.id, "name": "renamed"}})
+    before = demo("GET", f"/servers/{sid}/os-volume_attachments/{vid}").json()["volumeAttachment"]
+    bad = demo("POST", action, "2.92", json={"rebuild": {"imageRef": other.id, "name": "x"}})
     assert bad.status_code == 400, bad.text
     assert bad.json()["badRequest"]["message"] == (
         f"Image {other.id} is unacceptable: Unable to rebuild with a different image for a "
         "volume-backed server."
     )
     shown = demo("GET", f"/servers/{sid}").json()["server"]
-    assert shown["name"] == "bfv" and shown["status"] == "ACTIVE"
-    assert (
-        demo("POST", "/servers/nope/action", json={"rebuild": {"imageRef": other.id}}).status_code
-        == 404
-    )
-    same = demo("POST", action, json={"rebuild": {"imageRef": first.id}})
+    assert shown["name"] == "bfv" and shown["status"] == "ACTIVE" and shown["image"] == ""
+    missing = demo("POST", "/servers/nope/action", "2.92", json={"rebuild": {"imageRef": other.id}})
+    assert missing.status_code == 404
+    # the same image is fine up to 2.92 (no re-image)
+    same = demo("POST", action, "2.92", json={"rebuild": {"imageRef": first.id}})
     assert same.status_code == 202, same.text
-    _active(demo, sid)
+    assert _active(demo, sid)["image"] == ""
+    # 2.93: an unknown image is 400 and the volume stays attached
+    unknown = "8a1f8a9e-3c55-4f53-9d4e-2f7c6d3c1b11"
+    nope = demo("POST", action, "2.93", json={"rebuild": {"imageRef": unknown}})
+    assert nope.status_code == 400, nope.text
+    assert demo.volume("GET", f"/volumes/{vid}").json()["volume"]["status"] == "in-use"
+    # 2.93: another image re-images the root volume
+    again = demo("POST", action, "2.93", json={"rebuild": {"imageRef": other.id}})
+    assert again.status_code == 202, again.text
+    server = _active(demo, sid)
+    assert server["image"] == ""
+    volume = demo.volume("GET", f"/volumes/{vid}").json()["volume"]
+    assert volume["status"] == "in-use"
+    assert volume["volume_image_metadata"]["image_id"] == other.id
+    (cinder_att,) = volume["attachments"]
+    after = demo("GET", f"/servers/{sid}/os-volume_attachments/{vid}").json()["volumeAttachment"]
+    assert after["attachment_id"] == cinder_att["attachment_id"] != before["attachment_id"]
+    assert after["bdm_uuid"] == before["bdm_uuid"] and after["device"] == before["device"]
+    actions = demo("GET", f"/servers/{sid}/os-instance-actions").json()["instanceActions"]
+    assert [a["action"] for a in actions][:3] == ["rebuild", "rebuild", "create"]
     demo("DELETE", f"/servers/{sid}")

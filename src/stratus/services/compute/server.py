@@ -1241,7 +1241,8 @@ class ServerService:
                 )
         async with self.db.session() as s:
             row = await self._owned(s, ctx, uuid)
-            row.image_ref = image_id
+            if row.image_ref:  # a volume-backed server keeps no image (nova)
+                row.image_ref = image_id
             row.vm_state = "stopped" if was == "stopped" else "active"
             row.task_state = None
             row.power_state = power

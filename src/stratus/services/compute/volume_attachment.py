@@ -15,6 +15,7 @@ from stratus.kit.ids import is_uuid_like, uuid_str
 from stratus.kit.timeutil import utcnow
 from stratus.services.compute.bdm import repository as repo
 from stratus.services.compute.bdm.models import VolumeMapping
+from stratus.services.compute.errors import InstanceInvalidState
 from stratus.services.compute.models import Instance
 
 POLICY_INDEX = "os_compute_api:os-volumes-attachments:index"
@@ -217,26 +218,59 @@ class VolumeAttachmentService:
             raise VolumeMappingNotFound(volume_id)
         return row
 
-    async def check_rebuild_image(
-        self, ctx: RequestContext, server_id: str, image_ref: str
+    async def rebuild_root(
+        self, ctx: RequestContext, inst: Instance, image_ref: str, *, reimage: bool
     ) -> None:
-        """A volume-backed server is rebuilt only from the image its root volume holds: the
-        root disk is the volume, and re-imaging it (2.93) is not done here (nova's 400)."""
+        """The root volume's side of a rebuild. Up to 2.92 a volume-backed server is rebuilt
+        only from the image its root volume holds (nova's 400). From 2.93 (``reimage``) the
+        root volume is re-imaged as nova does it: its attachment swapped for a reserved one,
+        block storage's ``os-reimage`` (``reimage_reserved``), then connected again."""
         if self.volumes is None:
             return
         async with self.db.reader() as s:
-            rows = await repo.of_server(s, server_id)
+            rows = await repo.of_server(s, inst.uuid)
         root = next((r for r in rows if r.boot_index == 0), None)
         if root is None:
             return
-        volume = await self.volumes.get(ctx, root.volume_id)
-        held = volume.image_metadata.get("image_id") if volume is not None else None
         image_id = image_ref.rstrip("/").rsplit("/", 1)[-1]
-        if held != image_id:
-            raise BadRequest(
-                f"Image {image_id} is unacceptable: Unable to rebuild with a different image "
-                "for a volume-backed server."
-            )
+        if not reimage:
+            volume = await self.volumes.get(ctx, root.volume_id)
+            held = volume.image_metadata.get("image_id") if volume is not None else None
+            if held != image_id:
+                raise BadRequest(
+                    f"Image {image_id} is unacceptable: Unable to rebuild with a different "
+                    "image for a volume-backed server."
+                )
+            return
+        # the rebuild's own state checks, before the volume is touched
+        if inst.locked and not ctx.is_admin:
+            raise Conflict(f"Instance {inst.uuid} is locked")
+        if inst.vm_state not in ("active", "stopped", "error"):
+            raise InstanceInvalidState("rebuild", inst.uuid, "vm_state", inst.vm_state)
+        if inst.task_state is not None:
+            raise InstanceInvalidState("rebuild", inst.uuid, "task_state", inst.task_state)
+        client = self._client()
+        if root.attachment_id:
+            await client.detach(ctx, root.attachment_id)
+        new_id = await client.reserve(ctx, root.volume_id, instance_id=inst.uuid)
+        async with self.db.session() as s:
+            row = await repo.find(s, inst.uuid, root.volume_id)
+            if row is not None:
+                row.attachment_id = new_id
+        try:
+            await client.reimage_reserved(ctx, root.volume_id, image_id)
+        except NotFound:
+            raise BadRequest(f"Image {image_id} could not be found.") from None
+        finally:
+            volume = await client.get(ctx, root.volume_id)
+            if volume is not None and volume.status == "reserved":
+                await client.connect(
+                    ctx,
+                    new_id,
+                    instance_id=inst.uuid,
+                    host=inst.host,
+                    device=root.device_name or "/dev/vda",
+                )
 
     # -- attach / detach -------------------------------------------------------------------
 

@@ -234,6 +234,41 @@ class VolumeClient:
             raise
         return str(row.id)
 
+    async def reserve(self, ctx: RequestContext, volume_id: str, *, instance_id: str) -> str:
+        """A reserved attachment (no connector yet): the volume goes ``reserved``."""
+        row = await self._svc().attachments.create(
+            ctx, volume_id=volume_id, instance_id=instance_id, connector=None, mode="rw"
+        )
+        return str(row.id)
+
+    async def connect(
+        self,
+        ctx: RequestContext,
+        attachment_id: str,
+        *,
+        instance_id: str,
+        host: str | None,
+        device: str,
+    ) -> None:
+        """Connect and complete a reserved attachment: the volume goes ``in-use``."""
+        svc = self._svc()
+        connector: Mapping[str, Any] = {
+            "host": host or "",
+            "mountpoint": device,
+            "initiator": f"iqn.1993-08.org.debian:01:{instance_id[:12]}",
+            "multipath": False,
+        }
+        await svc.attachments.update(ctx, attachment_id, connector)
+        await svc.attachments.complete(ctx, attachment_id)
+
+    async def reimage_reserved(self, ctx: RequestContext, volume_id: str, image_id: str) -> None:
+        """3.68 ``os-reimage`` of a reserved volume (compute rebuilding a volume-backed
+        server), then wait until it is ``reserved`` again (VolumeUnavailable on error)."""
+        await self._svc().volumes.reimage(
+            ctx, volume_id, {"image_id": image_id, "reimage_reserved": True}
+        )
+        await self.wait(ctx, volume_id, "reserved")
+
     async def detach(self, ctx: RequestContext, attachment_id: str) -> None:
         try:
             await self._svc().attachments.delete(ctx, attachment_id)

@@ -683,8 +683,8 @@ async def _rebuild(request: Request, ctx: RequestContext, server_id: str, args: 
     metadata = services(request).metadata
     if files is not None and metadata is not None:
         await metadata.check_files((await svc.get(ctx, server_id)).project_id, files)
-    await volume_attachment.service_for(request.app.state.runtime).check_rebuild_image(
-        ctx, (await svc.get(ctx, server_id)).uuid, args["imageRef"]
+    await volume_attachment.service_for(request.app.state.runtime).rebuild_root(
+        ctx, await svc.get(ctx, server_id), args["imageRef"], reimage=v.at_least("2.93")
     )
     inst, password = await svc.rebuild(ctx, server_id, args["imageRef"], changes)
     if files is not None and metadata is not None:

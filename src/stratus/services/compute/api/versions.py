@@ -98,8 +98,8 @@ VERSIONS = [
     "2.90",  # hostname settable on create/update/rebuild; OS-EXT-SRV-ATTR:hostname for all
     "2.91",  # unshelve to a host (admin) / availability_zone null unpins
     "2.92",  # keypair create needs public_key (no generation); '@' and '.' in names
-    # 2.93 (rebuild of volume-backed servers through block storage's os-reimage) is not
-    # done yet, so nothing above 2.92 is advertised (hostname.py already knows 2.94's FQDNs).
+    "2.93",  # rebuild of a volume-backed server re-images its root volume (os-reimage)
+    "2.94",  # hostname may be an FQDN (letters, digits, '-', '.', '_'; up to 255)
 ]
 
 MINIMUM = Version.parse(VERSIONS[0])
