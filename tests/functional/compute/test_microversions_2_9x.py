@@ -1,8 +1,8 @@
-"""Compute microversions 2.89-2.94 over real HTTP (and openstacksdk for key pairs):
+"""Compute microversions 2.89-2.95 over real HTTP (and openstacksdk for key pairs):
 volume attachments with attachment_id/bdm_uuid (2.89), user-set hostnames (2.90),
 unshelve to a host or out of a zone (2.91), import-only key pairs (2.92), rebuild of a
-volume-backed server re-imaging its root volume (2.93), FQDN hostnames (2.94), and the
-advertised maximum."""
+volume-backed server re-imaging its root volume (2.93), FQDN hostnames (2.94),
+evacuation that leaves the server stopped (2.95), and the advertised maximum."""
 
 import time
 from collections.abc import Iterator
@@ -94,10 +94,10 @@ def _active(api: Api, sid: str, *statuses: str) -> dict[str, Any]:
 def test_advertised_maximum(demo: Api) -> None:
     versions = httpx.get(f"{demo.cloud.url}/compute/", timeout=30).json()["versions"]
     (v21,) = [v for v in versions if v["id"] == "v2.1"]
-    assert v21["version"] == "2.94"
-    assert demo("GET", "/servers", "2.95").status_code == 406
+    assert v21["version"] == "2.95"
+    assert demo("GET", "/servers", "2.96").status_code == 406
     latest = demo("GET", "/servers", "latest")
-    assert latest.headers["OpenStack-API-Version"] == "compute 2.94"
+    assert latest.headers["OpenStack-API-Version"] == "compute 2.95"
 
 
 def test_2_89_volume_attachment_ids(demo: Api, boot: Any) -> None:
@@ -379,3 +379,30 @@ def test_2_93_volume_backed_rebuild(cloud: RunningCloud, demo: Api) -> None:
     actions = demo("GET", f"/servers/{sid}/os-instance-actions").json()["instanceActions"]
     assert [a["action"] for a in actions][:3] == ["rebuild", "rebuild", "create"]
     demo("DELETE", f"/servers/{sid}")
+
+
+def test_2_95_evacuate_leaves_the_server_stopped(admin: Api, demo: Api, boot: Any) -> None:
+    resp = boot("evac")
+    sid = resp.json()["server"]["id"]
+    source = _active(admin, sid)["OS-EXT-SRV-ATTR:host"]
+    services = admin("GET", "/os-services?binary=nova-compute").json()["services"]
+    svc = next(s for s in services if s["host"] == source)
+    down = admin("PUT", f"/os-services/{svc['id']}", json={"forced_down": True})
+    assert down.status_code == 200, down.text
+    try:
+        # an active server evacuated at 2.95 ends SHUTOFF (powered off) on another host
+        moved = admin("POST", f"/servers/{sid}/action", "2.95", json={"evacuate": {}})
+        assert moved.status_code == 200, moved.text
+        server = _active(admin, sid, "SHUTOFF")
+        assert server["OS-EXT-SRV-ATTR:host"] not in (None, source)
+        assert server["OS-EXT-STS:vm_state"] == "stopped"
+        assert server["OS-EXT-STS:power_state"] == 4
+        moves = admin("GET", f"/os-migrations?instance_uuid={sid}").json()["migrations"]
+        assert [m["status"] for m in moves] == ["done"]
+        # it starts again as any stopped server
+        start = admin("POST", f"/servers/{sid}/action", json={"os-start": None})
+        assert start.status_code == 202
+        assert _active(admin, sid)["OS-EXT-STS:power_state"] == 1
+    finally:
+        admin("PUT", f"/os-services/{svc['id']}", json={"forced_down": False})
+        demo("DELETE", f"/servers/{sid}")

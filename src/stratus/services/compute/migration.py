@@ -738,8 +738,15 @@ class MoveService:
     # -- evacuate ----------------------------------------------------------------------
 
     async def evacuate(
-        self, ctx: RequestContext, uuid: str, host: str | None, admin_pass: str | None
+        self,
+        ctx: RequestContext,
+        uuid: str,
+        host: str | None,
+        admin_pass: str | None,
+        *,
+        stop: bool = False,
     ) -> None:
+        """``stop`` (2.95): the server ends stopped at its destination, whatever it was."""
         inst = await self.servers.get(ctx, uuid)
         await self._check_target(host)
         if host is not None and host == inst.host:
@@ -774,10 +781,12 @@ class MoveService:
             dest_host=await self._dest_ip(selection.host),
         )
         await self.servers.bus.cast(
-            Message(MOVES_TOPIC, "evacuate", {"uuid": uuid, "migration": migration.id})
+            Message(
+                MOVES_TOPIC, "evacuate", {"uuid": uuid, "migration": migration.id, "stop": stop}
+            )
         )
 
-    async def _run_evacuate(self, uuid: str, migration_id: int) -> None:
+    async def _run_evacuate(self, uuid: str, migration_id: int, *, stop: bool = False) -> None:
         async with self.db.reader() as s:
             inst = await repo.get_instance(s, uuid)
             migration = await repo.get_migration(s, migration_id)
@@ -791,7 +800,8 @@ class MoveService:
             power = int(
                 await self.life.call(dest, "spawn", {"spec": spec_payload(instance_spec(inst))})
             )
-            if inst.vm_state == "stopped":
+            stopped = stop or inst.vm_state == "stopped"
+            if stopped:
                 power = int(await self.life.call(dest, "power", {"uuid": uuid, "action": "stop"}))
         except Exception as err:
             await self.life.event(
@@ -811,7 +821,7 @@ class MoveService:
             uuid,
             host=dest,
             node=migration.dest_node,
-            vm_state="stopped" if inst.vm_state == "stopped" else "active",
+            vm_state="stopped" if stopped else "active",
             task_state=None,
             power_state=power,
             fault=None,
@@ -876,7 +886,7 @@ class MoveService:
             elif msg.method == "live_migrate":
                 await self._run_live(uuid, migration, bool(msg.payload["block_migration"]))
             elif msg.method == "evacuate":
-                await self._run_evacuate(uuid, migration)
+                await self._run_evacuate(uuid, migration, stop=bool(msg.payload.get("stop")))
         except Exception:
             log.exception("move %s of %s failed", msg.method, uuid)
             await self.life.update(uuid, task_state=None)

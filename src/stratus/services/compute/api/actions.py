@@ -196,7 +196,7 @@ async def dispatch(
             raise _bad("adminPass", f"Value: {password}.")
         if body.get("onSharedStorage") and password is not None:
             raise BadRequest("admin password can't be changed on existing disk")
-        await _moves(request).evacuate(ctx, uuid, host, password)
+        await _moves(request).evacuate(ctx, uuid, host, password, stop=v.at_least("2.95"))
         if not v.at_least("2.14"):
             return reply({"adminPass": password or _generated()})
         return no_content(200)

@@ -100,6 +100,7 @@ VERSIONS = [
     "2.92",  # keypair create needs public_key (no generation); '@' and '.' in names
     "2.93",  # rebuild of a volume-backed server re-images its root volume (os-reimage)
     "2.94",  # hostname may be an FQDN (letters, digits, '-', '.', '_'; up to 255)
+    "2.95",  # an evacuated server is left stopped at its destination
 ]
 
 MINIMUM = Version.parse(VERSIONS[0])
