@@ -4,8 +4,12 @@ unshelve to a host or out of a zone (2.91), import-only key pairs (2.92), rebuil
 volume-backed server re-imaging its root volume (2.93), FQDN hostnames (2.94),
 evacuation that leaves the server stopped (2.95), and the advertised maximum."""
 
+import json
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -406,3 +410,36 @@ def test_2_95_evacuate_leaves_the_server_stopped(admin: Api, demo: Api, boot: An
     finally:
         admin("PUT", f"/os-services/{svc['id']}", json={"forced_down": False})
         demo("DELETE", f"/servers/{sid}")
+
+
+def test_openstack_cli_hostname_and_keypair(
+    cloud: RunningCloud, boot: Any, demo: Api, tmp_path: Path
+) -> None:
+    """The openstack CLI: --hostname at 2.90 shows on the server; at 2.92 the client makes the
+    key pair itself and imports its public half (the server generates nothing)."""
+    openstack = str(Path(sys.executable).with_name("openstack"))
+
+    def cli(*args: str, version: str = "2.92") -> Any:
+        out = subprocess.run(
+            [openstack, "--os-compute-api-version", version, *args, "-f", "json"],
+            env=cloud.env("stratus"),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout) if out.stdout.strip() else None
+
+    made = boot("cli-named", "2.90", hostname="cli-host")
+    sid = made.json()["server"]["id"]
+    _active(demo, sid)
+    shown = cli("server", "show", sid, version="2.90")
+    assert shown.get("hostname", shown.get("OS-EXT-SRV-ATTR:hostname")) == "cli-host"
+    private = tmp_path / "cli-key.pem"
+    pair = cli("keypair", "create", "--private-key", str(private), "cli-key")
+    assert private.read_text().startswith("-----BEGIN")
+    assert pair["name"] == "cli-key" and pair["fingerprint"]
+    stored = demo("GET", "/os-keypairs/cli-key").json()["keypair"]
+    assert stored["fingerprint"] == pair["fingerprint"]
+    assert demo("DELETE", "/os-keypairs/cli-key").status_code == 204
+    demo("DELETE", f"/servers/{sid}")
