@@ -369,10 +369,13 @@ def test_2_93_volume_backed_rebuild(cloud: RunningCloud, demo: Api) -> None:
     assert nope.status_code == 400, nope.text
     assert demo.volume("GET", f"/volumes/{vid}").json()["volume"]["status"] == "in-use"
     # 2.93: another image re-images the root volume
-    again = demo("POST", action, "2.93", json={"rebuild": {"imageRef": other.id}})
+    rebuild = {"imageRef": other.id, "name": "bfv2", "metadata": {"rebuild": "server"}}
+    again = demo("POST", action, "2.93", json={"rebuild": {**rebuild, "adminPass": "pw"}})
     assert again.status_code == 202, again.text
+    assert again.json()["server"]["image"] == "" and again.json()["server"]["name"] == "bfv2"
     server = _active(demo, sid)
-    assert server["image"] == ""
+    assert server["image"] == "" and server["metadata"] == {"rebuild": "server"}
+    assert [v["id"] for v in server["os-extended-volumes:volumes_attached"]] == [vid]
     volume = demo.volume("GET", f"/volumes/{vid}").json()["volume"]
     assert volume["status"] == "in-use"
     assert volume["volume_image_metadata"]["image_id"] == other.id
