@@ -10,6 +10,7 @@ from stratus.api.runtime import Runtime
 from stratus.kit.errors import NotFound, Unauthorized
 
 TOKEN_HEADER = "x-auth-token"
+SERVICE_TOKEN_HEADER = "x-service-token"
 
 
 def runtime_of(request: Request) -> Runtime:
@@ -44,6 +45,22 @@ async def _context(request: Request, *, required: bool) -> RequestContext:
         ctx.version = policy.negotiate({k.lower(): v for k, v in request.headers.items()})
         state["version"] = ctx.version
     return ctx
+
+
+async def service_roles(request: Request) -> tuple[str, ...]:
+    """The roles of the request's ``X-Service-Token`` (a service acting for the user, as
+    keystonemiddleware reads it); none without one. An invalid service token is a 401."""
+    token = request.headers.get(SERVICE_TOKEN_HEADER)
+    if not token:
+        return ()
+    runtime = runtime_of(request)
+    if runtime.validator is None:
+        raise Unauthorized("The request you have made requires authentication.")
+    try:
+        auth = await runtime.validator.validate(token)
+    except NotFound:
+        raise Unauthorized("The service token in the request is not valid.") from None
+    return tuple(auth.roles)
 
 
 async def authenticated_context(request: Request) -> RequestContext:

@@ -345,3 +345,51 @@ def test_extending_an_attached_volume_tells_compute(
     _wait_volume(vapi, orphan, "available")
     for vid in (vol["id"], orphan):
         assert vapi("DELETE", f"/volumes/{vid}").status_code == 202
+
+
+def test_users_cannot_detach_what_compute_attached(
+    ccloud: RunningCloud, conn: Any, vapi: Caller, boot: dict[str, str]
+) -> None:
+    """OSSA-2023-003, as cinder fixed it: a volume compute attached to a server cannot be
+    detached through the block storage API (os-detach, os-force_detach,
+    os-terminate_connection, DELETE /attachments) by a user — a normal user's token passed as
+    the service token does not help, an invalid one is a 401 — only through compute."""
+    server = _server(ccloud, boot, "vm-guarded", "--image", boot["image"])
+    vol = osc(ccloud, "volume", "create", "--size", "1", "guarded", name="stratus")
+    other = osc(ccloud, "volume", "create", "--size", "1", "other", name="stratus")
+    for vid in (vol["id"], other["id"]):
+        _wait_volume(vapi, vid, "available")
+        osc(ccloud, "server", "add", "volume", server["id"], vid, name="stratus")
+        _wait_volume(vapi, vid, "in-use")
+    shown = vapi("GET", f"/volumes/{vol['id']}").json()["volume"]
+    att_id = shown["attachments"][0]["attachment_id"]
+    other_att = vapi("GET", f"/volumes/{other['id']}").json()["volume"]["attachments"][0]
+    refused = f"Detach volume from instance {server['id']} using the Compute API"
+    calls = [
+        ("POST", f"/volumes/{vol['id']}/action", {"os-detach": {}}, None),
+        ("POST", f"/volumes/{vol['id']}/action", {"os-force_detach": {}}, None),
+        ("POST", f"/volumes/{vol['id']}/action", {"os-terminate_connection": {"connector": {}}}, None),
+        ("DELETE", f"/attachments/{att_id}", None, "3.27"),
+    ]  # fmt: skip
+    for method, path, body, version in calls:
+        for service_token in (None, vapi.token):
+            headers = {"X-Service-Token": service_token} if service_token else {}
+            resp = vapi(method, path, json=body, version=version, headers=headers)
+            assert resp.status_code == 409, (path, resp.text)
+            assert refused in resp.text
+        bogus = {"X-Service-Token": vapi.token[:-1] + ("a" if vapi.token[-1] != "a" else "b")}
+        assert vapi(method, path, json=body, version=version, headers=bogus).status_code == 401
+    # another volume's attachment named on this volume
+    resp = vapi(
+        "POST",
+        f"/volumes/{vol['id']}/action",
+        json={"os-detach": {"attachment_id": other_att["attachment_id"]}},
+    )
+    assert resp.status_code == 400 and "Mismatched volumes on attachment request" in resp.text
+    # nothing changed; compute detaches
+    for vid in (vol["id"], other["id"]):
+        assert vapi("GET", f"/volumes/{vid}").json()["volume"]["status"] == "in-use"
+        osc(ccloud, "server", "remove", "volume", server["id"], vid, name="stratus", fmt=False)
+        _wait_volume(vapi, vid, "available")
+        assert vapi("DELETE", f"/volumes/{vid}").status_code == 202
+    osc(ccloud, "server", "delete", "--wait", server["id"], name="stratus", fmt=False)

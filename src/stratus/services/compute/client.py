@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from stratus.api.runtime import Runtime
+from stratus.kit.errors import NotFound
 from stratus.services.compute.action import ExternalEvent
 
 _KEY = "compute.services"  # where compute's spec keeps its built services
@@ -34,3 +35,16 @@ class ComputeClient:
             return True
         done = await self.external_events([("volume-extended", s, volume_id) for s in server_ids])
         return all(e.code == 200 for e in done)
+
+    async def server_exists(self, server_id: str) -> bool:
+        """Whether compute has this server (any project, not deleted); False when compute
+        is not running here."""
+        built: Any = self.runtime.clients.get(_KEY)
+        actions = getattr(built, "actions", None)
+        if actions is None:
+            return False
+        try:
+            await actions.get_any(server_id)
+        except NotFound:
+            return False
+        return True

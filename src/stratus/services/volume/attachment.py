@@ -14,7 +14,12 @@ from stratus.services.volume import core as st
 from stratus.services.volume import policies
 from stratus.services.volume import repository as repo
 from stratus.services.volume.core import Core, volume_spec
-from stratus.services.volume.errors import AttachmentNotFound, InvalidInput, InvalidVolume
+from stratus.services.volume.errors import (
+    AttachmentNotFound,
+    InvalidInput,
+    InvalidVolume,
+    NovaUsingAttachment,
+)
 from stratus.services.volume.models import Attachment, Volume
 
 
@@ -163,6 +168,36 @@ class AttachmentService:
             row.attach_status = "attached"
             row.attach_time = row.attach_time or utcnow()
             await self._volume_after(s, v)
+
+    async def check_user_detach(
+        self,
+        service_roles: tuple[str, ...],
+        *,
+        volume_id: str | None = None,
+        attachment_id: str | None = None,
+    ) -> None:
+        """Cinder's fix for OSSA-2023-003: a user may not remove, through the block storage
+        API, an attachment compute is using (its host would keep the disk connected); only a
+        request carrying a service token with the ``service`` role (compute acting) may. An
+        attachment without a server, not connected, or whose server compute does not know
+        may go. Called by the API handlers; compute reaches the service in-process."""
+        if "service" in service_roles:
+            return
+        async with self.db.reader() as s:
+            if attachment_id:
+                row = await repo.get_attachment(s, attachment_id)
+            else:
+                rows = await repo.attachments_of(s, [volume_id] if volume_id else [])
+                row = rows[0] if len(rows) == 1 else None
+        if row is None:
+            return
+        if volume_id and row.volume_id != volume_id:
+            raise InvalidInput("Mismatched volumes on attachment request.")
+        if not row.instance_uuid or not row.connection_info:
+            return
+        compute = self.core.client("compute")
+        if compute is not None and await compute.server_exists(row.instance_uuid):
+            raise NovaUsingAttachment(row.instance_uuid)
 
     async def delete(self, ctx: RequestContext, attachment_id: str) -> list[Attachment]:
         async with self.db.session() as s:

@@ -140,3 +140,10 @@ class InvalidGroupType(BadRequest):
 class InvalidGroupSnapshot(BadRequest):
     def __init__(self, reason: str) -> None:
         super().__init__(f"Invalid GroupSnapshot: {reason}")
+
+
+class NovaUsingAttachment(Conflict):
+    """cinder's ConflictNovaUsingAttachment (OSSA-2023-003)."""
+
+    def __init__(self, instance_id: str) -> None:
+        super().__init__(f"Detach volume from instance {instance_id} using the Compute API")

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from stratus.api.body import json_body
-from stratus.api.deps import Ctx
+from stratus.api.deps import Ctx, service_roles
 from stratus.kit.errors import BadRequest
 from stratus.services.volume.api.common import body_of, flag, reply, require, services, version
 from stratus.services.volume.errors import InvalidInput
@@ -78,7 +78,9 @@ async def update_attachment(attachment_id: str, request: Request, ctx: Ctx) -> R
 @router.delete("/attachments/{attachment_id}")
 async def delete_attachment(attachment_id: str, request: Request, ctx: Ctx) -> Response:
     require(ctx, "3.27")
-    rest = await services(request).attachments.delete(ctx, attachment_id)
+    attachments = services(request).attachments
+    await attachments.check_user_detach(await service_roles(request), attachment_id=attachment_id)
+    rest = await attachments.delete(ctx, attachment_id)
     return reply({"attachments": [attachment_view(a, detail=False) for a in rest]})
 
 

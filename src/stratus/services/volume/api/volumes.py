@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from stratus.api.body import json_body
-from stratus.api.deps import Ctx
+from stratus.api.deps import Ctx, service_roles
 from stratus.kit.errors import BadRequest, NotFound, NotImplementedYet
 from stratus.services.volume import policies
 from stratus.services.volume.api.common import (
@@ -276,16 +276,17 @@ async def volume_action(project_id: str, volume_id: str, request: Request, ctx: 
     if action == "os-roll_detaching":
         await att.roll_detaching(ctx, volume_id)
         return accepted()
-    if action == "os-detach":
-        await att.detach(ctx, volume_id, a.get("attachment_id"))
-        return accepted()
-    if action == "os-force_detach":
-        await att.detach(ctx, volume_id, a.get("attachment_id"), force=True)
+    if action in ("os-detach", "os-force_detach"):
+        await att.check_user_detach(
+            await service_roles(request), volume_id=volume_id, attachment_id=a.get("attachment_id")
+        )
+        await att.detach(ctx, volume_id, a.get("attachment_id"), force=action == "os-force_detach")
         return accepted()
     if action == "os-initialize_connection":
         info = await att.initialize_connection(ctx, volume_id, a.get("connector"))
         return reply({"connection_info": info})
     if action == "os-terminate_connection":
+        await att.check_user_detach(await service_roles(request), volume_id=volume_id)
         await att.terminate_connection(ctx, volume_id, a.get("connector"))
         return accepted()
     if action in (
