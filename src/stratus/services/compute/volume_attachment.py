@@ -372,8 +372,11 @@ class VolumeAttachmentService:
             return
         client = self._client()
         created: list[str] = []
+        # Existing volumes are checked before any volume is made for the others (as nova
+        # validates them in the API), so a bad reference leaves nothing to clean up.
+        ordered = sorted(devices, key=lambda d: d.source_type != "volume")
         try:
-            for d in devices:
+            for d in ordered:
                 if d.source_type == "volume":
                     assert d.uuid is not None
                     vol = await client.get(ctx, d.uuid)
