@@ -492,15 +492,6 @@ def service_for(runtime: Any) -> VolumeAttachmentService:
 _ATTACHED = "os-extended-volumes:volumes_attached"
 
 
-async def show_volumes_attached(runtime: Any, views: list[dict[str, Any]], version: Any) -> None:
-    """Fill ``os-extended-volumes:volumes_attached`` of server views (``delete_on_termination``
-    from 2.3, as nova)."""
-    wanted = [v["id"] for v in views if _ATTACHED in v]
-    if not wanted:
-        return
-    fill_volumes_attached(views, await service_for(runtime).mappings_of(wanted), version)
-
-
 async def mappings_in(session: Any, server_ids: list[str]) -> dict[str, list[VolumeMapping]]:
     """The volume mappings of ``server_ids``, in the caller's session (a server list's)."""
     return await repo.of_servers(session, server_ids)
