@@ -5,7 +5,6 @@ delete merges a file out of the chain (deleting at 90 %, or error_deleting). nov
 Also: a volume-backed server has no backup (400) and is rescued only from 2.87."""
 
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +12,8 @@ import httpx
 import pytest
 
 from stratus.testing import RunningCloud, running_cloud
+from tests.functional.compute.versioned_api import Api as VersionedApi
+from tests.functional.compute.versioned_api import poll
 
 SERVICES = ("identity", "placement", "network", "image", "compute", "block-storage")
 
@@ -23,19 +24,9 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCloud]:
         yield c
 
 
-class Api:
-    def __init__(self, cloud: RunningCloud, conn: Any) -> None:
-        self.cloud, self.token, self.project = cloud, conn.auth_token, conn.current_project_id
-
-    def compute(self, method: str, path: str, version: str = "2.79", **kw: Any) -> httpx.Response:
-        headers = {"X-Auth-Token": self.token, "OpenStack-API-Version": f"compute {version}"}
-        url = f"{self.cloud.url}/compute/v2.1{path}"
-        return httpx.request(method, url, headers=headers, timeout=60, **kw)
-
-    def volume(self, method: str, path: str, **kw: Any) -> httpx.Response:
-        headers = {"X-Auth-Token": self.token, "OpenStack-API-Version": "volume 3.60"}
-        url = f"{self.cloud.url}/volume/v3/{self.project}{path}"
-        return httpx.request(method, url, headers=headers, timeout=60, **kw)
+class Api(VersionedApi):
+    compute_version = "2.79"
+    volume_version = "3.60"
 
 
 @pytest.fixture(scope="module")
@@ -46,15 +37,6 @@ def admin(cloud: RunningCloud) -> Api:
 @pytest.fixture(scope="module")
 def demo(cloud: RunningCloud) -> Api:
     return Api(cloud, cloud.connection("stratus"))
-
-
-def _poll(get: Any, done: Any) -> Any:
-    for _ in range(600):
-        value = get()
-        if done(value):
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"never reached the wanted state: {value}")
 
 
 @pytest.fixture(scope="module")
@@ -68,18 +50,18 @@ def attached(cloud: RunningCloud, demo: Api) -> dict[str, str]:
     conn.network.create_subnet(network_id=net.id, cidr="10.41.0.0/24", ip_version=4)
     body = {"name": "avs", "imageRef": image.id, "flavorRef": "1", "networks": [{"uuid": net.id}]}
     sid = demo.compute("POST", "/servers", json={"server": body}).json()["server"]["id"]
-    _poll(
+    poll(
         lambda: demo.compute("GET", f"/servers/{sid}").json()["server"],
         lambda s: s["status"] == "ACTIVE" and s["OS-EXT-STS:task_state"] is None,
     )
     vid = demo.volume("POST", "/volumes", json={"volume": {"size": 1}}).json()["volume"]["id"]
-    _poll(
+    poll(
         lambda: demo.volume("GET", f"/volumes/{vid}").json()["volume"]["status"], "available".__eq__
     )
     attach = {"volumeAttachment": {"volumeId": vid}}
     resp = demo.compute("POST", f"/servers/{sid}/os-volume_attachments", json=attach)
     assert resp.status_code == 200, resp.text
-    _poll(lambda: demo.volume("GET", f"/volumes/{vid}").json()["volume"]["status"], "in-use".__eq__)
+    poll(lambda: demo.volume("GET", f"/volumes/{vid}").json()["volume"]["status"], "in-use".__eq__)
     return {"server": sid, "volume": vid}
 
 
@@ -95,7 +77,7 @@ def _snapshot_in(admin: Api, vid: str, status: str) -> str:
     made = admin.volume(
         "POST", "/snapshots", json={"snapshot": {"volume_id": vid, "force": True}}
     ).json()["snapshot"]
-    _poll(
+    poll(
         lambda: admin.volume("GET", f"/snapshots/{made['id']}").json()["snapshot"]["status"],
         lambda st: st not in ("creating",),
     )
@@ -129,7 +111,7 @@ def test_create_and_delete_report_to_block_storage(
     resp = _create(admin, vid, snapshot_id=snap_id, new_file="volume.snap-1", id=snap_id)
     assert resp.status_code == 200, resp.text
     assert resp.json() == {"snapshot": {"id": snap_id, "volumeId": vid}}
-    shown = _poll(
+    shown = poll(
         lambda: _snapshot(admin, snap_id),
         lambda s: s["os-extended-snapshot-attributes:progress"] == "90%",
     )
@@ -138,7 +120,7 @@ def test_create_and_delete_report_to_block_storage(
     # Without create_info.id the answer's id is null, as nova's.
     resp = _create(admin, vid, snapshot_id=snap_id, new_file="volume.snap-2")
     assert resp.status_code == 200 and resp.json()["snapshot"]["id"] is None
-    _poll(lambda: _chain(cloud, sid, vid), ["volume.snap-1", "volume.snap-2"].__eq__)
+    poll(lambda: _chain(cloud, sid, vid), ["volume.snap-1", "volume.snap-2"].__eq__)
     # Delete: the host merges the file out of the chain, block storage hears "deleting".
     gone = _snapshot_in(admin, vid, "deleting")
     info = {
@@ -148,8 +130,8 @@ def test_create_and_delete_report_to_block_storage(
         "merge_target_file": None,
     }
     assert _delete(admin, gone, info).status_code == 204
-    _poll(lambda: _chain(cloud, sid, vid), ["volume.snap-2"].__eq__)
-    shown = _poll(
+    poll(lambda: _chain(cloud, sid, vid), ["volume.snap-2"].__eq__)
+    shown = poll(
         lambda: _snapshot(admin, gone),
         lambda s: s["os-extended-snapshot-attributes:progress"] == "90%",
     )
@@ -165,12 +147,12 @@ def test_failures_reach_block_storage(
     bad = _snapshot_in(admin, vid, "deleting")
     info = {"volume_id": vid, "type": "qcow2", "file_to_merge": "nope", "merge_target_file": None}
     assert _delete(admin, bad, info).status_code == 204
-    _poll(lambda: _snapshot(admin, bad)["status"], "error_deleting".__eq__)
+    poll(lambda: _snapshot(admin, bad)["status"], "error_deleting".__eq__)
     # The host fails the overlay (the server is stopped) → error.
     assert (
         admin.compute("POST", f"/servers/{sid}/action", json={"os-stop": None}).status_code == 202
     )
-    _poll(
+    poll(
         lambda: admin.compute("GET", f"/servers/{sid}").json()["server"]["status"],
         "SHUTOFF".__eq__,
     )
@@ -178,11 +160,11 @@ def test_failures_reach_block_storage(
         failing = _snapshot_in(admin, vid, "creating")
         resp = _create(admin, vid, snapshot_id=failing, new_file="volume.snap-x")
         assert resp.status_code == 200
-        _poll(lambda: _snapshot(admin, failing)["status"], "error".__eq__)
+        poll(lambda: _snapshot(admin, failing)["status"], "error".__eq__)
         assert _chain(cloud, sid, vid) == before
     finally:
         admin.compute("POST", f"/servers/{sid}/action", json={"os-start": None})
-        _poll(
+        poll(
             lambda: admin.compute("GET", f"/servers/{sid}").json()["server"]["status"],
             "ACTIVE".__eq__,
         )
@@ -242,7 +224,7 @@ def test_volume_backed_server_backup_and_rescue(cloud: RunningCloud, demo: Api) 
     resp = demo.compute("POST", "/servers", json=body)
     assert resp.status_code == 202, resp.text
     sid = resp.json()["server"]["id"]
-    _poll(
+    poll(
         lambda: demo.compute("GET", f"/servers/{sid}").json()["server"],
         lambda s: s["status"] == "ACTIVE" and s["OS-EXT-STS:task_state"] is None,
     )
@@ -260,11 +242,7 @@ def test_volume_backed_server_backup_and_rescue(cloud: RunningCloud, demo: Api) 
         f"Instance {sid} cannot be rescued: Cannot rescue a volume-backed instance"
     )
     assert demo.compute("POST", url, json=rescue, version="2.87").status_code == 200
-    _poll(
-        lambda: demo.compute("GET", f"/servers/{sid}").json()["server"]["status"], "RESCUE".__eq__
-    )
+    poll(lambda: demo.compute("GET", f"/servers/{sid}").json()["server"]["status"], "RESCUE".__eq__)
     assert demo.compute("POST", url, json={"unrescue": None}).status_code == 202
-    _poll(
-        lambda: demo.compute("GET", f"/servers/{sid}").json()["server"]["status"], "ACTIVE".__eq__
-    )
+    poll(lambda: demo.compute("GET", f"/servers/{sid}").json()["server"]["status"], "ACTIVE".__eq__)
     assert demo.compute("DELETE", f"/servers/{sid}").status_code == 204

@@ -7,7 +7,6 @@ evacuation that leaves the server stopped (2.95), and the advertised maximum."""
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,8 @@ import pytest
 from stratus.kit.ids import is_uuid_like
 from stratus.services.compute.keypair import generate
 from stratus.testing import RunningCloud, running_cloud
+from tests.functional.compute.versioned_api import Api as VersionedApi
+from tests.functional.compute.versioned_api import poll
 
 SERVICES = ("identity", "placement", "network", "image", "compute", "block-storage")
 PUBLIC_KEY = generate()[0]
@@ -29,19 +30,9 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCloud]:
         yield c
 
 
-class Api:
-    def __init__(self, cloud: RunningCloud, conn: Any) -> None:
-        self.cloud, self.token, self.project = cloud, conn.auth_token, conn.current_project_id
-
-    def __call__(self, method: str, path: str, version: str = "2.92", **kw: Any) -> httpx.Response:
-        headers = {"X-Auth-Token": self.token, "OpenStack-API-Version": f"compute {version}"}
-        url = f"{self.cloud.url}/compute/v2.1{path}"
-        return httpx.request(method, url, headers=headers, timeout=60, **kw)
-
-    def volume(self, method: str, path: str, **kw: Any) -> httpx.Response:
-        headers = {"X-Auth-Token": self.token, "OpenStack-API-Version": "volume 3.68"}
-        url = f"{self.cloud.url}/volume/v3/{self.project}{path}"
-        return httpx.request(method, url, headers=headers, timeout=60, **kw)
+class Api(VersionedApi):
+    compute_version = "2.92"
+    volume_version = "3.68"
 
 
 @pytest.fixture(scope="module")
@@ -52,16 +43,6 @@ def admin(cloud: RunningCloud) -> Api:
 @pytest.fixture(scope="module")
 def demo(cloud: RunningCloud) -> Api:
     return Api(cloud, cloud.connection("stratus"))
-
-
-def _poll(get: Any, done: Any) -> Any:
-    value = None
-    for _ in range(600):
-        value = get()
-        if done(value):
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"never reached the wanted state: {value}")
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +69,7 @@ def boot(cloud: RunningCloud, demo: Api) -> Any:
 
 def _active(api: Api, sid: str, *statuses: str) -> dict[str, Any]:
     wanted = statuses or ("ACTIVE",)
-    server: dict[str, Any] = _poll(
+    server: dict[str, Any] = poll(
         lambda: api("GET", f"/servers/{sid}").json()["server"],
         lambda s: s["status"] in wanted and s["OS-EXT-STS:task_state"] is None,
     )
@@ -110,7 +91,7 @@ def test_2_89_volume_attachment_ids(demo: Api, boot: Any) -> None:
     sid = resp.json()["server"]["id"]
     _active(demo, sid)
     vid = demo.volume("POST", "/volumes", json={"volume": {"size": 1}}).json()["volume"]["id"]
-    _poll(
+    poll(
         lambda: demo.volume("GET", f"/volumes/{vid}").json()["volume"]["status"], "available".__eq__
     )
     attach = {"volumeAttachment": {"volumeId": vid}}
@@ -119,7 +100,7 @@ def test_2_89_volume_attachment_ids(demo: Api, boot: Any) -> None:
     # nova never applied 2.89 to the attach answer: it keeps "id"
     assert made.json()["volumeAttachment"]["id"] == vid
     assert "attachment_id" not in made.json()["volumeAttachment"]
-    volume = _poll(
+    volume = poll(
         lambda: demo.volume("GET", f"/volumes/{vid}").json()["volume"],
         lambda v: v["status"] == "in-use",
     )
@@ -282,7 +263,7 @@ def test_2_91_unshelve_to_host(admin: Api, demo: Api, boot: Any) -> None:
         assert admin("POST", action, json={"unshelve": {"host": home}}).status_code == 409
     finally:
         demo("DELETE", f"/servers/{sid}")
-        _poll(
+        poll(
             lambda: admin("GET", f"/servers/{sid}").status_code,
             (404).__eq__,
         )
@@ -333,7 +314,7 @@ def test_2_93_volume_backed_rebuild(cloud: RunningCloud, demo: Api) -> None:
     conn.network.create_subnet(network_id=net.id, cidr="10.43.0.0/24", ip_version=4)
     vol = demo.volume("POST", "/volumes", json={"volume": {"size": 1, "imageRef": first.id}})
     vid = vol.json()["volume"]["id"]
-    _poll(
+    poll(
         lambda: demo.volume("GET", f"/volumes/{vid}").json()["volume"]["status"], "available".__eq__
     )
     bdm = [{"boot_index": 0, "uuid": vid, "source_type": "volume", "destination_type": "volume"}]
