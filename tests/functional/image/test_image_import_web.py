@@ -195,3 +195,131 @@ async def test_redirects_are_filtered_like_the_first_url(image_api, web):
         assert "Redirect to disallowed URL" in tasks[0]["message"]
     finally:
         closed.shutdown()
+
+
+def _blob_files(data_dir, folder: str) -> list[str]:
+    root = data_dir / folder
+    return sorted(p.name for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+async def test_web_download_to_all_stores(image_api, web):
+    """Tempest's import call sends ``all_stores: true`` when it names no stores: every
+    writable store of ``/v2/info/stores`` gets a copy, and ``stores`` lists them all."""
+    writable = sorted(
+        s["id"]
+        for s in (await image_api.demo.get("/v2/info/stores")).json()["stores"]
+        if s.get("read-only") != "true"
+    )
+    image_id = await _new_image(image_api.demo)
+    url = f"/v2/images/{image_id}"
+    body = {"method": {"name": "web-download", "uri": f"{web}/disk.raw"}, "all_stores": True}
+    r = await image_api.demo.post(f"{url}/import", json=body)
+    assert r.status_code == 202, r.text
+    importing = (await image_api.demo.get(url)).json()
+    assert sorted(importing["os_glance_importing_to_stores"].split(",")) == writable
+    await image_api.drain()
+    shown = (await image_api.demo.get(url)).json()
+    assert shown["status"] == "active"
+    assert sorted(shown["stores"].split(",")) == writable == ["file", "swift"]
+    assert shown["os_glance_importing_to_stores"] == ""
+    assert shown["os_glance_failed_import"] == ""
+    assert shown["checksum"] == hashlib.md5(PAYLOAD).hexdigest()
+    assert (await image_api.demo.get(f"{url}/file")).content == PAYLOAD
+    # one copy in the file store (nothing left staged) and one object in object storage
+    assert _blob_files(image_api.data_dir, "images") == [image_id]
+    assert len(_blob_files(image_api.data_dir, "objects")) == 1
+    # the copy in object storage is whole: drop the file copy and read it back from there
+    assert (await image_api.admin.delete(f"/v2/stores/file/{image_id}")).status_code == 204
+    assert (await image_api.demo.get(url)).json()["stores"] == "swift"
+    assert (await image_api.demo.get(f"{url}/file")).content == PAYLOAD
+    tasks = (await image_api.demo.get(f"{url}/tasks")).json()["tasks"]
+    assert [t["status"] for t in tasks] == ["success"]
+    assert tasks[0]["input"]["import_req"]["all_stores"] is True
+
+
+async def test_web_download_to_named_store(image_api, web):
+    for how in ("body", "header"):
+        image_id = await _new_image(image_api.demo)
+        url = f"/v2/images/{image_id}"
+        body: dict = {"method": {"name": "web-download", "uri": f"{web}/disk.raw"}}
+        headers = {}
+        if how == "body":
+            body["stores"] = ["swift"]
+        else:
+            headers["X-Image-Meta-Store"] = "swift"
+        r = await image_api.demo.post(f"{url}/import", json=body, headers=headers)
+        assert r.status_code == 202, r.text
+        await image_api.drain()
+        shown = (await image_api.demo.get(url)).json()
+        assert (shown["status"], shown["stores"]) == ("active", "swift")
+        assert (await image_api.demo.get(f"{url}/file")).content == PAYLOAD
+    # nothing of these two imports in the file store, staged or not
+    assert _blob_files(image_api.data_dir, "images") == []
+
+
+async def test_web_download_store_requests_refused_as_glance_does(image_api, web):
+    image_id = await _new_image(image_api.demo)
+    url = f"/v2/images/{image_id}"
+    method = {"name": "web-download", "uri": f"{web}/disk.raw"}
+    cases = [
+        ({"method": method, "all_stores": True, "stores": ["file"]}, {}, 400),
+        ({"method": method, "all_stores": True}, {"X-Image-Meta-Store": "file"}, 400),
+        ({"method": method, "stores": ["file"]}, {"X-Image-Meta-Store": "file"}, 400),
+        ({"method": method, "stores": ["tape"]}, {}, 409),
+        ({"method": method}, {"X-Image-Meta-Store": "tape"}, 409),
+    ]
+    for body, headers, status in cases:
+        r = await image_api.demo.post(f"{url}/import", json=body, headers=headers)
+        assert r.status_code == status, (body, headers, r.text)
+    shown = (await image_api.demo.get(url)).json()
+    assert shown["status"] == "queued"
+    assert (await image_api.demo.get(f"{url}/tasks")).json()["tasks"] == []
+
+
+async def test_web_download_failure_marks_every_requested_store_failed(image_api, web):
+    image_id = await _new_image(image_api.demo)
+    url = f"/v2/images/{image_id}"
+    body = {"method": {"name": "web-download", "uri": f"{web}/missing.raw"}, "all_stores": True}
+    assert (await image_api.demo.post(f"{url}/import", json=body)).status_code == 202
+    await image_api.drain()
+    shown = (await image_api.demo.get(url)).json()
+    assert shown["status"] == "queued"
+    assert sorted(shown["os_glance_failed_import"].split(",")) == ["file", "swift"]
+    assert shown["os_glance_importing_to_stores"] == ""
+    assert _blob_files(image_api.data_dir, "images") == []
+    assert _blob_files(image_api.data_dir, "objects") == []
+
+
+@pytest.mark.parametrize("every", [True, False])
+async def test_web_download_when_one_store_fails(image_api, web, monkeypatch, every):
+    """A store that cannot take its copy: by default the whole import fails and no copy
+    stays anywhere; with ``all_stores_must_succeed: false`` the image goes active in the
+    stores that took it, and the failed one is reported."""
+    image_id = await _new_image(image_api.demo)  # (the service is built on a first request)
+    images = image_api.app.app.state.images
+
+    async def broken(path, key):
+        raise OSError("object storage is full")
+
+    monkeypatch.setattr(images.stores["swift"], "put_file", broken)
+    url = f"/v2/images/{image_id}"
+    body = {
+        "method": {"name": "web-download", "uri": f"{web}/disk.raw"},
+        "all_stores": True,
+        "all_stores_must_succeed": every,
+    }
+    assert (await image_api.demo.post(f"{url}/import", json=body)).status_code == 202
+    await image_api.drain()
+    shown = (await image_api.demo.get(url)).json()
+    assert shown["os_glance_failed_import"] == "swift"
+    assert shown["os_glance_importing_to_stores"] == ""
+    assert _blob_files(image_api.data_dir, "objects") == []
+    tasks = (await image_api.demo.get(f"{url}/tasks")).json()["tasks"]
+    if every:
+        assert shown["status"] == "queued"
+        assert _blob_files(image_api.data_dir, "images") == []
+        assert tasks[0]["status"] == "failure" and "object storage is full" in tasks[0]["message"]
+    else:
+        assert (shown["status"], shown["stores"]) == ("active", "file")
+        assert (await image_api.demo.get(f"{url}/file")).content == PAYLOAD
+        assert tasks[0]["status"] == "success"

@@ -672,17 +672,22 @@ class ImageService:
             await self.store.delete(written.key)
             raise
 
-    async def import_(self, ctx: RequestContext, image_id: str, body: Any) -> None:
+    async def import_(
+        self, ctx: RequestContext, image_id: str, body: Any, *, store_header: str | None = None
+    ) -> None:
+        """Start an import. Every method writes to the stores the request names, as Glance
+        resolves them: ``all_stores``, ``stores``, the ``X-Image-Meta-Store`` header, else the
+        default store."""
         method = body.get("method") if isinstance(body, dict) else None
         name = method.get("name") if isinstance(method, dict) else None
         if not isinstance(name, str):
             raise ImageInvalid("Import request requires a 'method' field with a 'name'.")
         if name not in IMPORT_METHODS:
             raise ImageInvalid(f"Import method {name} is not valid.")
+        targets = self._import_targets(body, store_header)
         if name == "web-download" and isinstance(method, dict):
-            await self._start_web_download(ctx, image_id, method)
+            await self._start_web_download(ctx, image_id, body, targets)
             return
-        targets = self._import_targets(body)
         if name == "copy-image":
             await self._copy_image(ctx, image_id, targets)
             return
@@ -762,19 +767,34 @@ class ImageService:
         props["os_glance_failed_import"] = ",".join(failed)
         await repository.set_properties(session, image_id, props)
 
-    def _import_targets(self, body: dict[str, Any]) -> list[str]:
-        """The stores an import writes to: ``stores``, ``all_stores`` or the default."""
-        stores = body.get("stores")
+    def _import_targets(self, body: dict[str, Any], header: str | None = None) -> list[str]:
+        """The stores an import writes to, resolved as Glance does: ``all_stores`` (every
+        writable store), else ``stores``, else the ``X-Image-Meta-Store`` header, else the
+        default store. A store that does not exist is a conflict (409), as in Glance."""
         if body.get("all_stores") is True:
-            if stores:
-                raise ImageInvalid("All stores and specific stores can not be requested together")
+            if "stores" in body or header is not None:
+                raise ImageInvalid(
+                    "All_stores parameter can't be used with x-image-meta-store header "
+                    "or stores parameter"
+                )
             return list(self.stores)
-        if stores is None:
-            return [self.store.id]
-        if not isinstance(stores, list) or not stores:
+        if "stores" not in body:
+            stores: Any = [header or self.store.id]
+        elif header is not None:
+            raise ImageInvalid(
+                "Stores parameter and x-image-meta-store header can't be both specified"
+            )
+        else:
+            stores = body["stores"]
+        if (
+            not isinstance(stores, list)
+            or not stores
+            or not all(isinstance(s, str) for s in stores)
+        ):
             raise ImageInvalid("'stores' must be a list of store identifiers")
         for store_id in stores:
-            self._store(store_id)
+            if store_id not in self.stores:
+                raise ImageConflict(f"Unknown scheme '{store_id}' found in URI")
         return list(dict.fromkeys(stores))
 
     async def _copy_image(self, ctx: RequestContext, image_id: str, targets: list[str]) -> None:
@@ -847,8 +867,9 @@ class ImageService:
         await store.delete(location)
 
     async def _start_web_download(
-        self, ctx: RequestContext, image_id: str, method: dict[str, Any]
+        self, ctx: RequestContext, image_id: str, body: dict[str, Any], targets: list[str]
     ) -> None:
+        method = body["method"]
         uri = method.get("uri")
         _check_uri(uri)
         if not await import_filter.permitted(str(uri), self._import_rules()):
@@ -864,19 +885,34 @@ class ImageService:
                 raise ImageInvalid("'disk_format' and 'container_format' need to be set first")
             image.status = "importing"
             image.updated_at = utcnow()
-            await self._mark_import(session, image_id, importing=[self.store.id])
-            task_id = await self._import_task(
-                session, ctx, image_id, {"method": method}, [self.store.id]
-            )
-        self._spawn(self._download_job(image_id, str(uri), task_id))
+            await self._mark_import(session, image_id, importing=targets)
+            task_id = await self._import_task(session, ctx, image_id, body, targets)
+        # Glance's default: the image goes active only once every store has its copy.
+        every = body.get("all_stores_must_succeed") is not False
+        self._spawn(self._download_job(image_id, str(uri), task_id, targets, every))
 
-    async def _download_job(self, image_id: str, uri: str, task_id: str) -> None:
-        error = await self._web_download(image_id, uri)
+    async def _download_job(
+        self, image_id: str, uri: str, task_id: str, targets: list[str], every: bool
+    ) -> None:
+        error = await self._web_download(image_id, uri, targets, every_store=every)
         await self._finish_task(task_id, image_id, error)
 
-    async def _web_download(self, image_id: str, uri: str) -> str | None:
-        """Fetch ``uri`` into the store and activate the image; on failure the image goes
-        back to queued with ``os_glance_failed_import`` set, and the error is returned."""
+    async def _web_download(
+        self,
+        image_id: str,
+        uri: str,
+        targets: Sequence[str] | None = None,
+        *,
+        every_store: bool = True,
+    ) -> str | None:
+        """Fetch ``uri`` and put it in ``targets`` (the default store unless told), then
+        activate the image. The bytes are fetched once, into the default store (straight
+        to their final name when that store is the only target, else to its staging area,
+        from which each target is filled in turn, as Glance does). On failure the image goes
+        back to queued with the failed stores in ``os_glance_failed_import`` (with
+        ``every_store`` false, the image still goes active in the stores that succeeded)
+        and the error is returned."""
+        targets = list(targets or [self.store.id])
         async with self.db.reader() as session:
             image = await repository.get(session, image_id)
             if image is None:
@@ -884,46 +920,86 @@ class ImageService:
             remaining = await self._remaining_bytes(session, image.owner, QUOTA_SIZE)
             owner, inspect = image.owner, self._inspector(image)
         limit = SIZE_CAP if remaining is None else min(SIZE_CAP, remaining)
+        direct = targets == [self.store.id]
         try:
             written = await self.store.write(
                 import_filter.fetch(uri, self._import_rules()),
-                key=image_id,
+                key=image_id if direct else f"staging/{image_id}",
                 inspect=inspect,
                 max_bytes=limit,
             )
         except QuotaExceeded:
-            return await self._import_failed(image_id, "the image exceeds the size quota")
+            return await self._import_failed(image_id, "the image exceeds the size quota", targets)
         except formats.FormatRejected as err:
-            return await self._import_failed(image_id, str(err))
+            return await self._import_failed(image_id, str(err), targets)
         except Exception as err:
-            return await self._import_failed(image_id, f"download of {uri} failed: {err}")
+            return await self._import_failed(image_id, f"download of {uri} failed: {err}", targets)
+        done: list[str] = [self.store.id] if direct else []
+        failed: list[str] = []
+        errors: list[str] = []
+        try:
+            # The default store last: its copy is the staged file itself, renamed.
+            for store_id in sorted(targets, key=lambda t: t == self.store.id) if not direct else ():
+                try:
+                    if store_id == self.store.id:
+                        await self.store.rename(written.key, image_id)
+                    else:
+                        store: Any = self.stores[store_id]
+                        await store.put_file(written.path, image_id)
+                except Exception as err:
+                    failed.append(store_id)
+                    errors.append(f"import to store {store_id} failed: {err}")
+                    if every_store:
+                        break
+                else:
+                    done.append(store_id)
+                await self._progress(image_id, [t for t in targets if t not in done + failed])
+        finally:
+            if self.store.id not in done:
+                await self.store.delete(written.key)
+        if (failed and every_store) or not done:
+            await self._drop(image_id, done)
+            return await self._import_failed(image_id, "; ".join(errors), failed or targets)
         try:
             async with self.db.session() as session:
                 row = await repository.get(session, image_id)
                 if row is None or row.status != "importing":
                     raise ImageGone(f"Image {image_id} was deleted during the import.")
                 await self._claim(session, owner, {QUOTA_SIZE: _mib(written.size)})
-                await self._mark_import(session, image_id, importing=[])
+                await self._mark_import(session, image_id, importing=[], failed=failed)
                 self._activate(
                     row,
-                    written.key,
+                    image_id,
                     written.size,
                     written.md5,
                     written.sha512,
                     written.virtual_size,
+                    stores=[t for t in targets if t in done],
                 )
         except Exception as err:
-            await self.store.delete(written.key)
-            return await self._import_failed(image_id, str(err))
+            await self._drop(image_id, done)
+            return await self._import_failed(image_id, str(err), targets)
+        # Stores that failed while others were allowed to: the task still succeeds (Glance).
         return None
 
-    async def _import_failed(self, image_id: str, reason: str) -> str:
+    async def _progress(self, image_id: str, importing: Sequence[str]) -> None:
+        """The stores an import has still to fill, as they are filled."""
+        async with self.db.session() as session:
+            if await repository.get(session, image_id) is not None:
+                await self._mark_import(session, image_id, importing=importing)
+
+    async def _drop(self, key: str, stores: Sequence[str]) -> None:
+        """Remove an unfinished import's copies."""
+        for store_id in stores:
+            await self.stores[store_id].delete(key)
+
+    async def _import_failed(self, image_id: str, reason: str, failed: Sequence[str]) -> str:
         async with self.db.session() as session:
             image = await repository.get(session, image_id)
             if image is not None and image.status == "importing":
                 image.status = "queued"
                 image.updated_at = utcnow()
-                await self._mark_import(session, image_id, importing=[], failed=[self.store.id])
+                await self._mark_import(session, image_id, importing=[], failed=failed)
         return reason
 
     # -- an image's import tasks (GET /v2/images/{id}/tasks, API 2.12) ---------------------

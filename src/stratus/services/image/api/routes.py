@@ -482,7 +482,12 @@ async def list_image_tasks(image_id: str, request: Request, ctx: Ctx) -> Respons
 
 @router.post("/v2/images/{image_id}/import", status_code=202)
 async def import_image(image_id: str, request: Request, ctx: Ctx) -> Response:
-    await _images(request).import_(ctx, image_id, await json_body(request))
+    await _images(request).import_(
+        ctx,
+        image_id,
+        await json_body(request),
+        store_header=request.headers.get("x-image-meta-store"),
+    )
     return Response(status_code=202)
 
 
