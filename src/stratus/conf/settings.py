@@ -87,7 +87,7 @@ class Settings(BaseSettings):
     def database_url(self) -> str:
         if self.db_url:
             return self.db_url
-        return f"sqlite+aiosqlite:///{self.data_dir / 'stratus.sqlite'}"
+        return f"sqlite+stratus:///{self.data_dir / 'stratus.sqlite'}"
 
     @property
     def base_url(self) -> str:

@@ -1,4 +1,5 @@
-"""The async engine and session factory: SQLite (WAL) by default, PostgreSQL via asyncpg."""
+"""The async engine and session factory: SQLite (WAL) by default, run inline in the event loop
+(``inline_sqlite``), PostgreSQL via asyncpg."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -13,21 +14,27 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from stratus.db import inline_sqlite
+
+# Older configurations name aiosqlite; the same database is served by the inline driver.
+_SQLITE_ALIASES = ("sqlite+aiosqlite:", "sqlite:")
+
 
 class Database:
     """Owns the engine. ``session()`` gives one transaction: commit on success, rollback on error."""
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
+        for alias in _SQLITE_ALIASES:
+            if url.startswith(alias):
+                url = inline_sqlite.SCHEME + ":" + url[len(alias) :]
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
-            if ":memory:" not in url and url.rstrip("/") != "sqlite+aiosqlite:":
-                # File connections are cheap; readers run alongside the one writer under WAL.
-                # Each aiosqlite connection owns a thread and overflow connections are closed
-                # when returned, so keep most in the pool: bursts of 50 boots used to create
-                # and discard thousands of connection threads.
+            if ":memory:" not in url and url.rstrip("/") != inline_sqlite.SCHEME + ":":
+                # File connections are cheap; readers run alongside the one writer under WAL
+                # (each reader holds its own connection through its transaction).
                 kwargs.update(pool_size=50, max_overflow=30)
         else:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
@@ -36,7 +43,8 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin_immediate)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        # SQLite has one writer; serialising writers in-process avoids "database is locked".
+        # SQLite has one writer. Writers queue here, before BEGIN: statements run inline, so a
+        # writer waiting on SQLite's own lock would stall the loop that must finish the holder.
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
 
     @asynccontextmanager
@@ -60,7 +68,7 @@ class Database:
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    # aiosqlite's wrapper: take over transaction control so BEGIN IMMEDIATE works.
+    # Take over transaction control from the sqlite3 module, so the engine's BEGIN is the one.
     dbapi_conn.isolation_level = None
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
