@@ -4,7 +4,9 @@
    latency p50/p95 as the client sees it, boots per second), the big cloud against a
    2-host cloud. ``--watch list`` (default) follows every server in flight with one
    ``GET /servers/detail?changes-since=`` poll loop, as a client waiting on many servers
-   does; ``--watch each`` polls ``GET /servers/{id}`` every 50 ms per server (the method of
+   does (every 20 ms, asking for changes since ``--lookback`` seconds, default 1, before its
+   previous poll began, with microseconds: the figures before 2026-11-24's fourth session
+   used whole-second stamps 2 s back, a ~2.5 s window, so each poll listed ~2.5x the servers); ``--watch each`` polls ``GET /servers/{id}`` every 50 ms per server (the method of
    the first figures, which loads the API with ~1,000 requests/s at concurrency 50).
    ``--cloud process`` (default) serves the cloud from ``stratus up`` in its own process, as
    deployed; ``--cloud thread`` from a thread of the benchmark's process (the first figures'
@@ -18,7 +20,7 @@
    with 2 (each in its own process).
 
     .venv/bin/python bench/compute.py boots [--hosts 100] [--servers 1000] [--concurrency 1,5,50]
-        [--cloud process|thread] [--watch list|each] [--no-baseline]
+        [--cloud process|thread] [--watch list|each] [--lookback 1.0] [--no-baseline]
     .venv/bin/python bench/compute.py scheduling [--sizes 1000,10000] [--request pinned]
     .venv/bin/python bench/compute.py memory [--sizes 1000,10000]
 """
@@ -26,6 +28,7 @@
 import argparse
 import asyncio
 import contextlib
+import datetime as dt
 import json
 import os
 import statistics
@@ -57,7 +60,13 @@ def _pct(values: list[float], q: float) -> float:
 
 
 async def _boot_all(
-    url: str, token: str, image: str, servers: int, concurrency: int, watch: str
+    url: str,
+    token: str,
+    image: str,
+    servers: int,
+    concurrency: int,
+    watch: str,
+    lookback: float,
 ) -> dict[str, Any]:
     headers = {"X-Auth-Token": token, "OpenStack-API-Version": "compute 2.37"}
     latencies: list[float] = []
@@ -88,7 +97,7 @@ async def _boot_all(
             since = time.time() - 5
             while True:
                 began = time.time()
-                stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(since))
+                stamp = dt.datetime.fromtimestamp(since, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
                 resp = await again("GET", "/servers/detail", params={"changes-since": stamp})
                 if resp.status_code == 200:
                     for server in resp.json()["servers"]:
@@ -96,8 +105,9 @@ async def _boot_all(
                         settled = server["status"] in ("ACTIVE", "ERROR")
                         if fut is not None and not fut.done() and settled:
                             fut.set_result(server["status"])
-                # changes-since has one-second resolution: look back a little.
-                since = began - 2
+                # Look back a little: a change stamped before this poll began may have been
+                # committed only after the poll read.
+                since = began - lookback
                 await asyncio.sleep(0.02)
 
         async def wait_each(sid: str) -> str:
@@ -179,7 +189,12 @@ def _cloud(hosts: int, mode: str) -> Iterator[tuple[str, Path]]:
 
 
 def run_boots(
-    hosts: int, servers: int, concurrencies: list[int], watch: str, mode: str
+    hosts: int,
+    servers: int,
+    concurrencies: list[int],
+    watch: str,
+    mode: str,
+    lookback: float = 1.0,
 ) -> list[dict[str, Any]]:
     """One cloud, one boot run per concurrency level (in order)."""
     import openstack.config
@@ -207,7 +222,9 @@ def run_boots(
         return [
             {
                 "concurrency": c,
-                **asyncio.run(_boot_all(url, admin.auth_token, image.id, servers, c, watch)),
+                **asyncio.run(
+                    _boot_all(url, admin.auth_token, image.id, servers, c, watch, lookback)
+                ),
             }
             for c in concurrencies
         ]
@@ -379,6 +396,7 @@ def main() -> None:
         "--no-baseline", action="store_true", help="boots: skip the 2-host baseline cloud"
     )
     parser.add_argument("--watch", choices=("list", "each"), default="list")
+    parser.add_argument("--lookback", type=float, default=1.0)
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--decisions", type=int, default=30)
     parser.add_argument(
@@ -389,13 +407,15 @@ def main() -> None:
         levels = [int(c) for c in str(args.concurrency).split(",")]
         print(
             f"servers={args.servers} concurrency={','.join(map(str, levels))} "
-            f"watch={args.watch} cloud={args.cloud}"
+            f"watch={args.watch} lookback={args.lookback} cloud={args.cloud}"
         )
         runs: dict[str, list[dict[str, Any]]] = {}
         for name, hosts in (("2 hosts (baseline)", 2), (f"{args.hosts} hosts", args.hosts)):
             if args.no_baseline and hosts == 2:
                 continue
-            runs[name] = run_boots(hosts, args.servers, levels, args.watch, args.cloud)
+            runs[name] = run_boots(
+                hosts, args.servers, levels, args.watch, args.cloud, args.lookback
+            )
             for r in runs[name]:
                 print(
                     f"{name:>20}: concurrency {r['concurrency']:>3}: create->ACTIVE p50 "

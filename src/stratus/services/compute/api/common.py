@@ -1,10 +1,10 @@
 """Helpers every compute handler uses: the service container, links, JSON answers, query
 parameters."""
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -55,9 +55,10 @@ def version(ctx: RequestContext) -> Version:
 
 
 def reply(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        json.dumps(body), status_code=status, media_type="application/json", headers=headers
-    )
+    # orjson: server lists are the API's largest answers, polled by clients waiting on builds
+    # (a tenth of json.dumps' time; non-string keys, as the NUMA views have, become strings).
+    content = orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS)
+    return Response(content, status_code=status, media_type="application/json", headers=headers)
 
 
 def no_content(status: int = 204) -> Response:
