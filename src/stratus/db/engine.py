@@ -32,6 +32,9 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
+            # Sessions end their transactions themselves (commit, or rollback on error):
+            # no second rollback when the connection goes back to the pool.
+            kwargs["pool_reset_on_return"] = None
             if ":memory:" not in url and url.rstrip("/") != inline_sqlite.SCHEME + ":":
                 # File connections are cheap; readers run alongside the one writer under WAL
                 # (each reader holds its own connection through its transaction).
@@ -51,7 +54,7 @@ class Database:
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A read-write transaction. On SQLite writers are serialised through one lock."""
         if self._write_lock is not None:
-            async with self._write_lock, self._sessions() as session, session.begin():
+            async with self._write_lock, self._inline() as session:
                 yield session
         else:
             async with self._sessions() as session, session.begin():
@@ -60,8 +63,25 @@ class Database:
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[AsyncSession]:
         """A read-only transaction (no writer lock on SQLite: WAL lets readers run alongside)."""
-        async with self._sessions() as session, session.begin():
-            yield session
+        if self.is_sqlite:
+            async with self._inline() as session:
+                yield session
+        else:
+            async with self._sessions() as session, session.begin():
+                yield session
+
+    @asynccontextmanager
+    async def _inline(self) -> AsyncIterator[AsyncSession]:
+        """A transaction whose clean-up runs in the caller's task. The session's own context
+        manager closes it in a shielded task of its own, so that a cancellation cannot cut
+        the close short while it waits on the driver; inline SQLite never waits, and those
+        tasks cost two trips round the loop per transaction (with the writer lock held)."""
+        session = self._sessions()
+        try:
+            async with session.begin():
+                yield session
+        finally:
+            await session.close()
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -79,4 +99,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_begin_immediate(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    inline = inline_sqlite.raw_connection(conn.connection.driver_connection)
+    if inline is not None:
+        inline.execute("BEGIN")  # straight to SQLite: nothing to compile or log
+    else:
+        conn.exec_driver_sql("BEGIN")

@@ -126,6 +126,13 @@ class _Connection:
         self._conn.close()
 
 
+def raw_connection(driver_connection: object) -> sqlite3.Connection | None:
+    """The sqlite3 connection under a driver connection of this module (None for others)."""
+    if isinstance(driver_connection, _Connection):
+        return driver_connection._conn
+    return None
+
+
 class _AdaptedConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
 

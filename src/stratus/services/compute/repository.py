@@ -2,9 +2,22 @@
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, and_, delete, false, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    Update,
+    and_,
+    bindparam,
+    delete,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
@@ -24,6 +37,55 @@ from stratus.services.compute.models import (
 )
 
 T = TypeVar("T")
+
+# Statements of every boot and delete, built once (an ORM statement built per call costs
+# ~120-240 us of CPU to construct, key and execute; these ~40-60 us). Bind parameters of
+# UPDATEs are named b_* (SQLAlchemy keeps column names for SET).
+_INSTANCES = cast(Table, Instance.__table__)
+_ACTIONS = cast(Table, InstanceAction.__table__)
+_LIVE_INSTANCE = select(Instance).where(
+    Instance.uuid == bindparam("uuid"), Instance.deleted.is_(False)
+)
+_ANY_INSTANCE = select(Instance).where(Instance.uuid == bindparam("uuid"))
+_SET_EVENTS = (
+    update(_ACTIONS)
+    .where(_ACTIONS.c.id == bindparam("b_id"))
+    .values(events=bindparam("b_events"), updated_at=bindparam("b_now"))
+)
+# One pass over the services computes their four figures.
+_HOST_MARKS = select(
+    select(func.count()).select_from(ComputeNode).scalar_subquery(),
+    select(func.max(ComputeNode.id)).scalar_subquery(),
+    func.count(ComputeService.id),
+    func.max(ComputeService.updated_at),
+    select(func.count()).select_from(Aggregate).scalar_subquery(),
+    select(func.max(Aggregate.updated_at)).scalar_subquery(),
+    select(func.max(Aggregate.id)).scalar_subquery(),
+    func.min(ComputeService.last_seen_up),
+    func.max(ComputeService.last_seen_up),
+).select_from(ComputeService)
+# UPDATEs of an instance's columns, one per set of columns written (a handful of shapes).
+_INSTANCE_UPDATES: dict[tuple[bool, frozenset[str]], Update] = {}
+
+
+def _instance_update(values: dict[str, Any], *, live: bool) -> Update:
+    """The UPDATE of ``values``' columns on one instance row that is not deleted (and, when
+    ``live``, not being deleted either); parameters from ``_set_params``."""
+    key = (live, frozenset(values))
+    stmt = _INSTANCE_UPDATES.get(key)
+    if stmt is None:
+        t = _INSTANCES
+        where = [t.c.uuid == bindparam("row_uuid"), t.c.deleted.is_(False)]
+        if live:
+            where.append(or_(t.c.task_state.is_(None), t.c.task_state != "deleting"))
+        # (a bind parameter may not take a column's own name in SET)
+        stmt = update(t).where(*where).values({k: bindparam(f"set_{k}") for k in values})
+        _INSTANCE_UPDATES[key] = stmt
+    return stmt
+
+
+def _set_params(uuid: str, values: dict[str, Any]) -> dict[str, Any]:
+    return {"row_uuid": uuid, **{f"set_{k}": v for k, v in values.items()}}
 
 
 # -- flavors ---------------------------------------------------------------------------
@@ -185,19 +247,7 @@ async def host_marks(session: AsyncSession) -> tuple[tuple[Any, ...], tuple[Any,
     """Two fingerprints for the scheduler's host snapshot: one that changes whenever a
     compute node, a service (enable/disable, forced down) or an aggregate changes, and one
     that changes at every heartbeat (the oldest and newest last_seen_up)."""
-    # One pass over the services computes their four figures.
-    stmt = select(
-        select(func.count()).select_from(ComputeNode).scalar_subquery(),
-        select(func.max(ComputeNode.id)).scalar_subquery(),
-        func.count(ComputeService.id),
-        func.max(ComputeService.updated_at),
-        select(func.count()).select_from(Aggregate).scalar_subquery(),
-        select(func.max(Aggregate.updated_at)).scalar_subquery(),
-        select(func.max(Aggregate.id)).scalar_subquery(),
-        func.min(ComputeService.last_seen_up),
-        func.max(ComputeService.last_seen_up),
-    ).select_from(ComputeService)
-    row = tuple((await session.execute(stmt)).one())
+    row = tuple((await session.execute(_HOST_MARKS)).one())
     return row[:7], row[7:]
 
 
@@ -241,38 +291,20 @@ async def instance_counts_by_node(session: AsyncSession) -> dict[str, int]:
 async def get_instance(
     session: AsyncSession, uuid: str, *, read_deleted: bool = False
 ) -> Instance | None:
-    stmt = select(Instance).where(Instance.uuid == uuid)
-    if not read_deleted:
-        stmt = stmt.where(Instance.deleted.is_(False))
-    return (await session.execute(stmt)).scalar_one_or_none()
+    stmt = _ANY_INSTANCE if read_deleted else _LIVE_INSTANCE
+    return (await session.execute(stmt, {"uuid": uuid})).scalar_one_or_none()
 
 
 async def update_live_instance(session: AsyncSession, uuid: str, values: dict[str, Any]) -> bool:
     """Set ``values`` on the instance unless it is deleted or being deleted (one UPDATE, the
     row not loaded); False when nothing matched."""
-    stmt = (
-        update(Instance)
-        .where(
-            Instance.uuid == uuid,
-            Instance.deleted.is_(False),
-            or_(Instance.task_state.is_(None), Instance.task_state != "deleting"),
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    result = await session.execute(stmt)
+    result = await session.execute(_instance_update(values, live=True), _set_params(uuid, values))
     return bool(getattr(result, "rowcount", 0))
 
 
 async def mark_deleted(session: AsyncSession, uuid: str, values: dict[str, Any]) -> bool:
     """Set ``values`` (the deleted state) on the live instance; False when it is gone."""
-    stmt = (
-        update(Instance)
-        .where(Instance.uuid == uuid, Instance.deleted.is_(False))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    result = await session.execute(stmt)
+    result = await session.execute(_instance_update(values, live=False), _set_params(uuid, values))
     return bool(getattr(result, "rowcount", 0))
 
 
@@ -386,12 +418,7 @@ async def latest_action(session: AsyncSession, uuid: str, action: str) -> Instan
 async def set_action_events(
     session: AsyncSession, action_id: int, events: list[dict[str, Any]], now: dt.datetime
 ) -> None:
-    await session.execute(
-        update(InstanceAction)
-        .where(InstanceAction.id == action_id)
-        .values(events=list(events), updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    await session.execute(_SET_EVENTS, {"b_id": action_id, "b_events": list(events), "b_now": now})
 
 
 def touch(row: Any, now: dt.datetime) -> None:
