@@ -2,6 +2,7 @@
 (``inline_sqlite``), PostgreSQL via asyncpg."""
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -53,29 +54,25 @@ class Database:
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A read-write transaction. On SQLite writers are serialised through one lock."""
-        if self._write_lock is not None:
-            async with self._write_lock, self._inline() as session:
-                yield session
-        else:
-            async with self._sessions() as session, session.begin():
-                yield session
+        async with self._write_lock or contextlib.nullcontext(), self._transaction() as session:
+            yield session
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[AsyncSession]:
         """A read-only transaction (no writer lock on SQLite: WAL lets readers run alongside)."""
-        if self.is_sqlite:
-            async with self._inline() as session:
-                yield session
-        else:
-            async with self._sessions() as session, session.begin():
-                yield session
+        async with self._transaction() as session:
+            yield session
 
     @asynccontextmanager
-    async def _inline(self) -> AsyncIterator[AsyncSession]:
-        """A transaction whose clean-up runs in the caller's task. The session's own context
-        manager closes it in a shielded task of its own, so that a cancellation cannot cut
-        the close short while it waits on the driver; inline SQLite never waits, and those
-        tasks cost two trips round the loop per transaction (with the writer lock held)."""
+    async def _transaction(self) -> AsyncIterator[AsyncSession]:
+        """On SQLite the clean-up runs in the caller's task. The session's own context manager
+        closes it in a shielded task of its own, so that a cancellation cannot cut the close
+        short while it waits on the driver; inline SQLite never waits, and those tasks cost
+        two trips round the loop per transaction (with the writer lock held)."""
+        if not self.is_sqlite:
+            async with self._sessions() as session, session.begin():
+                yield session
+            return
         session = self._sessions()
         try:
             async with session.begin():
