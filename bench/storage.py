@@ -10,8 +10,14 @@ busy machine slows both sides alike; the ratio printed is cp time / transfer tim
 fast as cp), the median over the rounds. Uploads end when the server has fsynced the data and
 answered; downloads write the bytes to a file on the same disk and fsync it, as cp does. The
 client is the standard library's http.client with 1 MiB blocks, so that its own cost stays
-small next to the server's. Not a test: it prints figures; the goals are in issue 5
-(ratio >= 0.7, RSS growth < 50 MB).
+small next to the server's (its CPU per GiB is printed too: client and server share the
+machine's cores). Not a test: it prints figures; the goals are in issue 5 (ratio >= 0.7, RSS
+growth < 50 MB).
+
+It also prints how fast one core of this machine computes md5 and sha512 over a single
+stream: a Swift upload must compute the md5 of every byte in order (it is the object's ETag),
+so that rate is the ceiling of an object upload here, whatever the server does around it; an
+image upload computes md5 and sha512 side by side (two cores), and is held to the slower.
 """
 
 import argparse
@@ -182,6 +188,20 @@ def cpu_pressure() -> str:
     return line.split()[2].removeprefix("avg60=") + "%"
 
 
+def hash_rate(name: str, mib: int = 256) -> float:
+    """MB/s of one ``name`` digest over a single stream of ``mib`` MiB, in 4 MiB updates (the
+    server's batch size), on one core; the best of three runs."""
+    block = os.urandom(4 * BLOCK)
+    best = 0.0
+    for _ in range(3):
+        digest = hashlib.new(name, usedforsecurity=False)
+        started = time.perf_counter()
+        for _ in range(mib // 4):
+            digest.update(block)
+        best = max(best, mib * BLOCK / 1e6 / (time.perf_counter() - started))
+    return best
+
+
 def md5_of(path: Path) -> str:
     digest = hashlib.md5(usedforsecurity=False)
     with open(path, "rb") as fh:
@@ -262,17 +282,23 @@ def main() -> None:
         rates: dict[str, list[float]] = {label: [] for label, _ in transfers}
         growth: dict[str, int] = dict.fromkeys(ratios, 0)
         cpu: dict[str, list[float]] = {label: [] for label, _ in transfers}
+        client_cpu: dict[str, list[float]] = {label: [] for label, _ in transfers}
         cp_rates: list[float] = []
         for _ in range(args.rounds):
             for label, action in transfers:
+                # The previous download's file goes outside the timing, as cp's copy does
+                # (truncating a cached 1 GiB file costs the client ~1 CPU s/GiB).
+                out.unlink(missing_ok=True)
                 cp_s = timed_cp(source, work / "copy.bin")
                 cp_rates.append(size_mb / cp_s)
                 with PeakRss(pid) as rss:
                     cpu_before = cpu_seconds(pid)
+                    client_before = time.process_time()
                     started = time.monotonic()
                     action()
                     seconds = time.monotonic() - started
                     cpu[label].append(cpu_seconds(pid) - cpu_before)
+                    client_cpu[label].append(time.process_time() - client_before)
                 if label.endswith("download") and md5_of(out) != md5:
                     raise RuntimeError(f"{label}: bytes differ from the upload")
                 ratios[label].append(cp_s / seconds)
@@ -282,21 +308,30 @@ def main() -> None:
             out.unlink(missing_ok=True)
 
         gib = args.mib / 1024
+        cp_median = statistics.median(cp_rates)
+        md5_rate, sha512_rate = hash_rate("md5"), hash_rate("sha512")
         print(
             f"payload {args.mib} MiB, {args.rounds} round(s); cp (copy + fsync) median "
-            f"{statistics.median(cp_rates):.0f} MB/s; server idle RSS {idle / 1024:.1f} MiB; "
-            f"machine CPU pressure (60 s) {cpu_pressure()}"
+            f"{cp_median:.0f} MB/s (range {min(cp_rates):.0f}-{max(cp_rates):.0f}); server idle "
+            f"RSS {idle / 1024:.1f} MiB; machine CPU pressure (60 s) {cpu_pressure()}"
+        )
+        print(
+            f"one core hashes a single stream at: md5 {md5_rate:.0f} MB/s "
+            f"({md5_rate / cp_median:.2f} of cp: the ceiling of an object upload), sha512 "
+            f"{sha512_rate:.0f} MB/s (an image upload needs both: "
+            f"{min(md5_rate, sha512_rate) / cp_median:.2f} of cp with two free cores)"
         )
         print(
             f"{'transfer':16s} {'MB/s':>6s} {'ratio to cp':>12s} {'peak RSS growth':>16s} "
-            f"{'server CPU s/GiB':>17s}"
+            f"{'server CPU s/GiB':>17s} {'client CPU s/GiB':>17s}"
         )
         for label, _ in transfers:
             print(
                 f"{label:16s} {statistics.median(rates[label]):6.0f} "
                 f"{statistics.median(ratios[label]):12.2f} "
                 f"{growth[label] / 1024:12.1f} MiB "
-                f"{statistics.median(cpu[label]) / gib:17.2f}"
+                f"{statistics.median(cpu[label]) / gib:17.2f} "
+                f"{statistics.median(client_cpu[label]) / gib:17.2f}"
             )
     finally:
         stratus.stop()

@@ -25,9 +25,13 @@ def files(root: Path) -> list[Path]:
 
 @pytest.mark.parametrize("direct", [True, False], ids=["o_direct-if-possible", "buffered"])
 @pytest.mark.parametrize("piece", [1, 4096, 65536 + 7, 5 << 20])
-async def test_bytes_and_digests(tmp_path: Path, piece: int, direct: bool, monkeypatch) -> None:
-    # Small batches so that many batches (and a short last one) go through the threads.
-    monkeypatch.setattr(spool_module, "BATCH", 100_000)
+@pytest.mark.parametrize("batch", [100_000, 16 * 4096], ids=["odd-batch", "block-batch"])
+async def test_bytes_and_digests(
+    tmp_path: Path, piece: int, direct: bool, batch: int, monkeypatch
+) -> None:
+    # Small batches so that many batches (and a short last one) go through the threads; whole
+    # blocks are written straight from the batch buffers, others through the file's buffer.
+    monkeypatch.setattr(spool_module, "BATCH", batch)
     if not direct:
         monkeypatch.delattr(os, "O_DIRECT", raising=False)
     data = os.urandom(1_234_567 if piece > 1 else 5_000)
@@ -169,5 +173,61 @@ async def test_reader_closed_early(tmp_path: Path, monkeypatch) -> None:
     stream = read_file(path)
     first = await stream.__anext__()
     assert first
+    await stream.aclose()
+    assert len(os.listdir("/proc/self/fd")) == opened
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [(0, None), (1, None), (4095, 4096), (4096, 8191), (12345, 3 * 100_000 + 7), (7, 999_999)],
+)
+async def test_reads_around_the_page_cache(tmp_path: Path, monkeypatch, start: int, end) -> None:
+    """Large reads go O_DIRECT (where the filesystem allows): any range, aligned or not, comes
+    out whole, and so does a file whose size is not a multiple of the block size."""
+    monkeypatch.setattr(spool_module, "DIRECT_READ_MIN", 0)
+    monkeypatch.setattr(spool_module, "DIRECT_CHUNK", 3 * 4096)
+    data = os.urandom(1_000_003)
+    path = tmp_path / "blob"
+    path.write_bytes(data)
+    got = b"".join([piece async for piece in read_file(path, start, end)])
+    stop = len(data) if end is None else min(end + 1, len(data))
+    assert got == data[start:stop]
+
+
+async def test_direct_read_refused_falls_back(tmp_path: Path, monkeypatch) -> None:
+    """A filesystem that takes O_DIRECT at open but refuses the reads: buffered reads go on
+    from the same place."""
+    monkeypatch.setattr(spool_module, "DIRECT_READ_MIN", 0)
+    monkeypatch.setattr(spool_module, "DIRECT_CHUNK", 4 * 4096)
+    data = os.urandom(200_001)
+    path = tmp_path / "blob"
+    path.write_bytes(data)
+    real = os.preadv
+    calls = []
+
+    def picky(fd: int, buffers, offset: int) -> int:
+        calls.append(offset)
+        if len(calls) == 2:
+            raise OSError(22, "Invalid argument")
+        return real(fd, buffers, offset)
+
+    monkeypatch.setattr(spool_module.os, "preadv", picky)
+    got = b"".join([piece async for piece in read_file(path, 3)])
+    assert got == data[3:]
+    probe = spool_module._Source(path, 0, None, 1)
+    direct = probe.direct_fd is not None
+    probe.close()
+    if direct:
+        assert len(calls) >= 2
+
+
+async def test_direct_reader_closed_early(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(spool_module, "DIRECT_READ_MIN", 0)
+    monkeypatch.setattr(spool_module, "DIRECT_CHUNK", 4 * 4096)
+    path = tmp_path / "blob"
+    path.write_bytes(os.urandom(500_000))
+    opened = len(os.listdir("/proc/self/fd"))
+    stream = read_file(path)
+    assert await stream.__anext__()
     await stream.aclose()
     assert len(os.listdir("/proc/self/fd")) == opened
