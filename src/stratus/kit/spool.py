@@ -170,6 +170,13 @@ class _File:
         self._close()
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(self.path, final)
+        # The rename is durable once the directory is: without this, a crash right after
+        # the answer could lose the new name (and the database would point at no file).
+        directory = os.open(final.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
 
     def _close(self) -> None:
         if not self.closed:
