@@ -20,7 +20,7 @@ Use it with the URL scheme ``sqlite+stratus://`` (``Database`` maps ``sqlite+aio
 to it)."""
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.dialects import registry
@@ -104,9 +104,6 @@ class _Connection:
 
     def cursor(self) -> _Cursor:
         return _Cursor(self._conn.cursor())
-
-    async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> _Cursor:
-        return _Cursor(self._conn.execute(sql, parameters))
 
     async def commit(self) -> None:
         self._conn.commit()

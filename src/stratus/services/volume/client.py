@@ -217,12 +217,7 @@ class VolumeClient:
         """Reserve, connect and complete an attachment (what nova does through cinder's
         attachments API); the volume ends ``in-use``."""
         svc = self._svc()
-        connector: Mapping[str, Any] = {
-            "host": host or "",
-            "mountpoint": device,
-            "initiator": f"iqn.1993-08.org.debian:01:{instance_id[:12]}",
-            "multipath": False,
-        }
+        connector = _connector(instance_id, host, device)
         row = await svc.attachments.create(
             ctx, volume_id=volume_id, instance_id=instance_id, connector=None, mode=mode
         )
@@ -252,12 +247,7 @@ class VolumeClient:
     ) -> None:
         """Connect and complete a reserved attachment: the volume goes ``in-use``."""
         svc = self._svc()
-        connector: Mapping[str, Any] = {
-            "host": host or "",
-            "mountpoint": device,
-            "initiator": f"iqn.1993-08.org.debian:01:{instance_id[:12]}",
-            "multipath": False,
-        }
+        connector = _connector(instance_id, host, device)
         await svc.attachments.update(ctx, attachment_id, connector)
         await svc.attachments.complete(ctx, attachment_id)
 
@@ -282,3 +272,13 @@ class VolumeClient:
         except VolumeNotFound:
             if strict:
                 raise
+
+
+def _connector(instance_id: str, host: str | None, device: str) -> Mapping[str, Any]:
+    """The connector compute hands block storage for an attachment on ``host``."""
+    return {
+        "host": host or "",
+        "mountpoint": device,
+        "initiator": f"iqn.1993-08.org.debian:01:{instance_id[:12]}",
+        "multipath": False,
+    }

@@ -245,20 +245,7 @@ class SnapshotService:
                 snapshots=1,
                 type_name=vtype.name if vtype else None,
             )
-            row = Snapshot(
-                id=uuid_str(),
-                project_id=vol.project_id,
-                user_id=ctx.user_id,
-                volume_id=vol.id,
-                volume_type_id=vol.volume_type_id,
-                name=name,
-                description=description,
-                size=vol.size,
-                status="creating",
-                progress="0%",
-                metadata_=metadata,
-                created_at=utcnow(),
-            )
+            row = new_snapshot(ctx, vol, name=name, description=description, metadata=metadata)
             await repo.add(s, row)
             backend = self.core.backend_of(vol)
         sid = row.id
@@ -301,6 +288,33 @@ class SnapshotService:
         self.core.later(forget, failed)
 
 
+def new_snapshot(
+    ctx: RequestContext,
+    vol: Volume,
+    *,
+    name: str | None,
+    description: str | None,
+    metadata: dict[str, Any],
+    group_snapshot_id: str | None = None,
+) -> Snapshot:
+    """The row of a new ``creating`` snapshot of ``vol`` (not yet added to a session)."""
+    return Snapshot(
+        id=uuid_str(),
+        project_id=vol.project_id,
+        user_id=ctx.user_id,
+        volume_id=vol.id,
+        volume_type_id=vol.volume_type_id,
+        name=name,
+        description=description,
+        size=vol.size,
+        status="creating",
+        progress="0%",
+        group_snapshot_id=group_snapshot_id,
+        metadata_=metadata,
+        created_at=utcnow(),
+    )
+
+
 async def claim_snapshot(
     core: Core,
     s: AsyncSession,
@@ -323,20 +337,13 @@ async def claim_snapshot(
         gigabytes=vol.size,
         type_name=vtype.name if vtype else None,
     )
-    row = Snapshot(
-        id=uuid_str(),
-        project_id=vol.project_id,
-        user_id=ctx.user_id,
-        volume_id=vol.id,
-        volume_type_id=vol.volume_type_id,
+    row = new_snapshot(
+        ctx,
+        vol,
         name=name,
         description=description,
-        size=vol.size,
-        status="creating",
-        progress="0%",
+        metadata=metadata or {},
         group_snapshot_id=group_snapshot_id,
-        metadata_=metadata or {},
-        created_at=utcnow(),
     )
     await repo.add(s, row)
     return row
